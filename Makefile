@@ -1,0 +1,35 @@
+# Two commands on a fresh machine (Python 3.11 + pip + make):  make run  |  make test
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test test-fast bench odd world clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+run: setup           ## the main job: historical and no_war_2022, seed 0, 2015-01..2035-12
+	$(VENV)/bin/alignment-run -m scenario=historical,no_war_2022 hydra.sweep.dir=outputs/main
+
+test: setup          ## the whole test suite (what CI runs)
+	$(PY) -m pytest -q -n 2 -p xdist 2>/dev/null || $(PY) -m pytest -q
+
+test-fast: setup     ## without the end-to-end command-line tests
+	$(PY) -m pytest -q -m "not slow"
+
+bench: setup         ## speed benchmark (simulated months per second, CLI wall time)
+	$(PY) benchmarks/bench_run.py
+
+odd: setup           ## regenerate the parameter tables of docs/ODD.md and configs/model/default.yaml
+	$(PY) -m alignment.odd
+
+world: setup         ## rebuild configs/world/central_asia.yaml from ../shared/data
+	$(PY) -m alignment.world_build
+
+clean:
+	rm -rf $(VENV) outputs multirun .pytest_cache .hypothesis

@@ -1,0 +1,62 @@
+"""Figures of a run, drawn with seaborn from the contract's frames only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+_PNG = {"Software": None}  # no tool version in the file: same data, same bytes
+
+
+def _save(fig, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, metadata=_PNG)
+    plt.close(fig)
+
+
+def draw_alignment(ts, path: Path) -> None:
+    """Alignment weights over time, one panel per state."""
+    d = ts[ts["indicator"] == "alignment_weight"]
+    g = sns.relplot(data=d, x="date", y="value", hue="partner", col="entity", col_wrap=3, kind="line",
+                    height=2.6, aspect=1.4, linewidth=1.2)
+    g.set_titles("{col_name}")
+    g.set_axis_labels("", "alignment weight")
+    g.figure.suptitle("Alignment weights over the external powers", y=1.02)
+    _save(g.figure, path)
+
+
+def draw_corridors(ts, path: Path) -> None:
+    """Corridor volumes in million tonnes per year (the sea route left out: it dwarfs the rest)."""
+    d = ts[(ts["indicator"] == "corridor_volume_mt") & (ts["entity"] != "SEA")]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    sns.lineplot(data=d, x="date", y="value", hue="entity", ax=ax)
+    ax.set(xlabel="", ylabel="million tonnes per year", title="Overland corridor volumes")
+    ax.legend(title="corridor")
+    _save(fig, path)
+
+
+def draw_interactions(led, path: Path) -> None:
+    """Intraregional interactions per year by form."""
+    d = led[led["intraregional"]].groupby(["year", "kind"]).size().rename("n").reset_index()
+    fig, ax = plt.subplots(figsize=(9, 4))
+    sns.barplot(data=d, x="year", y="n", hue="kind", ax=ax,
+                hue_order=[k for k in ("telegram", "call", "visit", "meeting", "summit") if k in set(d["kind"])])
+    ax.set(xlabel="", ylabel="interactions", title="Intraregional high-level interactions per year")
+    ax.tick_params(axis="x", rotation=90)
+    _save(fig, path)
+
+
+def draw_run(ts, led, folder: Path) -> list[Path]:
+    """All figures of one run into ``folder``."""
+    folder = Path(folder)
+    paths = [folder / "alignment_weights.png", folder / "corridor_volumes.png", folder / "interactions_per_year.png"]
+    sns.set_theme(style="whitegrid", context="notebook")
+    draw_alignment(ts, paths[0])
+    draw_corridors(ts, paths[1])
+    draw_interactions(led, paths[2])
+    return paths

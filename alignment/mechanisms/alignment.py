@@ -1,0 +1,113 @@
+"""Alignment: how each state moves its weights over the external powers.
+
+Attraction comes from trade, investment, security ties, diplomatic attention,
+corridor dependence and remittances; repulsion from coercion and from the risk
+of secondary sanctions. The scores define a target portfolio (a softmax); a
+hedging drive mixes it with the even split; weights move a fraction of the way
+to the target each month (inertia) and take multiplicative noise. Every step is
+a convex combination or a positive rescaling, so weights never leave the simplex.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CHANNELS = ("trade", "investment", "security", "attention", "corridor", "remittances")
+
+
+def attraction_scores(channels, coefficients, coercion, sanctioned, western_exposure, coercion_weight, sanction_weight):
+    """Net pull of each power on each state.
+
+    Args:
+        channels: (B, C, N, P) channel values in :data:`CHANNELS` order, each
+            scaled to roughly [0, 1] (shares or saturating transforms).
+        coefficients: (C,) weight of each channel.
+        coercion: (B, P) coercive pressure applied by each power, in [0, 1].
+        sanctioned: (B, P) how heavily each power is sanctioned, in [0, 1].
+        western_exposure: (B, N) share of the state's trade with the sanctioning powers.
+        coercion_weight, sanction_weight: repulsion coefficients.
+
+    Returns:
+        (B, N, P) scores (dimensionless).
+    """
+    pull = np.einsum("bcnp,c->bnp", channels, np.asarray(coefficients, dtype=float))
+    push = coercion_weight * coercion[:, None, :] + sanction_weight * sanctioned[:, None, :] * western_exposure[:, :, None]
+    return pull - push
+
+
+def target_weights(scores, temperature, hedging):
+    """Target portfolio: softmax of scores, mixed with the even split.
+
+    Args:
+        scores: (B, N, P) from :func:`attraction_scores`.
+        temperature: softmax temperature (> 0; larger = flatter).
+        hedging: (B, N) weight on the even split, in [0, 1].
+
+    Returns:
+        (B, N, P) on the simplex.
+    """
+    z = scores / temperature
+    e = np.exp(z - z.max(axis=2, keepdims=True))
+    soft = e / e.sum(axis=2, keepdims=True)
+    even = 1.0 / scores.shape[2]
+    return (1.0 - hedging[:, :, None]) * soft + hedging[:, :, None] * even
+
+
+def update_weights(weights, target, adjustment_rate, noise, noise_scale):
+    """One month of alignment change.
+
+    w' = normalise(((1 - rate) * w + rate * target) * exp(noise_scale * noise))
+
+    Args:
+        weights: (B, N, P) current weights on the simplex.
+        target: (B, N, P) target on the simplex.
+        adjustment_rate: fraction of the gap closed per month, in [0, 1] (1 - inertia).
+        noise: (B, N, P) standard normal draws.
+        noise_scale: standard deviation of the log-weight shock per month.
+
+    Returns:
+        (B, N, P) on the simplex.
+    """
+    mixed = (1.0 - adjustment_rate) * weights + adjustment_rate * target
+    shocked = mixed * np.exp(noise_scale * noise)
+    return shocked / shocked.sum(axis=2, keepdims=True)
+
+
+def multialignment_index(weights):
+    """Normalised entropy of each state's weights: 0 = one partner, 1 = even split.
+
+    Args:
+        weights: (B, N, P) on the simplex.
+
+    Returns:
+        (B, N) in [0, 1].
+    """
+    w = np.clip(weights, 1e-300, 1.0)
+    h = -(weights * np.log(w)).sum(axis=2)
+    return h / np.log(weights.shape[2])
+
+
+def regional_cohesion(weights, interaction_intensity, institutions, similarity_weight, intensity_weight):
+    """Cohesion of the C5 in [0, 1].
+
+    Similarity is one minus the mean total-variation distance between the
+    states' weight vectors; intensity is the saturating volume of recent
+    intraregional contact; institutions is the standing of regional formats.
+
+    Args:
+        weights: (B, N, P) alignment weights.
+        interaction_intensity: (B,) intraregional interactions in the last 12
+            months divided by a reference volume, >= 0.
+        institutions: (B,) institutional cohesion in [0, 1].
+        similarity_weight, intensity_weight: mixing weights (the remainder goes to institutions).
+
+    Returns:
+        (B,) in [0, 1].
+    """
+    n = weights.shape[1]
+    i, j = np.triu_indices(n, k=1)
+    tv = 0.5 * np.abs(weights[:, i, :] - weights[:, j, :]).sum(axis=2).mean(axis=1)
+    similarity = 1.0 - tv
+    intensity = 1.0 - np.exp(-interaction_intensity)
+    rest = 1.0 - similarity_weight - intensity_weight
+    return np.clip(similarity_weight * similarity + intensity_weight * intensity + rest * institutions, 0.0, 1.0)

@@ -1,0 +1,156 @@
+"""Corridors: route choice on generalised cost, bounded by capacity, and growth.
+
+Freight of each market (e.g. China-Europe, north-south) chooses among the
+corridors that serve it by a nested logit on generalised cost
+(price + value of time x days + risk x cargo value + service penalty). Capacity is shared across
+markets; what a full corridor cannot take spills to the others in proportion to
+their logit weights (water-filling), so the outside option (sea, unbounded
+capacity) absorbs the rest. Capacity grows with investment after a lag.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def generalised_cost(
+    price_usd_per_feu, transit_days, risk, service_penalty_usd_per_feu, value_of_time_usd_per_feu_day, cargo_value_usd_per_feu
+):
+    """Generalised cost of moving one FEU, in USD.
+
+    Args:
+        price_usd_per_feu: (B, K) freight rate, USD per FEU.
+        transit_days: (B, K) door-to-door transit time, days.
+        risk: (B, K) expected loss as a share of cargo value (delay, seizure,
+            sanction exposure, insurance), in [0, 1].
+        service_penalty_usd_per_feu: (B, K) cost-equivalent of what the route
+            cannot carry or do (e.g. rail cannot take bulk), USD per FEU.
+        value_of_time_usd_per_feu_day: scalar, USD per FEU per day.
+        cargo_value_usd_per_feu: scalar, USD per FEU.
+
+    Returns:
+        (B, K) USD per FEU.
+    """
+    return (
+        price_usd_per_feu
+        + service_penalty_usd_per_feu
+        + value_of_time_usd_per_feu_day * transit_days
+        + risk * cargo_value_usd_per_feu
+    )
+
+
+def choice_probabilities(gcost_usd, available, nest_of, nest_lambda, logit_scale_usd):
+    """Nested-logit probability of each corridor in each market.
+
+    Corridors in one nest (e.g. the overland rail routes) are closer substitutes
+    for each other than for the other nest (sea): when one rail route gets dearer
+    most of its freight moves to another rail route, not to the sea. With every
+    ``nest_lambda == 1`` this is the plain multinomial logit.
+
+    Args:
+        gcost_usd: (B, K) generalised cost, USD per FEU.
+        available: (B, M, K) bool, corridor k is open to market m's freight.
+        nest_of: (K, G) one-hot nest membership.
+        nest_lambda: (G,) dissimilarity parameters in (0, 1].
+        logit_scale_usd: scale of the logit, USD per FEU (larger = less sensitive to cost).
+
+    Returns:
+        (B, M, K) probabilities; each market's row sums to 1 (0 if nothing is available).
+    """
+    lam_k = nest_of @ nest_lambda  # (K,)
+    z = (-gcost_usd / logit_scale_usd / lam_k)[:, None, :]  # (B, 1, K)
+    in_nest = available[..., None] & nest_of.astype(bool)  # (B, M, K, G)
+    zg = np.where(in_nest, z[..., None], -np.inf)
+    zmax = zg.max(axis=2)  # (B, M, G)
+    zmax_safe = np.where(np.isfinite(zmax), zmax, 0.0)
+    e = np.where(in_nest, np.exp(zg - zmax_safe[:, :, None, :]), 0.0)  # (B, M, K, G)
+    s = e.sum(axis=2)  # (B, M, G)
+    has = s > 0
+    iv = np.where(has, np.log(np.where(has, s, 1.0)) + zmax_safe, -np.inf)
+    u = nest_lambda * iv
+    umax = np.where(has, u, -np.inf).max(axis=2, keepdims=True)
+    pn = np.where(has, np.exp(u - np.where(np.isfinite(umax), umax, 0.0)), 0.0)
+    tot = pn.sum(axis=2, keepdims=True)
+    pn = np.divide(pn, tot, out=np.zeros_like(pn), where=tot > 0)
+    within = np.divide(e, s[:, :, None, :], out=np.zeros_like(e), where=s[:, :, None, :] > 0)
+    return (within * pn[:, :, None, :]).sum(axis=3)
+
+
+def assign_routes(demand_teu, gcost_usd, serves, capacity_teu, nest_of, nest_lambda, logit_scale_usd):
+    """Split each market's demand across corridors, bounded by shared capacity.
+
+    Water-filling: give every market its nested-logit split over the corridors
+    that still have room; where a corridor is over-subscribed, scale every
+    market's use of it down to its capacity, close it, and re-split the
+    shortfall over the rest. Terminates in at most K rounds.
+
+    Args:
+        demand_teu: (B, M) demand, TEU per year.
+        gcost_usd: (B, K) generalised cost, USD per FEU.
+        serves: (B, M, K) bool, corridor k carries market m's freight and is open.
+        capacity_teu: (B, K) capacity, TEU per year (``np.inf`` for the sea).
+        nest_of, nest_lambda, logit_scale_usd: as in :func:`choice_probabilities`.
+
+    Returns:
+        (volume, wanted, unmet): volume (B, M, K) TEU per year with
+        ``volume.sum(-1) + unmet == demand`` and ``volume.sum(1) <= capacity``;
+        wanted (B, K) the unconstrained demand for each corridor, TEU per year;
+        unmet (B, M), positive only if every corridor serving a market is full.
+    """
+    B, M, K = serves.shape
+    volume = np.zeros((B, M, K))
+    remaining = np.asarray(demand_teu, dtype=float).copy()
+    room = np.asarray(capacity_teu, dtype=float).copy()
+    open_ = serves & (room > 0)[:, None, :]
+    wanted = None
+    for _ in range(K):
+        p = choice_probabilities(gcost_usd, open_, nest_of, nest_lambda, logit_scale_usd)
+        split = p * remaining[:, :, None]
+        if wanted is None:
+            wanted = split.sum(axis=1)
+        want = split.sum(axis=1)  # (B, K)
+        over = want > room
+        scale = np.where(over, np.divide(room, want, out=np.zeros_like(room), where=want > 0), 1.0)
+        take = split * scale[:, None, :]
+        volume += take
+        remaining = remaining - take.sum(axis=2)
+        room = np.where(over, 0.0, room - take.sum(axis=1))
+        open_ = open_ & ~over[:, None, :]
+        if not over.any():
+            break
+    remaining = np.where(remaining <= 1e-9 * np.maximum(demand_teu, 1.0), 0.0, remaining)
+    return volume, wanted, remaining
+
+
+def expansion_orders(wanted_teu, capacity_teu, response_share, max_growth_share):
+    """Capacity ordered this month in answer to demand the corridor turned away.
+
+    Args:
+        wanted_teu: (B, K) unconstrained demand for the corridor, TEU per year.
+        capacity_teu: (B, K) current capacity, TEU per year (finite entries only are used).
+        response_share: fraction of the shortfall ordered per month.
+        max_growth_share: cap on one month's order as a fraction of capacity
+            (ports, ferries and rail cannot grow faster).
+
+    Returns:
+        (B, K) capacity ordered, TEU per year; zero for unbounded corridors.
+    """
+    finite = np.isfinite(capacity_teu)
+    cap = np.where(finite, capacity_teu, 0.0)
+    shortfall = np.maximum(np.where(finite, wanted_teu, 0.0) - cap, 0.0)
+    return np.minimum(response_share * shortfall, max_growth_share * cap)
+
+
+def advance_pipeline(pipeline_teu, orders_teu):
+    """Move the capacity pipeline one month on.
+
+    Args:
+        pipeline_teu: (B, L, K) capacity under construction; slot 0 completes now.
+        orders_teu: (B, K) new capacity ordered this month, completes in L months.
+
+    Returns:
+        (arrived, pipeline): arrived (B, K) TEU per year, pipeline (B, L, K).
+    """
+    arrived = pipeline_teu[:, 0, :]
+    pipeline = np.concatenate([pipeline_teu[:, 1:, :], orders_teu[:, None, :]], axis=1)
+    return arrived, pipeline

@@ -1,0 +1,48 @@
+"""Engagement: how external powers spread investment and attention over the C5.
+
+A power spends where a dollar buys most influence: the marginal value of
+spending in state i is its openness times the room left to gain there
+(1 - current weight) times its economic importance per dollar needed
+(GDP ** (size_elasticity - 1)). Spending follows that value raised to ``focus``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def allocate_engagement(budget, weights, openness, gdp_usd_bn, size_elasticity, focus):
+    """Split each power's budget over the states.
+
+    Args:
+        budget: (B, P) budget to spend, any unit (USD bn/yr or visits/yr).
+        weights: (B, N, P) current alignment weights of the states.
+        openness: (B, N) receptiveness of each state to outside engagement, > 0.
+        gdp_usd_bn: (B, N) state GDP, USD bn.
+        size_elasticity: importance of a state grows as GDP ** size_elasticity.
+        focus: concentration of spending on the best value (0 = even split).
+
+    Returns:
+        (B, P, N) allocation in the unit of ``budget``; sums over N to ``budget``.
+    """
+    room = np.clip(1.0 - weights, 1e-9, None)  # (B, N, P)
+    value = openness[:, :, None] * room * (gdp_usd_bn ** (size_elasticity - 1.0))[:, :, None]
+    score = np.swapaxes(value, 1, 2) ** focus  # (B, P, N)
+    share = score / score.sum(axis=2, keepdims=True)
+    return share * budget[:, :, None]
+
+
+def accumulate_stock(stock, flow_per_year, depreciation_per_year, months=1):
+    """Update a stock (investment, attention) that depreciates over time.
+
+    Args:
+        stock: (B, P, N) current stock.
+        flow_per_year: (B, P, N) inflow, per year.
+        depreciation_per_year: fraction of the stock lost per year, in [0, 1).
+        months: length of the step, months.
+
+    Returns:
+        (B, P, N) new stock.
+    """
+    keep = (1.0 - depreciation_per_year) ** (months / 12.0)
+    return stock * keep + flow_per_year * (months / 12.0)

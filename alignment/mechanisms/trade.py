@@ -1,0 +1,117 @@
+"""Trade: gravity flows in USD bn, diversion of sanctioned trade, remittances.
+
+The gravity relation is calibrated in levels to the base-year record: a pair
+effect (``affinity``) absorbs everything the gravity core does not explain in the
+base year, so the model moves away from the record only through changes in
+economic size and trade costs (sanctions, memberships, corridors, alignment).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def gravity_core(gdp_reporter, gdp_partner, distance_km, gdp_elasticity, distance_elasticity):
+    """Log of the gravity core, without pair effects or trade costs.
+
+    Args:
+        gdp_reporter: (B, N) reporter GDP, USD bn.
+        gdp_partner: (B, Q) partner GDP, USD bn.
+        distance_km: (B, N, Q) capital-to-capital great-circle distance, km.
+        gdp_elasticity: elasticity of trade to either side's GDP (dimensionless).
+        distance_elasticity: elasticity of trade to distance (dimensionless, > 0).
+
+    Returns:
+        (B, N, Q) log USD bn.
+    """
+    return (
+        gdp_elasticity * np.log(gdp_reporter)[:, :, None]
+        + gdp_elasticity * np.log(gdp_partner)[:, None, :]
+        - distance_elasticity * np.log(distance_km)
+    )
+
+
+def calibrate_affinity(observed_usd_bn, log_core):
+    """Pair effects that make the gravity relation reproduce the base year exactly.
+
+    Pairs without an observation (NaN) get the median affinity of their reporter,
+    so a partner switched on without data (e.g. GCC) trades at the gravity norm.
+
+    Args:
+        observed_usd_bn: (B, N, Q) base-year turnover, USD bn; NaN where unknown.
+        log_core: (B, N, Q) output of :func:`gravity_core` at base-year values.
+
+    Returns:
+        (B, N, Q) affinity, log USD bn.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw = np.log(observed_usd_bn) - log_core
+    raw = np.where(np.isfinite(raw), raw, np.nan)
+    fill = np.nanmedian(raw, axis=2, keepdims=True)
+    return np.where(np.isnan(raw), np.broadcast_to(fill, raw.shape), raw)
+
+
+def gravity_flows(log_core, affinity, trade_cost, cost_elasticity):
+    """Bilateral turnover in USD bn per year.
+
+    flow = exp(affinity + log_core - cost_elasticity * trade_cost)
+
+    Args:
+        log_core: (B, N, Q) from :func:`gravity_core`.
+        affinity: (B, N, Q) pair effects, log USD bn.
+        trade_cost: (B, N, Q) trade-cost change against the base year, as a
+            tariff-equivalent fraction (0 = base-year costs, 0.1 = 10 % dearer).
+        cost_elasticity: trade elasticity to costs (dimensionless, > 0).
+
+    Returns:
+        (B, N, Q) USD bn per year, all > 0.
+    """
+    return np.exp(affinity + log_core - cost_elasticity * trade_cost)
+
+
+def divert_trade(direct_usd_bn, sanction, access, cost_elasticity, diversion_share):
+    """Sanctioned trade between powers that re-routes through third countries.
+
+    A sanction of intensity ``s`` on the pair (a, b) cuts their direct trade by
+    ``1 - exp(-cost_elasticity * s)``. A fraction ``diversion_share`` of what is
+    lost flows instead through the intermediaries, split in proportion to
+    ``access[i, a] * access[i, b]`` (cheap access to both sides). Each diverted
+    dollar appears twice in the intermediary's turnover: bought from one side and
+    sold to the other (re-exports).
+
+    Args:
+        direct_usd_bn: (B, P, P) symmetric unsanctioned turnover between powers, USD bn/yr.
+        sanction: (B, P, P) symmetric sanction intensity in [0, 1].
+        access: (B, N, P) intermediary access to each power, >= 0.
+        cost_elasticity: as in :func:`gravity_flows`.
+        diversion_share: fraction of lost trade that is re-routed, in [0, 1].
+
+    Returns:
+        (lost, extra): lost (B, P, P) direct turnover lost, USD bn/yr;
+        extra (B, N, P) added turnover of each intermediary with each power, USD bn/yr.
+        ``extra.sum((1, 2)) == 2 * diversion_share * triu(lost).sum((1, 2))`` when
+        every sanctioned pair has at least one intermediary.
+    """
+    lost = direct_usd_bn * (1.0 - np.exp(-cost_elasticity * sanction))
+    diverted = diversion_share * np.triu(lost, k=1)  # (B, P, P), each pair once
+    pair_access = access[:, :, :, None] * access[:, :, None, :]  # (B, N, P, P)
+    total = pair_access.sum(axis=1, keepdims=True)
+    share = np.divide(pair_access, total, out=np.zeros_like(pair_access), where=total > 0)
+    through = share * diverted[:, None, :, :]  # (B, N, P, P)
+    extra = through.sum(axis=3) + through.sum(axis=2)
+    return lost, extra
+
+
+def remittances(base_usd_bn, source_gdp_ratio, gdp_elasticity, cut):
+    """Remittance inflows in USD bn per year.
+
+    Args:
+        base_usd_bn: (B, N) base-year remittances from the source country, USD bn/yr.
+        source_gdp_ratio: (B,) source-country GDP relative to the base year.
+        gdp_elasticity: elasticity of remittances to the source economy.
+        cut: (B,) fraction of flows blocked (payment sanctions, deportations), in [0, 1].
+
+    Returns:
+        (B, N) USD bn per year.
+    """
+    return base_usd_bn * (source_gdp_ratio**gdp_elasticity * (1.0 - cut))[:, None]

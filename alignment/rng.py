@@ -1,0 +1,10 @@
+"""All randomness flows from one seed through numpy's SeedSequence."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def make_generator(seed: int, stream: int = 0) -> np.random.Generator:
+    """The generator for ``stream`` of a run seeded with ``seed`` (independent streams, reproducible)."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy=seed, spawn_key=(stream,))))

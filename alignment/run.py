@@ -1,0 +1,196 @@
+"""From a composed config to a finished run directory.
+
+``prepare`` checks everything a run needs before it starts and raises
+:class:`ConfigError` on the first problem; ``simulate`` runs the model;
+``write_run`` writes the outputs of the contract into a staging folder and
+moves them into the run directory only when all are complete, with
+``run.json`` last as the mark of a finished run.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import numpy as np
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from alignment import outputs
+from alignment.calendar import format_month, parse_month
+from alignment.errors import ConfigError
+from alignment.model import AlignmentModel
+from alignment.scenario import load_events
+from alignment.schema import ModelParams
+from alignment.world import World, build_world
+
+EARLIEST_START = "2015-01"  # the world data's base year
+LATEST_END = "2100-12"
+
+# parameters that are fractions or probabilities, and those that must be strictly positive
+_UNIT_INTERVAL = {
+    "diversion_share", "corridor_trade_share", "expansion_response_share", "max_capacity_growth_share",
+    "investment_depreciation_per_year", "attention_depreciation_per_year", "hedging_base", "neutrality_hedging",
+    "adjustment_rate", "cohesion_similarity_weight", "cohesion_intensity_weight", "institutions_initial",
+    "institutions_decay_per_year",
+}
+_POSITIVE = {"logit_scale_usd", "tonnes_per_teu", "temperature", "investment_scale_gdp_share", "interaction_reference_per_year", "cost_elasticity"}
+_SIGNED = {"kind_base_logits", "kind_cohesion_slopes", "gdp_growth_pct_per_year"}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    world: World
+    params: ModelParams
+    events: list
+    start: int
+    end: int
+    seed: int
+
+
+def check_params(params: ModelParams, prefix: str = "model") -> None:
+    """Ranges of the behavioural parameters."""
+    for f in fields(ModelParams):
+        v = getattr(params, f.name)
+        key = f"{prefix}.{f.name}"
+        if f.name in _SIGNED:
+            continue
+        if isinstance(v, list):
+            rows = v if isinstance(v[0], list) else [v]
+            for row in rows:
+                if any(x < 0 for x in row) or not np.isclose(sum(row), 1.0):
+                    raise ConfigError(key, v, "each row must be probabilities that sum to 1")
+            continue
+        if v < 0:
+            raise ConfigError(key, v, "must be >= 0")
+        if f.name in _POSITIVE and v <= 0:
+            raise ConfigError(key, v, "must be > 0")
+        if f.name in _UNIT_INTERVAL and v > 1:
+            raise ConfigError(key, v, "must be in [0, 1]")
+    if params.cohesion_similarity_weight + params.cohesion_intensity_weight > 1:
+        raise ConfigError(f"{prefix}.cohesion_intensity_weight", params.cohesion_intensity_weight,
+                          "cohesion_similarity_weight + cohesion_intensity_weight must be <= 1")
+    if len(params.kind_base_logits) != 4 or len(params.kind_cohesion_slopes) != 4:
+        raise ConfigError(f"{prefix}.kind_base_logits", params.kind_base_logits, "four values: telegram, call, visit, meeting")
+    if np.shape(params.level_probabilities) != (4, 3):
+        raise ConfigError(f"{prefix}.level_probabilities", params.level_probabilities, "four rows (forms) of three levels")
+
+
+def _apply_overrides(params: ModelParams, overrides) -> ModelParams:
+    base = OmegaConf.structured(params)
+    for key, value in (overrides or {}).items():
+        try:
+            OmegaConf.update(base, key, value, merge=False)
+        except OmegaConfBaseException as exc:
+            allowed = "unknown parameter" if "Key" in type(exc).__name__ or "not in" in str(exc) else str(exc).splitlines()[0]
+            raise ConfigError(f"scenario.overrides.{key}", value, allowed) from None
+    return OmegaConf.to_object(base)
+
+
+def prepare(cfg: DictConfig) -> Prepared:
+    """Check a composed run config and build what the model needs."""
+    start = parse_month(cfg.horizon.start, "horizon.start")
+    end = parse_month(cfg.horizon.end, "horizon.end")
+    if start < parse_month(EARLIEST_START, "-"):
+        raise ConfigError("horizon.start", cfg.horizon.start, f"must be {EARLIEST_START} or later (the world data starts there)")
+    if end > parse_month(LATEST_END, "-"):
+        raise ConfigError("horizon.end", cfg.horizon.end, f"must be {LATEST_END} or earlier")
+    if end < start:
+        raise ConfigError("horizon.end", cfg.horizon.end, f"must not be before horizon.start ({cfg.horizon.start})")
+    if cfg.seed < 0:
+        raise ConfigError("seed", cfg.seed, "must be a non-negative integer")
+    params = OmegaConf.to_object(cfg.model)
+    check_params(params)
+    params = _apply_overrides(params, cfg.scenario.overrides)
+    check_params(params, prefix="scenario.overrides")
+    world = build_world(cfg.world, cfg.actors, cfg.corridors, params.gdp_growth_pct_per_year)
+    codes = {
+        "states": list(world.states),
+        "powers": [c for c, v in cfg.world.catalogue.items() if v["kind"] == "power"],
+        "corridors": list(world.corridors),
+        "markets": list(world.markets),
+        "institutions": list(world.institutions),
+    }
+    events = load_events(cfg.scenario, codes, (start, end))
+    return Prepared(world, params, events, start, end, int(cfg.seed))
+
+
+def build_model(cfg: DictConfig) -> AlignmentModel:
+    """A ready-to-step model from a composed config."""
+    p = prepare(cfg)
+    return AlignmentModel(p.world, p.params, p.events, p.start, p.end, seed=p.seed)
+
+
+def simulate(cfg: DictConfig) -> AlignmentModel:
+    """Build and run the model to the end of the horizon."""
+    return build_model(cfg).run()
+
+
+def summary_table(ts, led):
+    """A few headline numbers by year: what a reader checks first."""
+    import pandas as pd
+
+    years = [y for y in (2015, 2019, 2021, 2023, 2025, 2030, 2035) if y in set(ts["year"].unique())]
+    ann = ts[ts["year"].isin(years)]
+
+    def mean_of(indicator, **eq):
+        d = ann[ann["indicator"] == indicator]
+        for k, v in eq.items():
+            d = d[d[k] == v]
+        return d.groupby("year")["value"].mean()
+
+    trade = ann[ann["indicator"] == "trade_usd_bn"]
+    by_partner = trade.groupby(["year", "partner"])["value"].sum().unstack()
+    china_share = by_partner.get("CHN", 0) / by_partner.sum(axis=1)
+    w = ann[ann["indicator"] == "alignment_weight"]
+    intra = led[led["intraregional"]].groupby("year").size()
+    table = pd.DataFrame(
+        {
+            "multialignment (mean)": mean_of("multialignment_index"),
+            "max weight": w.groupby("year")["value"].max(),
+            "CHN share of C5 trade": china_share,
+            "MIDDLE Mt/yr": mean_of("corridor_volume_mt", entity="MIDDLE"),
+            "NORTHERN Mt/yr": mean_of("corridor_volume_mt", entity="NORTHERN"),
+            "cohesion": mean_of("cohesion"),
+            "C5 interactions": intra.reindex(years).fillna(0).astype(int),
+        }
+    )
+    return table.round(3)
+
+
+def write_run(model: AlignmentModel, cfg: DictConfig, run_dir: Path, figures: bool = True) -> dict:
+    """Write the run's outputs into ``run_dir`` atomically; returns the manifest."""
+    from alignment import figures as figs
+
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    ts = outputs.timeseries_frame(model)
+    led = outputs.interactions_frame(model)
+    stage = Path(tempfile.mkdtemp(prefix=".partial-", dir=run_dir))
+    try:
+        outputs.write_timeseries(ts, stage / "timeseries.parquet")
+        outputs.write_interactions(led, stage / "interactions.parquet")
+        outputs.atomic_write_text(OmegaConf.to_yaml(cfg, resolve=True), stage / "config.yaml")
+        if figures:
+            figs.draw_run(ts, led, stage / "figures")
+        written = sorted(item.name for item in stage.iterdir())
+        for item in sorted(stage.iterdir()):
+            target = run_dir / item.name
+            if target.exists():
+                shutil.rmtree(target) if target.is_dir() else target.unlink()
+            item.rename(target)
+        manifest = {
+            "schema": outputs.SCHEMA_VERSION,
+            "scenario": cfg.scenario.name,
+            "seed": int(cfg.seed),
+            "horizon": [format_month(model.start), format_month(model.end)],
+            "rows": {"timeseries": len(ts), "interactions": len(led)},
+            "files": written + ["run.json"],
+        }
+        outputs.atomic_write_text(json.dumps(manifest, indent=2) + "\n", run_dir / "run.json")
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return {"manifest": manifest, "timeseries": ts, "interactions": led}

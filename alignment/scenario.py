@@ -1,0 +1,366 @@
+"""Scenarios: dated, declarative events plus parameter overrides.
+
+An event is a small frozen dataclass with ``apply(model)``; a scenario file is a
+list of them (configs/scenario/). ``load_events`` checks every field before a
+run starts: an unknown kind, field or ISO3 code, a wrong type, or a date outside
+the horizon is a :class:`ConfigError` naming the key, the value and what is
+allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import typing
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from alignment.calendar import format_month, parse_month
+from alignment.errors import ConfigError
+
+_ISO3 = re.compile(r"^[A-Z]{3}$")
+
+
+@dataclass(frozen=True)
+class Event:
+    """Fields every event has."""
+
+    date: int
+    id: str = ""
+    note: str = ""
+    source: str = ""
+
+    def apply(self, model) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class LeadershipChange(Event):
+    """A new leader changes how open, active and hedged a state is."""
+
+    state: str = ""
+    openness_change: float = 0.0
+    activity_change: float = 0.0
+    hedging_change: float = 0.0
+
+    def apply(self, model):
+        i = model.state_index[self.state]
+        model.openness[i] = max(0.01, model.openness[i] + self.openness_change)
+        model.activity[i] = max(0.0, model.activity[i] + self.activity_change)
+        model.hedging_extra[i] += self.hedging_change
+
+
+@dataclass(frozen=True)
+class TradeOpening(Event):
+    """A state lowers (or raises) trade costs with some partners (all if none are named), both ways for C5 partners."""
+
+    state: str = ""
+    partners: list = field(default_factory=list)
+    cost_change: float = 0.0
+
+    def apply(self, model):
+        i = model.state_index[self.state]
+        partners = [p for p in self.partners if p in model.partner_index] if self.partners else list(model.partner_index)
+        for p in partners:
+            model.trade_cost_extra[i, model.partner_index[p]] += self.cost_change
+            if p in model.state_index and p != self.state:  # a neighbour's reports see the same border
+                model.trade_cost_extra[model.state_index[p], model.partner_index[self.state]] += self.cost_change
+
+
+@dataclass(frozen=True)
+class Membership(Event):
+    """A state joins, leaves or observes an institution (status 1, 0 or 0.5)."""
+
+    state: str = ""
+    institution: str = ""
+    status: float = 1.0
+
+    def apply(self, model):
+        model.membership[model.state_index[self.state], model.institution_index[self.institution]] = self.status
+
+
+@dataclass(frozen=True)
+class Sanctions(Event):
+    """Powers sanction a target at an intensity in [0, 1] (0 lifts them)."""
+
+    target: str = ""
+    by: list = field(default_factory=list)
+    intensity: float = 1.0
+
+    def apply(self, model):
+        if self.target not in model.power_index:
+            return
+        t = model.power_index[self.target]
+        for b in self.by:
+            if b in model.power_index:
+                model.sanction[t, model.power_index[b]] = model.sanction[model.power_index[b], t] = self.intensity
+
+
+@dataclass(frozen=True)
+class Stance(Event):
+    """A power's coercive pressure on the region changes (set, in [0, 1])."""
+
+    power: str = ""
+    coercion: float = 0.0
+
+    def apply(self, model):
+        if self.power in model.power_index:
+            model.coercion[model.power_index[self.power]] = self.coercion
+
+
+@dataclass(frozen=True)
+class CorridorChange(Event):
+    """A corridor gets dearer, slower, riskier, opens or closes."""
+
+    corridor: str = ""
+    price_change_usd_per_feu: float = 0.0
+    transit_days_change: float = 0.0
+    risk_change: float = 0.0
+    open: typing.Optional[bool] = None
+
+    def apply(self, model):
+        k = model.corridor_index[self.corridor]
+        model.corridor_price[k] += self.price_change_usd_per_feu
+        model.corridor_days[k] = max(1.0, model.corridor_days[k] + self.transit_days_change)
+        model.corridor_risk[k] = float(np.clip(model.corridor_risk[k] + self.risk_change, 0.0, 1.0))
+        if self.open is not None:
+            model.corridor_open[k] = self.open
+
+
+@dataclass(frozen=True)
+class MarketChange(Event):
+    """A freight market's demand jumps by a percentage (trade re-oriented)."""
+
+    market: str = ""
+    demand_change_pct: float = 0.0
+
+    def apply(self, model):
+        model.market_factor[model.market_index[self.market]] *= 1.0 + self.demand_change_pct / 100.0
+
+
+@dataclass(frozen=True)
+class Investment(Event):
+    """A power pledges money, disbursed evenly over some years to some states
+    (and, if a corridor is named, turned into its capacity after the construction lag)."""
+
+    power: str = ""
+    amount_usd_bn: float = 0.0
+    years: float = 1.0
+    states: list = field(default_factory=list)
+    corridor: str = ""
+
+    def apply(self, model):
+        model.add_pledge(self.power, self.amount_usd_bn, self.years, self.states, self.corridor)
+
+
+@dataclass(frozen=True)
+class Summit(Event):
+    """A scheduled meeting: a ledger row, attention for its convenor, standing for C5 formats."""
+
+    format: str = ""
+    participants: list = field(default_factory=list)
+    convenor: str = ""
+    level: str = "president"
+    guests: list = field(default_factory=list)
+    attention: float = 3.0
+    institutions_change: float = 0.0
+
+    def apply(self, model):
+        model.hold_summit(self)
+
+
+@dataclass(frozen=True)
+class Agreement(Event):
+    """A treaty or exercise that ties states to a power or to each other."""
+
+    states: list = field(default_factory=list)
+    power: str = ""
+    ties_change: float = 0.0
+    institutions_change: float = 0.0
+
+    def apply(self, model):
+        if self.power and self.power in model.power_index:
+            j = model.power_index[self.power]
+            for s in self.states:
+                model.ties_extra[model.state_index[s], j] += self.ties_change
+        model.institutions = float(np.clip(model.institutions + self.institutions_change, 0.0, 1.0))
+
+
+@dataclass(frozen=True)
+class Shock(Event):
+    """A temporary shock (e.g. a pandemic) to in-person contact, trade and activity."""
+
+    months: int = 12
+    in_person_factor: float = 1.0
+    trade_factor: float = 1.0
+
+    def apply(self, model):
+        model.shock_until = self.date + self.months
+        model.in_person_factor = self.in_person_factor
+        model.trade_factor = self.trade_factor
+
+
+@dataclass(frozen=True)
+class Threat(Event):
+    """A shared external threat that draws the C5 together, fading over time."""
+
+    level: float = 0.0
+    decay_per_year: float = 0.5
+
+    def apply(self, model):
+        model.threat = max(model.threat, self.level)
+        model.threat_decay_per_year = self.decay_per_year
+
+
+@dataclass(frozen=True)
+class RemittanceCut(Event):
+    """A share of remittances from Russia is blocked (set, in [0, 1])."""
+
+    cut: float = 0.0
+
+    def apply(self, model):
+        model.remittance_cut = self.cut
+
+
+KINDS: dict[str, type[Event]] = {
+    "leadership_change": LeadershipChange,
+    "trade_opening": TradeOpening,
+    "membership": Membership,
+    "sanctions": Sanctions,
+    "stance": Stance,
+    "corridor": CorridorChange,
+    "market": MarketChange,
+    "investment": Investment,
+    "summit": Summit,
+    "agreement": Agreement,
+    "shock": Shock,
+    "threat": Threat,
+    "remittances": RemittanceCut,
+}
+
+LEVELS = ("president", "prime_minister", "foreign_minister")
+
+# fields whose values are ISO3 codes, and which codes they admit
+_STATE_FIELDS = {"state", "states"}
+_POWER_FIELDS = {"power", "target", "by", "convenor"}
+
+
+def _check_type(key, value, annotation):
+    origin = typing.get_origin(annotation)
+    if annotation in ("float", float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(key, value, "expected a number")
+        return float(value)
+    if annotation in ("int", int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(key, value, "expected an integer")
+        return value
+    if annotation in ("str", str):
+        if not isinstance(value, str):
+            raise ConfigError(key, value, "expected a string")
+        return value
+    if annotation in ("list", list) or origin is list:
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(key, value, "expected a list of codes")
+        return list(value)
+    if annotation in ("typing.Optional[bool]",) or annotation == typing.Optional[bool]:
+        if value is not None and not isinstance(value, bool):
+            raise ConfigError(key, value, "expected true or false")
+        return value
+    raise AssertionError(f"unhandled annotation {annotation}")  # pragma: no cover
+
+
+def parse_event(raw, key: str, codes: dict, horizon: tuple[int, int]) -> Event:
+    """Build one event from its config mapping, checking every field.
+
+    Args:
+        raw: mapping from the scenario file.
+        key: the config path of this event, for error messages.
+        codes: allowed codes: ``states``, ``powers`` (every catalogued power),
+            ``corridors``, ``markets``, ``institutions``.
+        horizon: (first, last) month index of the run.
+    """
+    if not isinstance(raw, dict):
+        raise ConfigError(key, raw, "expected a mapping with at least 'date' and 'kind'")
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        raise ConfigError(f"{key}.kind", kind, "allowed kinds: " + ", ".join(sorted(KINDS)))
+    cls = KINDS[kind]
+    hints = {f.name: f for f in dataclasses.fields(cls)}
+    allowed = [n for n in hints] + ["kind"]
+    values = {}
+    for name, value in raw.items():
+        if name == "kind":
+            continue
+        if name not in hints:
+            raise ConfigError(f"{key}.{name}", value, f"unknown field for kind '{kind}'; allowed: " + ", ".join(allowed))
+        if name == "date":
+            continue
+        values[name] = _check_type(f"{key}.{name}", value, hints[name].type)
+    if "date" not in raw:
+        raise ConfigError(f"{key}.date", None, "every event needs a date, YYYY-MM")
+    month = parse_month(raw["date"], f"{key}.date")
+    if not horizon[0] <= month <= horizon[1]:
+        raise ConfigError(
+            f"{key}.date", raw["date"], f"outside the horizon {format_month(horizon[0])}..{format_month(horizon[1])}"
+        )
+    for name, value in values.items():
+        vals = value if isinstance(value, list) else [value]
+        if name in _STATE_FIELDS:
+            pool, what = codes["states"], "Central Asian state"
+        elif name in _POWER_FIELDS:
+            pool, what = codes["powers"], "power"
+        elif name == "participants":
+            pool, what = codes["states"] + codes["powers"], "state or power"
+        elif name == "partners":
+            pool, what = codes["states"] + codes["powers"], "state or power"
+        elif name == "corridor":
+            pool, what = codes["corridors"], "corridor"
+        elif name == "market":
+            pool, what = codes["markets"], "market"
+        elif name == "institution":
+            pool, what = codes["institutions"], "institution"
+        elif name == "guests":
+            bad = [v for v in vals if not _ISO3.match(v)]
+            if bad:
+                raise ConfigError(f"{key}.guests", bad[0], "expected ISO3 codes (three capital letters)")
+            continue
+        elif name == "level" and kind == "summit":
+            if value not in LEVELS:
+                raise ConfigError(f"{key}.level", value, "allowed: " + ", ".join(LEVELS))
+            continue
+        else:
+            continue
+        for v in vals:
+            if v == "" and name in ("convenor", "corridor", "power"):
+                continue
+            if v not in pool:
+                raise ConfigError(f"{key}.{name}", v, f"unknown {what}; known: " + ", ".join(pool))
+    for name in ("intensity", "coercion", "status", "cut") + (("level",) if kind == "threat" else ()):
+        if name in values and not 0.0 <= values[name] <= 1.0:
+            raise ConfigError(f"{key}.{name}", values[name], "must be in [0, 1]")
+    for name in ("amount_usd_bn", "years", "months", "in_person_factor", "trade_factor"):
+        if name in values and values[name] < 0:
+            raise ConfigError(f"{key}.{name}", values[name], "must be >= 0")
+    if kind in ("investment",) and values.get("years", 1.0) <= 0:
+        raise ConfigError(f"{key}.years", values["years"], "must be > 0")
+    return cls(date=month, **values)
+
+
+def load_events(scenario, codes: dict, horizon: tuple[int, int]) -> list[Event]:
+    """All events of a scenario config, checked, without the excluded ids, sorted by date (stable)."""
+    from omegaconf import OmegaConf
+
+    raw_events = OmegaConf.to_container(scenario.events) if OmegaConf.is_config(scenario.events) else list(scenario.events)
+    exclude = list(scenario.exclude)
+    events = [parse_event(raw, f"scenario.events[{n}]", codes, horizon) for n, raw in enumerate(raw_events)]
+    ids = [e.id for e in events if e.id]
+    dup = {i for i in ids if ids.count(i) > 1}
+    if dup:
+        raise ConfigError("scenario.events.id", sorted(dup)[0], "event ids must be unique")
+    for n, drop in enumerate(exclude):
+        if drop not in ids:
+            raise ConfigError(f"scenario.exclude[{n}]", drop, "no event has this id; known ids: " + ", ".join(ids))
+    kept = [e for e in events if e.id not in set(exclude)]
+    return sorted(kept, key=lambda e: e.date)

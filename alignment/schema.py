@@ -1,0 +1,248 @@
+"""Structured config schema, registered with Hydra's ConfigStore.
+
+Each parameter is documented exactly once, here, in its field's metadata
+(meaning, unit, source); docs/ODD.md's parameter table is generated from it
+(``python -m alignment.odd``) and a test keeps the two in step. Hydra merges
+the YAML groups into these dataclasses, so a wrong type or an unknown key
+fails before a run starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Dict, List, Optional
+
+from hydra.core.config_store import ConfigStore
+
+
+def param(default, meaning, unit, source):
+    """A documented model parameter."""
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda d=default: type(d)(d), metadata={"meaning": meaning, "unit": unit, "source": source})
+    return field(default=default, metadata={"meaning": meaning, "unit": unit, "source": source})
+
+
+ASSUMED = "assumption, to be calibrated (issue 4)"
+PRIOR = "a priori choice; acts only after 2021 so the 2015-2021 record cannot pin it"
+
+
+@dataclass
+class ModelParams:
+    """Behavioural parameters of the mechanisms (configs/model/)."""
+
+    # trade
+    gdp_elasticity: float = param(0.8, "elasticity of bilateral trade to either side's GDP", "-", "Head & Mayer (2014) gravity meta-analysis, structural estimates near 0.8-1")
+    distance_elasticity: float = param(1.0, "elasticity of trade to capital-to-capital distance", "-", "Head & Mayer (2014), median about 1")
+    cost_elasticity: float = param(5.0, "trade elasticity to tariff-equivalent trade costs", "-", "Head & Mayer (2014), structural median about 5")
+    gdp_growth_pct_per_year: float = param(4.0, "nominal USD GDP growth of every actor after its last data year", "% per year", "assumption: world nominal GDP growth 2015-2021 from WDI was about 4.4 %/yr (WLD 75.4 to 97.5 USD tn)")
+    membership_cost_effect: float = param(0.05, "fall in trade cost when two partners come to share an economic union (EAEU)", "tariff-equivalent fraction", ASSUMED)
+    alignment_trade_effect: float = param(0.3, "fall in trade cost with a power per unit rise of the state's weight on it since the base year", "tariff-equivalent fraction", ASSUMED)
+    secondary_sanction_cost: float = param(0.05, "extra trade cost with a sanctioned power, per unit of sanction intensity (secondary-sanction and payment risk)", "tariff-equivalent fraction", PRIOR)
+    sanction_cost_elasticity: float = param(4.0, "how fast a sanction of intensity 1 cuts direct trade between the sanctioning and sanctioned power: kept share exp(-x)", "-", PRIOR)
+    diversion_share: float = param(0.04, "share of the trade that sanctions cut between powers which re-routes through C5 intermediaries (re-exports)", "fraction", PRIOR)
+    corridor_trade_share: float = param(0.15, "share of the trade cost with European partners that moves with the best overland route's generalised cost", "fraction", ASSUMED)
+    remittance_gdp_elasticity: float = param(1.0, "elasticity of remittances from Russia to Russia's USD GDP", "-", ASSUMED)
+    # corridors
+    value_of_time_usd_per_feu_day: float = param(60.0, "value of transit time", "USD per FEU-day", "assumption: about twice the capital cost of a USD 109k FEU at 10 %/yr (UNCTAD 2020 value of containerised trade, via porteconomicsmanagement.org)")
+    cargo_value_usd_per_feu: float = param(109000.0, "cargo value exposed to route risk", "USD per FEU", "UNCTAD 2020 average value of containerised trade, about USD 54.5k per TEU (porteconomicsmanagement.org/value-of-containerized-trade-new)")
+    logit_scale_usd: float = param(1000.0, "scale of the route-choice logit (larger = shippers less sensitive to cost)", "USD per FEU", ASSUMED)
+    tonnes_per_teu: float = param(10.0, "average cargo mass of a loaded TEU, to convert TEU to tonnes", "t per TEU", "assumption: industry rule of thumb for mixed container cargo")
+    expansion_response_share: float = param(0.15, "share of the demand a corridor turned away that is ordered as new capacity each month", "fraction per month", PRIOR)
+    max_capacity_growth_share: float = param(0.08, "cap on capacity ordered in one month, as a share of current capacity", "fraction per month", PRIOR)
+    construction_lag_months: int = param(6, "months between ordering capacity (wagons, chartered ferries, trucks, terminals) and using it", "months", PRIOR)
+    # engagement
+    engagement_size_elasticity: float = param(1.5, "importance of a state to a power grows as GDP to this power", "-", ASSUMED)
+    engagement_focus: float = param(1.0, "concentration of a power's spending on the state where influence is cheapest (0 = even split)", "-", ASSUMED)
+    investment_depreciation_per_year: float = param(0.1, "yearly loss of influence of past investment", "fraction per year", ASSUMED)
+    attention_depreciation_per_year: float = param(0.6, "yearly fading of diplomatic attention", "fraction per year", ASSUMED)
+    investment_scale_gdp_share: float = param(0.1, "investment stock, as a share of the state's GDP, at which the investment channel reaches 63 % of its maximum", "fraction of GDP", ASSUMED)
+    # diplomacy
+    base_rate_per_pair_month: float = param(0.4, "intraregional interactions per pair of states and month at activity 1 and no cohesion", "interactions per pair-month", "calibrated by hand to 60 interactions in 2015 (context_facts.yaml regional_interactions)")
+    cohesion_gain: float = param(1.0, "rise of intraregional interaction rates per unit of cohesion", "-", ASSUMED)
+    threat_gain: float = param(0.5, "rise of intraregional interaction rates per unit of shared threat", "-", PRIOR)
+    kind_base_logits: List[float] = param([1.0, -1.95, -1.16, -1.16], "log-odds of telegram, call, visit, meeting at cohesion 0 (set so that 2015 cohesion of about 0.5 gives the 2015 mix)", "-", "2015: 34 of 66 records telegrams, 23 of 60 in person (context_facts.yaml regional_interactions)")
+    kind_cohesion_slopes: List[float] = param([-2.0, 0.6, 0.3, 0.3], "change of each form's log-odds per unit of cohesion (shift from telegrams to substantive contact)", "-", "brief P4; slopes assumed")
+    level_probabilities: List[List[float]] = param(
+        [[1.0, 0.0, 0.0], [0.75, 0.15, 0.10], [0.25, 0.3, 0.45], [0.25, 0.3, 0.45]],
+        "probability of president, prime minister, foreign minister for a telegram, call, visit, meeting",
+        "probability",
+        "about two-thirds presidential overall (context_facts.yaml); split by form assumed",
+    )
+    external_level_probabilities: List[float] = param([0.25, 0.15, 0.6], "level of a power's bilateral contact with a state: president, prime minister, foreign minister", "probability", ASSUMED)
+    external_kind_probabilities: List[float] = param([0.0, 0.35, 0.35, 0.3], "form of a power's bilateral contact: telegram, call, visit, meeting", "probability", ASSUMED)
+    interaction_reference_per_year: float = param(60.0, "intraregional interactions per year that count as intensity 1 in cohesion", "interactions per year", "2015 total (context_facts.yaml)")
+    # alignment
+    channel_trade: float = param(2.0, "pull of a power's share in the state's trade", "-", ASSUMED)
+    channel_investment: float = param(1.0, "pull of the power's (saturating) investment stock", "-", ASSUMED)
+    channel_security: float = param(1.5, "pull of security and institutional ties: mean membership over the institutions weighted by convenor, plus bases and agreements", "-", ASSUMED)
+    channel_attention: float = param(1.0, "pull of the power's share of diplomatic attention", "-", ASSUMED)
+    channel_corridor: float = param(0.8, "pull of the power's sponsorship of corridors crossing the state", "-", ASSUMED)
+    channel_remittances: float = param(2.0, "pull of remittances from the power, per unit of remittances / GDP", "-", ASSUMED)
+    coercion_weight: float = param(1.0, "push away from a power per unit of its coercion", "-", PRIOR)
+    sanction_weight: float = param(1.5, "push away from a sanctioned power per unit of sanction intensity and of the state's trade share with the sanctioning powers", "-", PRIOR)
+    temperature: float = param(1.4, "softmax temperature of the target portfolio", "-", ASSUMED)
+    hedging_base: float = param(0.45, "weight every state gives to an even split of its alignment (hedging drive)", "fraction", ASSUMED)
+    neutrality_hedging: float = param(0.3, "extra hedging of a permanently neutral state (Turkmenistan)", "fraction", "UNGA recognition of Turkmen neutrality 1995 (world data); size assumed")
+    adjustment_rate: float = param(0.04, "share of the gap to the target portfolio closed per month (1 - inertia)", "fraction per month", ASSUMED)
+    noise_scale: float = param(0.015, "standard deviation of the monthly log-weight shock", "-", ASSUMED)
+    # cohesion
+    cohesion_similarity_weight: float = param(0.4, "share of cohesion that comes from similar alignment portfolios", "fraction", ASSUMED)
+    cohesion_intensity_weight: float = param(0.3, "share of cohesion that comes from recent intraregional contact", "fraction", ASSUMED)
+    institutions_initial: float = param(0.1, "standing of regional formats in the base year", "0-1", "assumption: no C5 leaders' format before 2018")
+    institutions_decay_per_year: float = param(0.15, "yearly fading of the standing of regional formats without new meetings", "fraction per year", ASSUMED)
+
+
+@dataclass
+class StateSpec:
+    """Behavioural attributes of one Central Asian state (configs/actors/)."""
+
+    openness: float = 1.0
+    activity: float = 1.0
+    source: str = ""
+
+
+@dataclass
+class PowerSpec:
+    """Engagement attributes of one external power (configs/actors/)."""
+
+    investment_usd_bn_per_year: float = 0.0
+    attention_interactions_per_year: float = 0.0
+    coercion: float = 0.0
+    gdp_usd_bn_fallback: Optional[float] = None
+    source: str = ""
+
+
+@dataclass
+class InstitutionSpec:
+    """Who an institution binds a member to (configs/actors/)."""
+
+    convenors: Dict[str, float] = field(default_factory=dict)
+    kind: str = "security"
+    source: str = ""
+
+
+@dataclass
+class DirectTrade:
+    """Turnover between two powers, for sanction diversion (configs/actors/)."""
+
+    value_usd_bn: float = 0.0
+    year: int = 2021
+    source: str = ""
+
+
+@dataclass
+class ActorsConfig:
+    states: Dict[str, StateSpec] = field(default_factory=dict)
+    powers: Dict[str, PowerSpec] = field(default_factory=dict)
+    institutions: Dict[str, InstitutionSpec] = field(default_factory=dict)
+    military_presence: Dict[str, Dict[str, float]] = field(default_factory=dict)
+    direct_trade: Dict[str, DirectTrade] = field(default_factory=dict)
+
+
+@dataclass
+class MarketSpec:
+    """A freight market whose demand splits over corridors (configs/corridors/)."""
+
+    demand_teu: float = 0.0
+    base_year: int = 2015
+    growth_pct_per_year: float = 0.0
+    source: str = ""
+
+
+@dataclass
+class CorridorSpec:
+    """A transport corridor (configs/corridors/)."""
+
+    name: str = ""
+    markets: List[str] = field(default_factory=list)
+    nest: str = "rail"
+    price_usd_per_feu: float = 0.0
+    transit_days: float = 0.0
+    risk: float = 0.0
+    service_penalty_usd_per_feu: float = 0.0
+    capacity_teu: Optional[float] = None
+    teu_per_usd_bn: float = 0.0
+    crosses: List[str] = field(default_factory=list)
+    sponsors: Dict[str, float] = field(default_factory=dict)
+    transit_fee_usd_per_feu: float = 0.0
+    open: bool = True
+    sources: Dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CorridorsConfig:
+    nest_lambda: Dict[str, float] = field(default_factory=dict)
+    markets: Dict[str, MarketSpec] = field(default_factory=dict)
+    routes: Dict[str, CorridorSpec] = field(default_factory=dict)
+
+
+@dataclass
+class WorldConfig:
+    """The world from data (configs/world/, generated from ../shared/data)."""
+
+    name: str = "central_asia"
+    base_year: int = 2015
+    states: List[str] = field(default_factory=list)
+    powers: List[str] = field(default_factory=list)
+    catalogue: Dict[str, Any] = field(default_factory=dict)
+    gdp_usd_bn: Dict[str, Any] = field(default_factory=dict)
+    population_m: Dict[str, Any] = field(default_factory=dict)
+    capitals: Dict[str, Any] = field(default_factory=dict)
+    trade_usd_bn: Dict[str, Any] = field(default_factory=dict)
+    trade_mirror_usd_bn: Dict[str, Any] = field(default_factory=dict)
+    trade_total_usd_bn: Dict[str, Any] = field(default_factory=dict)
+    memberships: Dict[str, Any] = field(default_factory=dict)
+    neutrality: Dict[str, Any] = field(default_factory=dict)
+    russian_military: Dict[str, Any] = field(default_factory=dict)
+    remittances_pct_gdp: Dict[str, Any] = field(default_factory=dict)
+    resources: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ScenarioConfig:
+    """A scenario: dated events plus parameter overrides (configs/scenario/)."""
+
+    name: str = "historical"
+    description: str = ""
+    events: List[Any] = field(default_factory=list)
+    exclude: List[str] = field(default_factory=list)
+    overrides: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Horizon:
+    start: str = "2015-01"
+    end: str = "2035-12"
+
+
+@dataclass
+class OutputsConfig:
+    figures: bool = True
+    summary: bool = True
+
+
+@dataclass
+class RunConfig:
+    seed: int = 0
+    horizon: Horizon = field(default_factory=Horizon)
+    world: WorldConfig = field(default_factory=WorldConfig)
+    actors: ActorsConfig = field(default_factory=ActorsConfig)
+    corridors: CorridorsConfig = field(default_factory=CorridorsConfig)
+    model: ModelParams = field(default_factory=ModelParams)
+    scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
+    outputs: OutputsConfig = field(default_factory=OutputsConfig)
+
+
+def register_configs() -> None:
+    """Register the schema so that configs/run.yaml can name it in its defaults."""
+    cs = ConfigStore.instance()
+    cs.store(name="run_schema", node=RunConfig)
+
+
+def parameter_table() -> list[dict]:
+    """Rows (name, default, unit, meaning, source) for every model parameter."""
+    rows = []
+    for f in fields(ModelParams):
+        default = f.default_factory() if f.default_factory is not field().default_factory else f.default  # type: ignore[misc]
+        rows.append({"name": f.name, "default": default, "unit": f.metadata["unit"], "meaning": f.metadata["meaning"], "source": f.metadata["source"]})
+    return rows
