@@ -79,9 +79,14 @@ def _explain(exc, override_text) -> ConfigError:
     full_key = getattr(cause, "full_key", None)
     text = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
     key, _, value = (override_text or "").lstrip("+~").partition("=")
-    if "yaml" in type(cause).__module__ or "while parsing" in str(cause) or "while scanning" in str(cause):
-        where = getattr(getattr(cause, "problem_mark", None), "name", "") or "a config file"
-        return ConfigError("config file", where, "malformed YAML: " + " ".join(str(cause).split())[:160])
+    if isinstance(cause, UnicodeDecodeError):
+        return ConfigError(key or "config file", value or override_text, "file unreadable: not UTF-8 text")
+    if isinstance(cause, OSError):
+        return ConfigError(key or "config file", value or override_text, f"file unreadable: {cause.strerror or cause}")
+    mark = getattr(cause, "problem_mark", None)
+    if mark is not None:
+        problem = getattr(cause, "problem", "") or "syntax error"
+        return ConfigError("config file", mark.name, f"malformed YAML at line {mark.line + 1}, column {mark.column + 1}: {problem}")
     if "not in struct" in text or "not in '" in text or "Could not override" in str(exc) or "Could not append" in str(exc):
         full = full_key or key
         parent, _, leaf = full.rpartition(".")
@@ -94,7 +99,14 @@ def _explain(exc, override_text) -> ConfigError:
             node = getattr(sys.modules["alignment.schema"], t, None) if isinstance(t, str) else t
         known = _known_keys(node, parent) if node is not None else []
         near = difflib.get_close_matches(leaf, known, n=3)
-        hint = f"did you mean {', '.join(near)}?" if near else ("known keys: " + ", ".join(known) if known else "not a key of the config")
+        if near:
+            hint = f"did you mean {', '.join(near)}?"
+        elif known and len(known) <= 12:
+            hint = "known keys: " + ", ".join(known)
+        elif known:
+            hint = f"not one of the {len(known)} keys of '{parent}' (see docs/ODD.md)"
+        else:
+            hint = "not a key of the config"
         return ConfigError(full, value, f"unknown key; {hint}")
     if "could not be converted" in text or "Value '" in text or "Invalid value" in text:
         kind = "an integer" if "Integer" in text else "a number" if "Float" in text else "a boolean" if "Bool" in text else "a value of the schema's type"

@@ -73,7 +73,13 @@ class AlignmentModel(mesa.Model):
         self.corridor_funding = np.zeros(K)  # USD bn disbursed to each corridor this month
         self.pipeline = np.zeros((1, max(1, params.construction_lag_months), K))
 
-        # constants for the mechanisms
+        # constants for the mechanisms and caches
+        self._gdp_cache: dict[int, np.ndarray] = {}
+        self._core, self._core_year = None, None
+        self._union_key, self._union_value = None, None
+        self._depreciation = np.array([params.investment_depreciation_per_year, params.attention_depreciation_per_year])[:, None, None]
+        self._ext_kind_cdf = np.cumsum(params.external_kind_probabilities)
+        self._ext_level_cdf = np.cumsum(params.external_level_probabilities)
         self._pairs_i, self._pairs_j = dipl_m.pair_index(N)
         self._kind_logits = np.asarray(params.kind_base_logits, dtype=float)
         self._kind_slopes = np.asarray(params.kind_cohesion_slopes, dtype=float)
@@ -138,7 +144,11 @@ class AlignmentModel(mesa.Model):
         return self.month // 12
 
     def _gdp(self) -> np.ndarray:
-        return self.world.gdp_at(self.year)
+        """(Q,) GDP of every partner this calendar year, USD bn (cached per year)."""
+        year = self.year
+        if year not in self._gdp_cache:
+            self._gdp_cache[year] = self.world.gdp_at(year)
+        return self._gdp_cache[year]
 
     def _gdp_states(self, gdp):
         return gdp[len(self.world.powers):]
@@ -149,12 +159,16 @@ class AlignmentModel(mesa.Model):
         return out[0]  # (P, N)
 
     def _shared_union(self) -> np.ndarray:
-        """(N, Q) 1 where reporter and partner share an economic union."""
+        """(N, Q) 1 where reporter and partner share an economic union (cached until membership changes)."""
+        key = self.membership.tobytes()
+        if key == self._union_key:
+            return self._union_value
         m = self.membership[:, self._union_cols]  # (N, U)
         pu = self._partner_union_powers[:, self._union_cols]  # (P, U)
         with_powers = np.minimum(m[:, None, :], pu[None, :, :]).max(axis=2, initial=0.0)
         with_states = np.minimum(m[:, None, :], m[None, :, :]).max(axis=2, initial=0.0)
-        return np.concatenate([with_powers, with_states], axis=1)
+        self._union_key, self._union_value = key, np.concatenate([with_powers, with_states], axis=1)
+        return self._union_value
 
     # ------------------------------------------------------------------ schedule
     def step(self):
@@ -216,7 +230,7 @@ class AlignmentModel(mesa.Model):
         if ev.convenor in self.power_index:
             self.attention_stock[self.power_index[ev.convenor], states_in] += ev.attention
         if intraregional:
-            self._recent[-1] += 1
+            self._recent[self.month % 12] += 1
         self.institutions = float(np.clip(self.institutions + ev.institutions_change, 0.0, 1.0))
 
     # ------------------------------------------------------------------ 2. engagement
@@ -224,20 +238,23 @@ class AlignmentModel(mesa.Model):
         """Powers disburse budgets and pledges and spread investment and attention over the C5."""
         self.corridor_funding[:] = 0.0
         self.powers.do("disburse")
-        gdp = self._gdp()
-        self.invest_flow = self._allocate(self.budget, self.weights, gdp) + self.earmarked
-        self.investment_stock = eng_m.accumulate_stock(self.investment_stock[None], self.invest_flow[None],
-                                                       self.p.investment_depreciation_per_year)[0]
-        visits = self._allocate(self.world.attention_per_year, self.weights, gdp)  # (P, N) per year
-        counts = self.rng.poisson(visits / 12.0)
-        self.attention_stock = eng_m.accumulate_stock(self.attention_stock[None], counts[None] * 12.0,
-                                                      self.p.attention_depreciation_per_year)[0]
+        # investment and attention budgets share one batched call (batch axis = the two kinds of spending)
+        budgets = np.stack([self.budget, self.world.attention_per_year])
+        alloc = eng_m.allocate_engagement(budgets, np.broadcast_to(self.weights, (2,) + self.weights.shape),
+                                          np.broadcast_to(self.openness, (2,) + self.openness.shape),
+                                          np.broadcast_to(self._gdp_states(self._gdp()), (2, len(self.openness))),
+                                          self.p.engagement_size_elasticity, self.p.engagement_focus)
+        self.invest_flow = alloc[0] + self.earmarked
+        counts = self.rng.poisson(alloc[1] / 12.0)  # bilateral contacts this month, (P, N)
+        stocks = eng_m.accumulate_stock(np.stack([self.investment_stock, self.attention_stock]),
+                                        np.stack([self.invest_flow, counts * 12.0]), self._depreciation)
+        self.investment_stock, self.attention_stock = stocks[0], stocks[1]
         n = int(counts.sum())
         if n:
             p_idx, s_idx = np.nonzero(counts)
             reps = counts[p_idx, s_idx]
-            kinds = self.rng.choice(4, size=n, p=self.p.external_kind_probabilities)
-            levels = self.rng.choice(3, size=n, p=self.p.external_level_probabilities)
+            kinds = np.minimum(np.searchsorted(self._ext_kind_cdf, self.rng.random(n), side="right"), 3)
+            levels = np.minimum(np.searchsorted(self._ext_level_cdf, self.rng.random(n), side="right"), 2)
             r = 0
             for pj, si, c in zip(p_idx, s_idx, reps):
                 for _ in range(c):
@@ -251,7 +268,10 @@ class AlignmentModel(mesa.Model):
         w, p = self.world, self.p
         P = len(w.powers)
         gdp = self._gdp()
-        core = trade_m.gravity_core(self._gdp_states(gdp)[None], gdp[None], w.distance_km[None], p.gdp_elasticity, p.distance_elasticity)
+        if self._core_year != self.year:  # the gravity core moves only with GDP, which is yearly
+            self._core = trade_m.gravity_core(self._gdp_states(gdp)[None], gdp[None], w.distance_km[None], p.gdp_elasticity, p.distance_elasticity)
+            self._core_year = self.year
+        core = self._core
         sanctioned = self.sanction.max(axis=1)  # (P,)
         cost = self.trade_cost_extra.copy()
         cost[:, :P] += p.secondary_sanction_cost * sanctioned[None, :]
@@ -263,7 +283,8 @@ class AlignmentModel(mesa.Model):
         # diversion of trade the sanctions cut between powers, through the C5
         if sanctioned.any():
             s = np.maximum(self.sanction, self.sanction.T)
-            growth = (gdp[:P, None] * gdp[None, :P] / (w.gdp_at(w.direct_trade_year)[:P, None] * w.gdp_at(w.direct_trade_year)[None, :P])) ** p.gdp_elasticity
+            g0 = w.gdp_at(w.direct_trade_year)[:P]
+            growth = (np.outer(gdp[:P], gdp[:P]) / np.outer(g0, g0)) ** p.gdp_elasticity
             access = flows[:, :P] / flows.sum(axis=1, keepdims=True)
             _, extra = trade_m.divert_trade((w.direct_trade_usd_bn * growth)[None], s[None], access[None],
                                             p.sanction_cost_elasticity, p.diversion_share)
@@ -304,8 +325,7 @@ class AlignmentModel(mesa.Model):
                                   p.base_rate_per_pair_month, p.cohesion_gain, p.threat_gain)
         counts = self.rng.poisson(rates)
         n = int(counts.sum())
-        self._recent = np.roll(self._recent, -1)
-        self._recent[-1] = n
+        self._recent[self.month % 12] = n
         if not n:
             return
         kp = dipl_m.kind_probabilities(np.array([self.cohesion]), np.array([in_person]), self._kind_logits, self._kind_slopes)
@@ -324,7 +344,7 @@ class AlignmentModel(mesa.Model):
         ch = np.empty((6, N, P))
         ch[0] = trade_p / trade_p.sum(axis=1, keepdims=True)
         ch[1] = 1.0 - np.exp(-self.investment_stock.T / (p.investment_scale_gdp_share * gdp_s[:, None]))
-        ch[2] = np.clip(self.membership @ w.convenors / len(w.institutions) + w.military + self.ties_extra, 0.0, 1.5)
+        ch[2] = np.minimum(np.maximum(self.membership @ w.convenors / len(w.institutions) + w.military + self.ties_extra, 0.0), 1.5)
         att = self.attention_stock.T
         ch[3] = att / np.maximum(att.sum(axis=1, keepdims=True), 1e-12)
         transit = self.volume_m.sum(axis=0)[:, None] * w.crosses  # (K, N)
@@ -343,7 +363,7 @@ class AlignmentModel(mesa.Model):
         exposure = self.flows[:, :P][:, sanctioners].sum(axis=1) / self.flows.sum(axis=1)
         scores = align_m.attraction_scores(self._channels()[None], self._coef, self.coercion[None], sanctioned[None],
                                            exposure[None], p.coercion_weight, p.sanction_weight)
-        hedging = np.clip(p.hedging_base + self.hedging_extra, 0.0, 1.0)
+        hedging = np.minimum(np.maximum(p.hedging_base + self.hedging_extra, 0.0), 1.0)
         return align_m.target_weights(scores, p.temperature, hedging[None])[0]
 
     def _cohesion(self) -> float:

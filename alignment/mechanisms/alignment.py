@@ -10,9 +10,17 @@ a convex combination or a positive rescaling, so weights never leave the simplex
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 CHANNELS = ("trade", "investment", "security", "attention", "corridor", "remittances")
+
+
+@lru_cache(maxsize=8)
+def _pairs(n):
+    """Upper-triangle pairs (i < j) of n states."""
+    return np.triu_indices(n, k=1)
 
 
 def attraction_scores(channels, coefficients, coercion, sanctioned, western_exposure, coercion_weight, sanction_weight):
@@ -104,10 +112,9 @@ def regional_cohesion(weights, interaction_intensity, institutions, similarity_w
     Returns:
         (B,) in [0, 1].
     """
-    n = weights.shape[1]
-    i, j = np.triu_indices(n, k=1)
+    i, j = _pairs(weights.shape[1])
     tv = 0.5 * np.abs(weights[:, i, :] - weights[:, j, :]).sum(axis=2).mean(axis=1)
     similarity = 1.0 - tv
     intensity = 1.0 - np.exp(-interaction_intensity)
     rest = 1.0 - similarity_weight - intensity_weight
-    return np.clip(similarity_weight * similarity + intensity_weight * intensity + rest * institutions, 0.0, 1.0)
+    return np.minimum(np.maximum(similarity_weight * similarity + intensity_weight * intensity + rest * institutions, 0.0), 1.0)

@@ -58,22 +58,18 @@ def choice_probabilities(gcost_usd, available, nest_of, nest_lambda, logit_scale
         (B, M, K) probabilities; each market's row sums to 1 (0 if nothing is available).
     """
     lam_k = nest_of @ nest_lambda  # (K,)
-    z = (-gcost_usd / logit_scale_usd / lam_k)[:, None, :]  # (B, 1, K)
-    in_nest = available[..., None] & nest_of.astype(bool)  # (B, M, K, G)
-    zg = np.where(in_nest, z[..., None], -np.inf)
-    zmax = zg.max(axis=2)  # (B, M, G)
-    zmax_safe = np.where(np.isfinite(zmax), zmax, 0.0)
-    e = np.where(in_nest, np.exp(zg - zmax_safe[:, :, None, :]), 0.0)  # (B, M, K, G)
-    s = e.sum(axis=2)  # (B, M, G)
-    has = s > 0
-    iv = np.where(has, np.log(np.where(has, s, 1.0)) + zmax_safe, -np.inf)
-    u = nest_lambda * iv
-    umax = np.where(has, u, -np.inf).max(axis=2, keepdims=True)
-    pn = np.where(has, np.exp(u - np.where(np.isfinite(umax), umax, 0.0)), 0.0)
-    tot = pn.sum(axis=2, keepdims=True)
-    pn = np.divide(pn, tot, out=np.zeros_like(pn), where=tot > 0)
-    within = np.divide(e, s[:, :, None, :], out=np.zeros_like(e), where=s[:, :, None, :] > 0)
-    return (within * pn[:, :, None, :]).sum(axis=3)
+    gc = np.where(available, gcost_usd[:, None, :], np.inf)  # (B, M, K)
+    cheapest = gc.min(axis=2, keepdims=True)
+    has = np.isfinite(cheapest)
+    # shifting each market's costs by its cheapest route keeps its best route at exp(0) = 1
+    with np.errstate(invalid="ignore"):
+        e = np.exp(-(gc - np.where(has, cheapest, 0.0)) / (logit_scale_usd * lam_k))  # (B, M, K), 0 where unavailable
+    s = e @ nest_of  # (B, M, G) nest sums
+    pn = np.where(s > 0, s, 0.0) ** nest_lambda  # nest weights exp(lambda * inclusive value), common factor dropped
+    s_k = s @ nest_of.T  # (B, M, K) each corridor's nest sum
+    w = np.divide(e, s_k, out=np.zeros_like(e), where=s_k > 0) * (pn @ nest_of.T)
+    tot = w.sum(axis=2, keepdims=True)
+    return np.divide(w, tot, out=np.zeros_like(w), where=tot > 0)
 
 
 def assign_routes(demand_teu, gcost_usd, serves, capacity_teu, nest_of, nest_lambda, logit_scale_usd):

@@ -9,16 +9,18 @@ contact. Telegrams are presidential; other forms are drawn over levels.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 KINDS = ("telegram", "call", "visit", "meeting")
 LEVELS = ("president", "prime_minister", "foreign_minister")
 
 
+@lru_cache(maxsize=8)
 def pair_index(n):
     """Upper-triangle pairs (i < j) of ``n`` states, as two int arrays of length n(n-1)/2."""
-    i, j = np.triu_indices(n, k=1)
-    return i, j
+    return np.triu_indices(n, k=1)
 
 
 def pair_rates(activity, cohesion, threat, base_rate_per_pair_month, cohesion_gain, threat_gain):

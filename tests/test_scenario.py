@@ -1,0 +1,131 @@
+"""Scenario files and events: checked on load, applied as they say."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from alignment.calendar import parse_month
+from alignment.errors import ConfigError
+from alignment.run import build_model, prepare
+from alignment.scenario import KINDS, parse_event
+
+CODES = {"states": ["KAZ", "UZB", "KGZ", "TJK", "TKM"], "powers": ["RUS", "CHN", "EU", "JPN"],
+         "corridors": ["NORTHERN", "MIDDLE"], "markets": ["EAST_WEST"], "institutions": ["CSTO", "EAEU"]}
+HORIZON = (parse_month("2015-01", "-"), parse_month("2035-12", "-"))
+
+
+def test_parse_a_valid_event():
+    ev = parse_event({"date": "2022-03", "kind": "sanctions", "target": "RUS", "by": ["EU"], "intensity": 0.8}, "e", CODES, HORIZON)
+    assert ev.date == 2022 * 12 + 2 and ev.target == "RUS" and ev.by == ["EU"] and ev.intensity == 0.8
+
+
+@pytest.mark.parametrize(
+    "raw, key, words",
+    [
+        ({"date": "2016-01", "kind": "party"}, "e.kind", "allowed kinds"),
+        ({"date": "2016-01", "kind": "stance", "power": "RUS", "colour": 1}, "e.colour", "unknown field"),
+        ({"date": "2016-01", "kind": "stance", "power": "RUS", "coercion": "high"}, "e.coercion", "expected a number"),
+        ({"date": "2016-01", "kind": "stance", "power": "XXX", "coercion": 0.1}, "e.power", "unknown power"),
+        ({"date": "2016-01", "kind": "membership", "state": "AFG", "institution": "CSTO"}, "e.state", "unknown Central Asian state"),
+        ({"date": "2040-01", "kind": "stance", "power": "RUS"}, "e.date", "outside the horizon"),
+        ({"date": "2014-12", "kind": "stance", "power": "RUS"}, "e.date", "outside the horizon"),
+        ({"date": "2016-1", "kind": "stance", "power": "RUS"}, "e.date", "YYYY-MM"),
+        ({"kind": "stance", "power": "RUS"}, "e.date", "needs a date"),
+        ({"date": "2016-01", "kind": "sanctions", "target": "RUS", "by": ["EU"], "intensity": 2.0}, "e.intensity", "[0, 1]"),
+        ({"date": "2016-01", "kind": "investment", "power": "CHN", "amount_usd_bn": -1.0}, "e.amount_usd_bn", ">= 0"),
+        ({"date": "2016-01", "kind": "corridor", "corridor": "SILK"}, "e.corridor", "unknown corridor"),
+        ({"date": "2016-01", "kind": "summit", "format": "C5", "participants": ["KAZ"], "level": "king"}, "e.level", "president"),
+        ({"date": "2016-01", "kind": "summit", "format": "C5", "participants": ["KAZ"], "guests": ["germany"]}, "e.guests", "ISO3"),
+    ],
+)
+def test_bad_events_name_key_value_and_what_is_allowed(raw, key, words):
+    with pytest.raises(ConfigError) as err:
+        parse_event(raw, "e", CODES, HORIZON)
+    assert err.value.key == key and words in str(err.value)
+
+
+def test_every_event_kind_is_documented_in_odd():
+    from pathlib import Path
+
+    odd = (Path(__file__).parent.parent / "docs" / "ODD.md").read_text()
+    for kind in KINDS:
+        assert f"`{kind}`" in odd, kind
+
+
+def test_no_war_drops_exactly_the_war_events(compose):
+    h = prepare(compose(["scenario=historical"]))
+    n = prepare(compose(["scenario=no_war_2022"]))
+    dropped = {e.id for e in h.events} - {e.id for e in n.events}
+    assert dropped == {"invasion_2022", "russia_coercion_2022", "sanctions_2022", "northern_risk_2022", "north_south_2022"}
+    assert len(h.events) - len(n.events) == 5
+    assert [e.date for e in h.events] == sorted(e.date for e in h.events)
+
+
+def test_exclude_of_an_unknown_id_is_an_error(compose):
+    with pytest.raises(ConfigError) as err:
+        prepare(compose(["scenario=no_war_2022", "scenario.exclude=[no_such_event]"]))
+    assert err.value.key == "scenario.exclude[0]"
+
+
+def test_overrides_are_checked_and_applied(compose):
+    p = prepare(compose(["+scenario.overrides.hedging_base=0.3"]))
+    assert p.params.hedging_base == 0.3
+    with pytest.raises(ConfigError) as err:
+        prepare(compose(["+scenario.overrides.hedgehog=0.3"]))
+    assert err.value.key == "scenario.overrides.hedgehog"
+    with pytest.raises(ConfigError):
+        prepare(compose(["+scenario.overrides.hedging_base=3.0"]))
+
+
+def test_sanctions_event_sets_intensity_and_diverts_trade_through_the_c5(compose):
+    """After March 2022 the C5's trade with both Russia and the EU gains re-exports the counterfactual lacks."""
+    h = build_model(compose(["scenario=historical", "horizon.end=2035-12"]))
+    n = build_model(compose(["scenario=no_war_2022"]))
+    for m in (h, n):
+        while m.month < 2022 * 12 + 3:
+            m.step()
+    rus, eu = h.power_index["RUS"], h.power_index["EU"]
+    assert h.sanction[rus, eu] == 0.8 and n.sanction.max() == 0.0
+    # re-exports: the same month's KGZ trade with Russia is higher with the sanctions than without
+    kgz = h.state_index["KGZ"]
+    assert h.flows[kgz, rus] > n.flows[kgz, rus]
+
+
+def test_investment_pledge_disburses_evenly_then_stops(compose):
+    m = build_model(compose(["scenario=no_war_2022"]))
+    chn = m.power_index["CHN"]
+    while m.month < 2023 * 12 + 4:  # the Xi'an pledge (USD 3.7bn over 3 years) is dated 2023-05
+        m.step()
+    assert m.earmarked[chn].sum() == 0.0
+    m.step()
+    assert m.earmarked[chn].sum() == pytest.approx(3.7 / 3)  # USD bn per year
+    while m.month <= 2026 * 12 + 4:  # through 2026-05, the last month of the 2025 grants (USD 0.208bn, 1 year)
+        m.step()
+    # the Xi'an pledge ran 36 months, 2023-05..2026-04; the CKU money (2024-12, 6 years) and the grants flow
+    assert m.earmarked[chn].sum() == pytest.approx(4.665 / 6 + 0.208)
+    m.step()  # 2026-06: the grants have ended too
+    assert m.earmarked[chn].sum() == pytest.approx(4.665 / 6)
+
+
+def test_leadership_change_raises_uzbek_openness_and_activity(compose):
+    m = build_model(compose([]))
+    u = m.state_index["UZB"]
+    before = m.openness[u], m.activity[u]
+    while m.month <= 2016 * 12 + 8:
+        m.step()
+    assert m.openness[u] == pytest.approx(before[0] + 0.4) and m.activity[u] == pytest.approx(before[1] + 0.8)
+
+
+def test_summit_goes_to_the_ledger_and_raises_the_convenors_attention(compose):
+    m = build_model(compose([]))
+    usa = m.power_index["USA"]
+    while m.month < 2023 * 12 + 8:
+        m.step()
+    before = m.attention_stock[usa].copy()
+    m.step()  # 2023-09: C5+1 in New York
+    rows = [r for r in m.ledger if r[3] == "C5+1"]
+    assert len(rows) == 1 and rows[0][4].startswith("USA|") and rows[0][5] and not rows[0][6]
+    # the summit adds 3 units per state; the stock then fades by keep = (1 - d)^(1/12) and gains this month's visits
+    keep = (1 - m.p.attention_depreciation_per_year) ** (1 / 12)
+    assert (m.attention_stock[usa] - before * keep >= 3.0 * keep - 1e-9).all()
