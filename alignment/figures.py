@@ -20,13 +20,14 @@ def _save(fig, path: Path) -> None:
 
 
 def draw_alignment(ts, path: Path) -> None:
-    """Alignment weights over time, one panel per state."""
-    d = ts[ts["indicator"] == "alignment_weight"]
-    g = sns.relplot(data=d, x="date", y="value", hue="partner", col="entity", col_wrap=3, kind="line",
-                    height=2.6, aspect=1.4, linewidth=1.2)
+    """Alignment weights over time (yearly means), one panel per state."""
+    d = ts[ts["indicator"] == "alignment_weight"].groupby(["year", "entity", "partner"], as_index=False)["value"].mean()
+    g = sns.FacetGrid(d, col="entity", col_wrap=3, height=2.6, aspect=1.4, hue="partner", palette="tab10")
+    g.map_dataframe(sns.lineplot, x="year", y="value", estimator=None, errorbar=None, linewidth=1.4)
+    g.add_legend(title="power")
     g.set_titles("{col_name}")
     g.set_axis_labels("", "alignment weight")
-    g.figure.suptitle("Alignment weights over the external powers", y=1.02)
+    g.figure.suptitle("Alignment weights over the external powers (yearly means)", y=1.02)
     _save(g.figure, path)
 
 
@@ -34,7 +35,7 @@ def draw_corridors(ts, path: Path) -> None:
     """Corridor volumes in million tonnes per year (the sea route left out: it dwarfs the rest)."""
     d = ts[(ts["indicator"] == "corridor_volume_mt") & (ts["entity"] != "SEA")]
     fig, ax = plt.subplots(figsize=(8, 4))
-    sns.lineplot(data=d, x="date", y="value", hue="entity", ax=ax)
+    sns.lineplot(data=d, x="date", y="value", hue="entity", ax=ax, estimator=None, errorbar=None)
     ax.set(xlabel="", ylabel="million tonnes per year", title="Overland corridor volumes")
     ax.legend(title="corridor")
     _save(fig, path)
@@ -44,7 +45,8 @@ def draw_interactions(led, path: Path) -> None:
     """Intraregional interactions per year by form."""
     d = led[led["intraregional"]].groupby(["year", "kind"]).size().rename("n").reset_index()
     fig, ax = plt.subplots(figsize=(9, 4))
-    sns.barplot(data=d, x="year", y="n", hue="kind", ax=ax,
+    d["year"] = d["year"].astype(str)
+    sns.barplot(data=d, x="year", y="n", hue="kind", ax=ax, errorbar=None,
                 hue_order=[k for k in ("telegram", "call", "visit", "meeting", "summit") if k in set(d["kind"])])
     ax.set(xlabel="", ylabel="interactions", title="Intraregional high-level interactions per year")
     ax.tick_params(axis="x", rotation=90)

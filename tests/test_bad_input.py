@@ -1,0 +1,86 @@
+"""Bad input: one line naming key, value and what is allowed; exit status 2; no traceback; nothing written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from alignment.cli import main
+
+
+def run_cli(capsys, *args, tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(SystemExit) as exit_:
+        main([*args, f"hydra.run.dir={out}"])
+    err = capsys.readouterr().err.strip().splitlines()
+    return exit_.value.code, err, out
+
+
+@pytest.fixture
+def bad_dir(tmp_path):
+    d = tmp_path / "extra" / "scenario"
+    d.mkdir(parents=True)
+    (d / "broken.yaml").write_text('# @package scenario\nname: broken\nevents: [ {date: "2016-01", kind: summit\n')
+    (d / "binary.yaml").write_bytes(b"\xff\xfe\x00 not text")
+    (d / "badcode.yaml").write_text(
+        '# @package scenario\nname: badcode\nevents:\n  - {date: "2016-01", kind: summit, format: C5, participants: [KAZ, XYZ]}\n'
+    )
+    (d / "late.yaml").write_text('# @package scenario\nname: late\nevents:\n  - {date: "2040-01", kind: stance, power: RUS, coercion: 0.1}\n')
+    (d / "nokind.yaml").write_text('# @package scenario\nname: nokind\nevents:\n  - {date: "2016-01", kind: party}\n')
+    return d.parent
+
+
+CASES = [
+    (["foo=1"], "foo", "unknown key"),
+    (["model.hedgng_base=0.3"], "model.hedgng_base", "did you mean hedging_base"),
+    (["seed=abc"], "seed='abc'", "expected an integer"),
+    (["seed=-1"], "seed=-1", "non-negative"),
+    (["model.adjustment_rate=1.5"], "model.adjustment_rate=1.5", "[0, 1]"),
+    (["actors.powers.CHN.investment_usd_bn_per_year=-1"], "actors.powers.CHN.investment_usd_bn_per_year=-1.0", ">= 0"),
+    (["corridors.routes.MIDDLE.capacity_teu=-5"], "corridors.routes.MIDDLE.capacity_teu=-5.0", ">= 0"),
+    (["world.powers=[RUS,XXX]"], "world.powers[1]='XXX'", "unknown power; known: RUS"),
+    (["horizon.end=2020-12"], "scenario.events", "outside the horizon 2015-01..2020-12"),
+    (["horizon.end=2014-12"], "horizon.end='2014-12'", "must not be before horizon.start"),
+    (["horizon.start=2015-13"], "horizon.start='2015-13'", "YYYY-MM"),
+    (["horizon.start=2015/01"], "horizon.start='2015/01'", "YYYY-MM"),
+    (["horizon.start=2010-01"], "horizon.start='2010-01'", "2015-01 or later"),
+    (["scenario=nope"], "scenario='nope'", "known: historical, no_war_2022"),
+    (["-m", "seed=0,abc"], "seed='abc'", "expected an integer"),
+]
+
+
+@pytest.mark.parametrize("args, key, allowed", CASES, ids=[" ".join(c[0]) for c in CASES])
+def test_bad_input_one_line_exit_2_nothing_written(capsys, tmp_path, args, key, allowed):
+    code, err, out = run_cli(capsys, *args, tmp_path=tmp_path)
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith("alignment-run: error: ")
+    assert key in err[0] and allowed in err[0]
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "scenario, key, allowed",
+    [
+        ("broken", "broken.yaml", "malformed YAML at line"),
+        ("binary", "scenario='binary'", "unreadable"),
+        ("badcode", "participants='XYZ'", "unknown state or power"),
+        ("late", "scenario.events[0].date='2040-01'", "outside the horizon"),
+        ("nokind", "scenario.events[0].kind='party'", "allowed kinds"),
+    ],
+)
+def test_bad_scenario_files(capsys, tmp_path, bad_dir, scenario, key, allowed):
+    code, err, out = run_cli(capsys, "--config-dir", str(bad_dir), f"scenario={scenario}", tmp_path=tmp_path)
+    assert code == 2 and len(err) == 1 and key in err[0] and allowed in err[0]
+    assert not out.exists()
+
+
+def test_console_script_prints_no_traceback(tmp_path):
+    """The real console script, in a fresh process: one line on stderr, status 2."""
+    exe = __import__("shutil").which("alignment-run") or str(__import__("pathlib").Path(sys.executable).parent / "alignment-run")
+    r = subprocess.run([exe, "seed=abc", f"hydra.run.dir={tmp_path / 'run'}"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2
+    assert r.stderr.strip() == "alignment-run: error: seed='abc': expected an integer"
+    assert "Traceback" not in r.stdout + r.stderr
+    assert not (tmp_path / "run").exists()
