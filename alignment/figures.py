@@ -15,7 +15,7 @@ _PNG = {"Software": None}  # no tool version in the file: same data, same bytes
 
 def _save(fig, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, metadata=_PNG)
+    fig.savefig(path, dpi=110, bbox_inches="tight", metadata=_PNG)
     plt.close(fig)
 
 
@@ -42,14 +42,12 @@ def draw_corridors(ts, path: Path) -> None:
 
 
 def draw_interactions(led, path: Path) -> None:
-    """Intraregional interactions per year by form."""
-    d = led[led["intraregional"]].groupby(["year", "kind"]).size().rename("n").reset_index()
+    """Intraregional interactions per year, stacked by form."""
+    d = led[led["intraregional"]].assign(year=lambda x: x["year"].astype(int))
     fig, ax = plt.subplots(figsize=(9, 4))
-    d["year"] = d["year"].astype(str)
-    sns.barplot(data=d, x="year", y="n", hue="kind", ax=ax, errorbar=None,
-                hue_order=[k for k in ("telegram", "call", "visit", "meeting", "summit") if k in set(d["kind"])])
-    ax.set(xlabel="", ylabel="interactions", title="Intraregional high-level interactions per year")
-    ax.tick_params(axis="x", rotation=90)
+    order = [k for k in ("telegram", "call", "visit", "meeting", "summit") if k in set(d["kind"])]
+    sns.histplot(data=d, x="year", hue="kind", hue_order=order, multiple="stack", discrete=True, shrink=0.8, ax=ax)
+    ax.set(xlabel="", ylabel="interactions", title="Intraregional high-level interactions per year (C5 among themselves)")
     _save(fig, path)
 
 
