@@ -17,7 +17,7 @@ run: setup           ## the main job: historical and no_war_2022, seed 0, 2015-0
 	$(VENV)/bin/alignment-run -m scenario=historical,no_war_2022 hydra.sweep.dir=outputs/main
 
 test: setup          ## the whole test suite (what CI runs)
-	$(PY) -m pytest -q -n 2 -p xdist 2>/dev/null || $(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 test-fast: setup     ## without the end-to-end command-line tests
 	$(PY) -m pytest -q -m "not slow"

@@ -111,7 +111,9 @@ class AlignmentModel(mesa.Model):
             "investment": np.zeros((T, N, P)), "volume": np.zeros((T, K)), "share": np.zeros((T, M, K)),
             "capacity": np.zeros((T, K)), "cohesion": np.zeros(T), "transit_revenue": np.zeros((T, N)),
         }
-        self.ledger: list[tuple] = []
+        # the interaction ledger: summits as rows, drawn contacts as arrays, in order; rows are built once at the end
+        self._ledger_parts: list = []
+        self._ledger_rows: list[tuple] | None = None
         self._recent = np.zeros(12)  # intraregional interactions in the last 12 months
 
         # initial state: steady-state stocks and a warm start of the flows, then weights at their target
@@ -226,12 +228,33 @@ class AlignmentModel(mesa.Model):
             participants.insert(0, ev.convenor)
         states_in = [self.state_index[s] for s in ev.participants if s in self.state_index]
         intraregional = not ev.convenor and all(p in self.state_index for p in ev.participants)
-        self.ledger.append((self.month, "summit", ev.level, ev.format, "|".join(participants), len(participants) > 2, intraregional))
+        self._log([(self.month, "summit", ev.level, ev.format, "|".join(participants), len(participants) > 2, intraregional)])
         if ev.convenor in self.power_index:
             self.attention_stock[self.power_index[ev.convenor], states_in] += ev.attention
         if intraregional:
             self._recent[self.month % 12] += 1
         self.institutions = float(np.clip(self.institutions + ev.institutions_change, 0.0, 1.0))
+
+    def _log(self, part) -> None:
+        """Append summit rows (a list) or a month's drawn bilateral contacts (a tuple of arrays) to the ledger."""
+        self._ledger_parts.append(part)
+        self._ledger_rows = None
+
+    @property
+    def ledger(self) -> list[tuple]:
+        """The interaction ledger as rows (month, kind, level, format, participants, multilateral, intraregional)."""
+        if self._ledger_rows is None:
+            codes, kinds, levels = self.world.partners, dipl_m.KINDS, dipl_m.LEVELS
+            rows = []
+            for part in self._ledger_parts:
+                if isinstance(part, list):
+                    rows.extend(part)
+                    continue
+                month, kind, level, a, b, intra = part
+                rows.extend((month, kinds[k], levels[v], "bilateral", f"{codes[x]}|{codes[y]}", False, intra)
+                            for k, v, x, y in zip(kind.tolist(), level.tolist(), a.tolist(), b.tolist()))
+            self._ledger_rows = rows
+        return self._ledger_rows
 
     # ------------------------------------------------------------------ 2. engagement
     def allocate_engagement(self):
@@ -251,16 +274,11 @@ class AlignmentModel(mesa.Model):
         self.investment_stock, self.attention_stock = stocks[0], stocks[1]
         n = int(counts.sum())
         if n:
-            p_idx, s_idx = np.nonzero(counts)
-            reps = counts[p_idx, s_idx]
+            flat = np.repeat(np.arange(counts.size), counts.ravel())
+            p_idx, s_idx = np.divmod(flat, counts.shape[1])
             kinds = np.minimum(np.searchsorted(self._ext_kind_cdf, self.rng.random(n), side="right"), 3)
             levels = np.minimum(np.searchsorted(self._ext_level_cdf, self.rng.random(n), side="right"), 2)
-            r = 0
-            for pj, si, c in zip(p_idx, s_idx, reps):
-                for _ in range(c):
-                    self.ledger.append((self.month, dipl_m.KINDS[kinds[r]], dipl_m.LEVELS[levels[r]], "bilateral",
-                                        f"{self.world.powers[pj]}|{self.world.states[si]}", False, False))
-                    r += 1
+            self._log((self.month, kinds, levels, p_idx, s_idx + len(self.world.powers), False))
 
     # ------------------------------------------------------------------ 3. trade
     def trade(self):
@@ -330,10 +348,8 @@ class AlignmentModel(mesa.Model):
             return
         kp = dipl_m.kind_probabilities(np.array([self.cohesion]), np.array([in_person]), self._kind_logits, self._kind_slopes)
         draws = dipl_m.draw_interactions(rates, kp, self._levels, self.rng.random(n), self.rng.random(n), counts)
-        states = self.world.states
-        for pair, kind, level in zip(draws["pair"], draws["kind"], draws["level"]):
-            a, b = states[self._pairs_i[pair]], states[self._pairs_j[pair]]
-            self.ledger.append((self.month, dipl_m.KINDS[kind], dipl_m.LEVELS[level], "bilateral", f"{a}|{b}", False, True))
+        P = len(self.world.powers)
+        self._log((self.month, draws["kind"], draws["level"], self._pairs_i[draws["pair"]] + P, self._pairs_j[draws["pair"]] + P, True))
 
     # ------------------------------------------------------------------ 6. alignment
     def _channels(self) -> np.ndarray:

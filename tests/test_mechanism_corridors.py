@@ -152,6 +152,20 @@ def test_assign_routes_binding_capacity_single_market():
     assert volume.sum() + unmet.sum() == pytest.approx(900.0, rel=1e-12)
 
 
+def test_assign_routes_cascading_spill_fills_second_corridor():
+    gc, lam = _equal_cost_problem()
+    demand = np.array([[900.0]])
+    serves = np.ones((1, 1, 3), dtype=bool)
+    capacity = np.array([[100.0, 350.0, np.inf]])
+    volume, wanted, unmet = corridors.assign_routes(demand, gc, serves, capacity, NEST_OF, lam, 500.0)
+    # round 1: 300 each; corridor 0 full at 100, corridor 1 takes 300 (50 room left), sea 300
+    # round 2: the 200 turned away splits 100/100 over corridor 1 and sea; corridor 1 takes only 50
+    # round 3: the last 50 goes to sea -> [100, 350, 300 + 100 + 50 = 450]
+    np.testing.assert_allclose(volume, [[[100.0, 350.0, 450.0]]], rtol=1e-12)
+    np.testing.assert_allclose(wanted, [[300.0, 300.0, 300.0]], rtol=1e-12)
+    assert unmet[0, 0] == pytest.approx(0.0, abs=1e-9)
+
+
 def test_assign_routes_shared_capacity_two_markets():
     gc, lam = _equal_cost_problem()
     demand = np.array([[600.0, 300.0]])

@@ -92,7 +92,7 @@ def multialignment_index(weights):
     """
     w = np.clip(weights, 1e-300, 1.0)
     h = -(weights * np.log(w)).sum(axis=2)
-    return h / np.log(weights.shape[2])
+    return np.minimum(h / np.log(weights.shape[2]), 1.0)  # rounding can put an even split at 1 + 1e-16
 
 
 def regional_cohesion(weights, interaction_intensity, institutions, similarity_weight, intensity_weight):

@@ -90,7 +90,8 @@ def assign_routes(demand_teu, gcost_usd, serves, capacity_teu, nest_of, nest_lam
     Returns:
         (volume, wanted, unmet): volume (B, M, K) TEU per year with
         ``volume.sum(-1) + unmet == demand`` and ``volume.sum(1) <= capacity``;
-        wanted (B, K) the unconstrained demand for each corridor, TEU per year;
+        wanted (B, K) the unconstrained demand for each corridor, TEU per year (a corridor
+        without capacity counts as closed and is wanted by nobody);
         unmet (B, M), positive only if every corridor serving a market is full.
     """
     B, M, K = serves.shape
@@ -106,7 +107,8 @@ def assign_routes(demand_teu, gcost_usd, serves, capacity_teu, nest_of, nest_lam
             wanted = split.sum(axis=1)
         want = split.sum(axis=1)  # (B, K)
         over = want > room
-        scale = np.where(over, np.divide(room, want, out=np.zeros_like(room), where=want > 0), 1.0)
+        with np.errstate(over="ignore"):  # room / tiny want overflows only where the corridor is not over-subscribed
+            scale = np.where(over, np.divide(room, want, out=np.zeros_like(room), where=want > 0), 1.0)
         take = split * scale[:, None, :]
         volume += take
         remaining = remaining - take.sum(axis=2)
