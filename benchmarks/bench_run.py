@@ -22,8 +22,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from omegaconf import OmegaConf
-
 from alignment.cli import compose_config
 from alignment.run import build_model, write_run
 
@@ -54,7 +52,7 @@ def main() -> None:
     try:
         def with_outputs(figures):
             m = build_model(cfg).run()
-            write_run(m, OmegaConf.create(OmegaConf.to_container(cfg)), tmp / "run", figures=figures)
+            write_run(m, cfg, tmp / "run", figures=figures)
 
         t_out = best_of(lambda: with_outputs(False), args.repeats)
         print(f"run + Parquet outputs:    {months} months in {t_out:.3f} s  -> {months / t_out:,.0f} simulated months/s")
