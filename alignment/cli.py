@@ -8,6 +8,7 @@ allowed, exit status 2, and nothing written.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import itertools
 import logging
@@ -56,9 +57,8 @@ def _split_args(argv):
     return overrides, config_dir, runs
 
 
-def _known_keys(node_type, prefix):
-    import dataclasses
-
+def _known_keys(node_type) -> list[str]:
+    """Field names of a schema dataclass (empty for a free-form mapping)."""
     return [f.name for f in dataclasses.fields(node_type)] if dataclasses.is_dataclass(node_type) else []
 
 
@@ -92,12 +92,10 @@ def _explain(exc, override_text) -> ConfigError:
         parent, _, leaf = full.rpartition(".")
         node = RunConfig
         for part in filter(None, parent.split(".")):
-            import dataclasses
-
             fields_ = {f.name: f.type for f in dataclasses.fields(node)} if dataclasses.is_dataclass(node) else {}
             t = fields_.get(part)
             node = getattr(sys.modules["alignment.schema"], t, None) if isinstance(t, str) else t
-        known = _known_keys(node, parent) if node is not None else []
+        known = _known_keys(node) if node is not None else []
         near = difflib.get_close_matches(leaf, known, n=3)
         if near:
             hint = f"did you mean {', '.join(near)}?"
@@ -137,14 +135,18 @@ def _combinations(overrides):
     return list(itertools.islice(itertools.product(*choices), MAX_PRECHECK))
 
 
-def compose_config(overrides, config_dir=None) -> DictConfig:
-    """Compose the run config as Hydra would (for tests and the pre-check)."""
-    from alignment.run import prepare  # noqa: F401 - imported for side effects in callers
+def _searchpath(config_dir) -> list[str]:
+    return [f"hydra.searchpath=[file://{Path(config_dir).resolve()}]"] if config_dir else []
 
+
+def compose_config(overrides, config_dir=None) -> DictConfig:
+    """Compose the run config as the command line would (used by the pre-check, tests and benchmarks)."""
     GlobalHydra.instance().clear()
-    extra = [f"hydra.searchpath=[file://{Path(config_dir).resolve()}]"] if config_dir else []
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        return compose("run", overrides=list(overrides) + extra)
+    try:
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            return compose("run", overrides=list(overrides) + _searchpath(config_dir))
+    finally:
+        GlobalHydra.instance().clear()
 
 
 def precheck(argv) -> int:
@@ -156,36 +158,21 @@ def precheck(argv) -> int:
         return 0
     combos = _combinations(overrides)
     for combo in combos:
-        current = None
         try:
-            GlobalHydra.instance().clear()
-            extra = [f"hydra.searchpath=[file://{Path(config_dir).resolve()}]"] if config_dir else []
-            with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-                for current in combo:  # compose incrementally only to name the culprit
-                    pass
-                cfg = compose("run", overrides=list(combo) + extra)
-        except ConfigError:
-            raise
+            cfg = compose_config(combo, config_dir)
         except Exception as exc:  # noqa: BLE001 - Hydra and OmegaConf raise many types
-            culprit = _find_culprit(combo, extra)
-            raise _explain(exc, culprit) from None
-        finally:
-            GlobalHydra.instance().clear()
+            raise _explain(exc, _find_culprit(combo, config_dir)) from None
         prepare(cfg)
     return len(combos)
 
 
-def _find_culprit(combo, extra):
-    """The first override whose addition makes composition fail (for the error message)."""
+def _find_culprit(combo, config_dir):
+    """The first override whose addition makes composition fail (to name it in the error)."""
     for n in range(len(combo)):
         try:
-            GlobalHydra.instance().clear()
-            with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-                compose("run", overrides=list(combo[: n + 1]) + extra)
+            compose_config(combo[: n + 1], config_dir)
         except Exception:  # noqa: BLE001
             return combo[n]
-        finally:
-            GlobalHydra.instance().clear()
     return None
 
 

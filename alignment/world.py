@@ -150,12 +150,6 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
                 dist[i, q] = max(haversine_km(coords[s], coords[p]), 100.0)
             else:
                 dist[i, q] = 3000.0  # a partner without a capital in the data sits at a typical C5 distance
-    pdist = np.ones((P, P))
-    for a, pa in enumerate(powers):
-        for b, pb in enumerate(powers):
-            if a != b and pa in coords and pb in coords:
-                pdist[a, b] = haversine_km(coords[pa], coords[pb])
-
     # trade record
     tvals = world.trade_usd_bn["values"]
     tyears = sorted({int(y) for r in tvals.values() for p in r.values() for y in p})

@@ -185,3 +185,15 @@ def kind_cases(draw):
         "base_logits": np.array(draw(hnp.arrays(float, (4,), elements=floats(-20.0, 20.0)))),
         "cohesion_slopes": np.array(draw(hnp.arrays(float, (4,), elements=floats(-20.0, 20.0)))),
     }
+
+
+def assert_batch_matches_singles(fn, arrays, rtol=1e-12, atol=1e-12):
+    """fn(*arrays) with a batch B > 1 equals the stack of fn on each batch slice (B = 1)."""
+    batched = fn(*arrays)
+    B = arrays[0].shape[0]
+    singles = [fn(*[a[b : b + 1] for a in arrays]) for b in range(B)]
+    if isinstance(batched, tuple):
+        for k, out in enumerate(batched):
+            np.testing.assert_allclose(out, np.concatenate([s[k] for s in singles], axis=0), rtol=rtol, atol=atol)
+    else:
+        np.testing.assert_allclose(batched, np.concatenate(singles, axis=0), rtol=rtol, atol=atol)

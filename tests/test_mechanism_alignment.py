@@ -9,12 +9,9 @@ import pytest
 
 from alignment.mechanisms import alignment as al
 
+from strategies import assert_batch_matches_singles
 
-def _assert_batch_matches_singles(fn, arrays, rtol=1e-12, atol=1e-12):
-    batched = fn(*arrays)
-    B = arrays[0].shape[0]
-    singles = [fn(*[a[b : b + 1] for a in arrays]) for b in range(B)]
-    np.testing.assert_allclose(batched, np.concatenate(singles, axis=0), rtol=rtol, atol=atol)
+
 
 
 def _simplex(rng, shape):
@@ -55,7 +52,7 @@ def test_attraction_scores_batch_matches_singles():
     B, C, N, P = 3, 6, 5, 4
     coef = rng.uniform(0, 2, C)
     arrays = [rng.uniform(0, 1, (B, C, N, P)), rng.uniform(0, 1, (B, P)), rng.uniform(0, 1, (B, P)), rng.uniform(0, 1, (B, N))]
-    _assert_batch_matches_singles(lambda c, co, s, e: al.attraction_scores(c, coef, co, s, e, 0.7, 1.3), arrays)
+    assert_batch_matches_singles(lambda c, co, s, e: al.attraction_scores(c, coef, co, s, e, 0.7, 1.3), arrays)
 
 
 # ----------------------------------------------------------------------------- target_weights
@@ -103,7 +100,7 @@ def test_target_weights_larger_score_larger_weight_and_shift_invariant():
 def test_target_weights_batch_matches_singles():
     rng = np.random.default_rng(43)
     B, N, P = 3, 5, 4
-    _assert_batch_matches_singles(
+    assert_batch_matches_singles(
         lambda s, h: al.target_weights(s, 0.6, h), [rng.normal(0, 1, (B, N, P)), rng.uniform(0, 1, (B, N))]
     )
 
@@ -138,7 +135,7 @@ def test_update_weights_batch_matches_singles():
     rng = np.random.default_rng(45)
     B, N, P = 3, 5, 4
     arrays = [_simplex(rng, (B, N, P)), _simplex(rng, (B, N, P)), rng.normal(size=(B, N, P))]
-    _assert_batch_matches_singles(lambda w, t, z: al.update_weights(w, t, 0.2, z, 0.1), arrays)
+    assert_batch_matches_singles(lambda w, t, z: al.update_weights(w, t, 0.2, z, 0.1), arrays)
 
 
 # ----------------------------------------------------------------------------- multialignment_index
@@ -161,7 +158,7 @@ def test_multialignment_index_three_powers_hand_value():
 
 def test_multialignment_index_batch_matches_singles():
     rng = np.random.default_rng(46)
-    _assert_batch_matches_singles(al.multialignment_index, [_simplex(rng, (3, 5, 4))])
+    assert_batch_matches_singles(al.multialignment_index, [_simplex(rng, (3, 5, 4))])
 
 
 # ----------------------------------------------------------------------------- regional_cohesion
@@ -200,4 +197,4 @@ def test_regional_cohesion_clipped_to_unit_interval():
 def test_regional_cohesion_batch_matches_singles():
     rng = np.random.default_rng(47)
     arrays = [_simplex(rng, (3, 5, 4)), rng.uniform(0, 3, 3), rng.uniform(0, 1, 3)]
-    _assert_batch_matches_singles(lambda w, i, s: al.regional_cohesion(w, i, s, 0.4, 0.35), arrays)
+    assert_batch_matches_singles(lambda w, i, s: al.regional_cohesion(w, i, s, 0.4, 0.35), arrays)

@@ -9,21 +9,14 @@ import pytest
 
 from alignment.mechanisms import corridors
 
+from strategies import assert_batch_matches_singles
+
 SQRT2 = math.sqrt(2.0)
 
 # corridors 0 and 1 are rail (nest 0), corridor 2 is sea (nest 1)
 NEST_OF = np.array([[1, 0], [1, 0], [0, 1]])
 
 
-def _assert_batch_matches_singles(fn, arrays, rtol=1e-10, atol=1e-9):
-    batched = fn(*arrays)
-    B = arrays[0].shape[0]
-    singles = [fn(*[a[b : b + 1] for a in arrays]) for b in range(B)]
-    if isinstance(batched, tuple):
-        for k, out in enumerate(batched):
-            np.testing.assert_allclose(out, np.concatenate([s[k] for s in singles], axis=0), rtol=rtol, atol=atol)
-    else:
-        np.testing.assert_allclose(batched, np.concatenate(singles, axis=0), rtol=rtol, atol=atol)
 
 
 # ----------------------------------------------------------------------------- generalised_cost
@@ -49,7 +42,7 @@ def test_generalised_cost_batch_matches_singles():
         rng.uniform(0, 0.1, (B, K)),
         rng.uniform(0, 1000, (B, K)),
     ]
-    _assert_batch_matches_singles(lambda a, b, c, d: corridors.generalised_cost(a, b, c, d, 40.0, 50000.0), arrays)
+    assert_batch_matches_singles(lambda a, b, c, d: corridors.generalised_cost(a, b, c, d, 40.0, 50000.0), arrays)
 
 
 # ----------------------------------------------------------------------------- choice_probabilities
@@ -126,7 +119,7 @@ def test_choice_probabilities_batch_matches_singles():
     gc = rng.uniform(500, 4000, (B, K))
     avail = rng.uniform(size=(B, M, K)) < 0.7
     lam = np.array([0.4, 1.0])
-    _assert_batch_matches_singles(lambda g, a: corridors.choice_probabilities(g, a, NEST_OF, lam, 800.0), [gc, avail])
+    assert_batch_matches_singles(lambda g, a: corridors.choice_probabilities(g, a, NEST_OF, lam, 800.0), [gc, avail])
 
 
 # ----------------------------------------------------------------------------- assign_routes
@@ -247,7 +240,7 @@ def test_assign_routes_batch_matches_singles():
     capacity[:, 2] = np.inf
     capacity[1, 2] = 400.0  # one batch element without an unbounded outlet
     lam = np.array([0.5, 1.0])
-    _assert_batch_matches_singles(
+    assert_batch_matches_singles(
         lambda d, g, s, c: corridors.assign_routes(d, g, s, c, NEST_OF, lam, 600.0), [demand, gc, serves, capacity]
     )
 
@@ -278,7 +271,7 @@ def test_expansion_orders_batch_matches_singles():
     wanted = rng.uniform(0, 1000, (B, K))
     capacity = rng.uniform(100, 800, (B, K))
     capacity[:, -1] = np.inf
-    _assert_batch_matches_singles(lambda w, c: corridors.expansion_orders(w, c, 0.3, 0.05), [wanted, capacity])
+    assert_batch_matches_singles(lambda w, c: corridors.expansion_orders(w, c, 0.3, 0.05), [wanted, capacity])
 
 
 # ----------------------------------------------------------------------------- advance_pipeline
@@ -311,4 +304,4 @@ def test_advance_pipeline_order_arrives_after_L_months():
 def test_advance_pipeline_batch_matches_singles():
     rng = np.random.default_rng(15)
     B, L, K = 3, 5, 4
-    _assert_batch_matches_singles(corridors.advance_pipeline, [rng.uniform(0, 100, (B, L, K)), rng.uniform(0, 50, (B, K))])
+    assert_batch_matches_singles(corridors.advance_pipeline, [rng.uniform(0, 100, (B, L, K)), rng.uniform(0, 50, (B, K))])

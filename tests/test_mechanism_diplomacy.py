@@ -9,15 +9,12 @@ import pytest
 
 from alignment.mechanisms import diplomacy
 
+from strategies import assert_batch_matches_singles
+
 LN2 = math.log(2.0)
 JUST_BELOW_ONE = float(np.nextafter(1.0, 0.0))
 
 
-def _assert_batch_matches_singles(fn, arrays, rtol=1e-12, atol=1e-12):
-    batched = fn(*arrays)
-    B = arrays[0].shape[0]
-    singles = [fn(*[a[b : b + 1] for a in arrays]) for b in range(B)]
-    np.testing.assert_allclose(batched, np.concatenate(singles, axis=0), rtol=rtol, atol=atol)
 
 
 # ----------------------------------------------------------------------------- pair_index
@@ -53,7 +50,7 @@ def test_pair_rates_batch_matches_singles():
     rng = np.random.default_rng(30)
     B, N = 3, 5
     arrays = [rng.uniform(0, 2, (B, N)), rng.uniform(0, 1, B), rng.uniform(0, 1, B)]
-    _assert_batch_matches_singles(lambda a, c, t: diplomacy.pair_rates(a, c, t, 0.4, 1.5, 0.8), arrays)
+    assert_batch_matches_singles(lambda a, c, t: diplomacy.pair_rates(a, c, t, 0.4, 1.5, 0.8), arrays)
 
 
 # ----------------------------------------------------------------------------- kind_probabilities
@@ -87,7 +84,7 @@ def test_kind_probabilities_batch_matches_singles():
     B = 3
     base = np.array([1.0, 0.2, -0.5, -1.0])
     slopes = np.array([-1.0, 0.3, 0.8, 1.2])
-    _assert_batch_matches_singles(
+    assert_batch_matches_singles(
         lambda c, f: diplomacy.kind_probabilities(c, f, base, slopes), [rng.uniform(0, 1, B), rng.uniform(0, 1, B)]
     )
 

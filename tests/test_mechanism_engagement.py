@@ -7,12 +7,9 @@ import pytest
 
 from alignment.mechanisms import engagement
 
+from strategies import assert_batch_matches_singles
 
-def _assert_batch_matches_singles(fn, arrays, rtol=1e-12, atol=1e-12):
-    batched = fn(*arrays)
-    B = arrays[0].shape[0]
-    singles = [fn(*[a[b : b + 1] for a in arrays]) for b in range(B)]
-    np.testing.assert_allclose(batched, np.concatenate(singles, axis=0), rtol=rtol, atol=atol)
+
 
 
 # ----------------------------------------------------------------------------- allocate_engagement
@@ -96,7 +93,7 @@ def test_allocate_engagement_batch_matches_singles():
         rng.uniform(0.5, 2, (B, N)),
         rng.uniform(5, 500, (B, N)),
     ]
-    _assert_batch_matches_singles(lambda a, b, c, d: engagement.allocate_engagement(a, b, c, d, 0.6, 1.5), arrays)
+    assert_batch_matches_singles(lambda a, b, c, d: engagement.allocate_engagement(a, b, c, d, 0.6, 1.5), arrays)
 
 
 # ----------------------------------------------------------------------------- accumulate_stock
@@ -138,6 +135,6 @@ def test_accumulate_stock_twelve_monthly_steps_decay_like_one_year():
 def test_accumulate_stock_batch_matches_singles():
     rng = np.random.default_rng(23)
     B, P, N = 3, 4, 5
-    _assert_batch_matches_singles(
+    assert_batch_matches_singles(
         lambda s, f: engagement.accumulate_stock(s, f, 0.15, months=3), [rng.uniform(0, 50, (B, P, N)), rng.uniform(0, 10, (B, P, N))]
     )

@@ -9,17 +9,9 @@ import pytest
 
 from alignment.mechanisms import trade
 
+from strategies import assert_batch_matches_singles
 
-def _assert_batch_matches_singles(fn, arrays, rtol=1e-12, atol=1e-12):
-    """fn(*arrays) with B > 1 equals the stack of fn on each batch slice (B = 1)."""
-    batched = fn(*arrays)
-    B = arrays[0].shape[0]
-    singles = [fn(*[a[b : b + 1] for a in arrays]) for b in range(B)]
-    if isinstance(batched, tuple):
-        for k, out in enumerate(batched):
-            np.testing.assert_allclose(out, np.concatenate([s[k] for s in singles], axis=0), rtol=rtol, atol=atol)
-    else:
-        np.testing.assert_allclose(batched, np.concatenate(singles, axis=0), rtol=rtol, atol=atol)
+
 
 
 # ----------------------------------------------------------------------------- gravity_core
@@ -172,7 +164,7 @@ def test_divert_trade_batch_matches_singles():
     s = rng.uniform(0, 1, (B, P, P))
     sanction = 0.5 * (s + np.swapaxes(s, 1, 2))
     access = rng.uniform(0, 2, (B, N, P))
-    _assert_batch_matches_singles(lambda a, b, c: trade.divert_trade(a, b, c, 3.0, 0.6), [direct, sanction, access])
+    assert_batch_matches_singles(lambda a, b, c: trade.divert_trade(a, b, c, 3.0, 0.6), [direct, sanction, access])
 
 
 # ----------------------------------------------------------------------------- remittances
@@ -202,7 +194,7 @@ def test_gravity_core_batch_matches_singles():
     rng = np.random.default_rng(2)
     B, N, Q = 3, 4, 6
     arrays = [rng.uniform(1, 1000, (B, N)), rng.uniform(1, 1000, (B, Q)), rng.uniform(100, 8000, (B, N, Q))]
-    _assert_batch_matches_singles(lambda a, b, c: trade.gravity_core(a, b, c, 0.9, 1.1), arrays)
+    assert_batch_matches_singles(lambda a, b, c: trade.gravity_core(a, b, c, 0.9, 1.1), arrays)
 
 
 def test_calibrate_affinity_batch_matches_singles():
@@ -212,18 +204,18 @@ def test_calibrate_affinity_batch_matches_singles():
     observed[rng.uniform(size=(B, N, Q)) < 0.3] = np.nan
     observed[:, :, 0] = 1.0  # at least one observation per reporter
     log_core = rng.normal(0, 2, (B, N, Q))
-    _assert_batch_matches_singles(trade.calibrate_affinity, [observed, log_core])
+    assert_batch_matches_singles(trade.calibrate_affinity, [observed, log_core])
 
 
 def test_gravity_flows_batch_matches_singles():
     rng = np.random.default_rng(4)
     B, N, Q = 3, 4, 6
     arrays = [rng.normal(0, 2, (B, N, Q)), rng.normal(0, 1, (B, N, Q)), rng.uniform(-0.2, 0.5, (B, N, Q))]
-    _assert_batch_matches_singles(lambda a, b, c: trade.gravity_flows(a, b, c, 4.0), arrays)
+    assert_batch_matches_singles(lambda a, b, c: trade.gravity_flows(a, b, c, 4.0), arrays)
 
 
 def test_remittances_batch_matches_singles():
     rng = np.random.default_rng(5)
     B, N = 3, 5
     arrays = [rng.uniform(0, 5, (B, N)), rng.uniform(0.5, 1.5, B), rng.uniform(0, 1, B)]
-    _assert_batch_matches_singles(lambda a, b, c: trade.remittances(a, b, 1.3, c), arrays)
+    assert_batch_matches_singles(lambda a, b, c: trade.remittances(a, b, 1.3, c), arrays)

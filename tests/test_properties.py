@@ -2,7 +2,6 @@
 
 import sys, pathlib  # noqa: E401
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
 import numpy as np  # noqa: E402
 from hypothesis import example, given, settings  # noqa: E402
