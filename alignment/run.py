@@ -161,6 +161,19 @@ def summary_table(ts, led):
     return table.round(3)
 
 
+def _versions() -> dict:
+    """Versions of the packages a run depends on, for the manifest."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("alignment", "mesa", "numpy", "pandas", "pyarrow", "hydra-core", "seaborn"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+            out[name] = "unknown"
+    return out
+
+
 def write_run(model: AlignmentModel, cfg: DictConfig, run_dir: Path, figures: bool = True) -> dict:
     """Write the run's outputs into ``run_dir`` atomically; returns the manifest."""
     from alignment import figures as figs
@@ -189,6 +202,7 @@ def write_run(model: AlignmentModel, cfg: DictConfig, run_dir: Path, figures: bo
             "horizon": [format_month(model.start), format_month(model.end)],
             "rows": {"timeseries": len(ts), "interactions": len(led)},
             "files": written + ["run.json"],
+            "versions": _versions(),
         }
         outputs.atomic_write_text(json.dumps(manifest, indent=2) + "\n", run_dir / "run.json")
     finally:

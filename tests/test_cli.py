@@ -38,6 +38,7 @@ def test_one_run_writes_the_contract_and_reports(tmp_path):
     outputs.validate_interactions(outputs.read_interactions(out / "interactions.parquet"))
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["scenario"] == "no_war_2022" and manifest["seed"] == 3
+    assert manifest["versions"]["mesa"].startswith("3.")
     assert "seed: 3" in (out / "config.yaml").read_text()
 
 
