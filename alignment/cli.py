@@ -31,7 +31,6 @@ PROG = "alignment-run"
 _NO_RUN_FLAGS = {"--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc", "--version"}
 _VALUE_FLAGS = {"--config-dir", "-cd", "--config-path", "-cp", "--config-name", "-cn", "--package", "-p", "--cfg", "-c", "--info", "-i",
                 "--experimental-rerun"}
-MAX_PRECHECK = 512
 
 register_configs()
 log = logging.getLogger("alignment")
@@ -67,12 +66,11 @@ def _explain(exc, override_text) -> ConfigError:
     from hydra.errors import MissingConfigException
 
     if isinstance(exc, MissingConfigException):
-        group = (exc.missing_cfg_file or "").split("/")[0]
-        options = exc.options or []
-        name = (exc.missing_cfg_file or "").split("/")[-1]
+        group, _, name = (exc.missing_cfg_file or "").rpartition("/")
+        options = exc.options or (_group_options(group, None) if group else [])
         if group and options:
-            return ConfigError(group, name, f"unknown {group}; known: " + ", ".join(sorted(options)))
-        return ConfigError("config", exc.missing_cfg_file, str(exc).splitlines()[0])
+            return ConfigError(group, name, f"unknown {group.split('/')[-1]}; known: " + ", ".join(sorted(options)))
+        return ConfigError(group or "config", name, "no such config")
     cause = exc
     while getattr(cause, "__cause__", None) is not None:
         cause = cause.__cause__
@@ -95,7 +93,11 @@ def _explain(exc, override_text) -> ConfigError:
             fields_ = {f.name: f.type for f in dataclasses.fields(node)} if dataclasses.is_dataclass(node) else {}
             t = fields_.get(part)
             node = getattr(sys.modules["alignment.schema"], t, None) if isinstance(t, str) else t
-        known = _known_keys(node) if node is not None else []
+        if full.startswith("hydra.") or full == "hydra":
+            return ConfigError(full, value, "unknown Hydra setting (see alignment-run --hydra-help)")
+        if node is None or not dataclasses.is_dataclass(node):  # a free-form mapping such as scenario.overrides
+            return ConfigError(full, value, f"unknown key; add a key to '{parent}' with +{parent}.{leaf}=VALUE")
+        known = _known_keys(node)
         near = difflib.get_close_matches(leaf, known, n=3)
         if near:
             hint = f"did you mean {', '.join(near)}?"
@@ -109,57 +111,94 @@ def _explain(exc, override_text) -> ConfigError:
     if "could not be converted" in text or "Value '" in text or "Invalid value" in text:
         kind = "an integer" if "Integer" in text else "a number" if "Float" in text else "a boolean" if "Bool" in text else "a value of the schema's type"
         return ConfigError(full_key or key, value, f"expected {kind}")
-    return ConfigError(full_key or key or "override", value or override_text, " ".join(str(exc).split())[:200])
+    return ConfigError(full_key or key or "override", value or override_text, " ".join(text.split())[:200])
 
 
-def _combinations(overrides):
-    """Every plain override list a (possibly sweeping) command line stands for."""
+def _group_options(group: str, config_dir) -> list[str]:
+    """Option names of a config group (for expanding glob() sweeps)."""
+    dirs = [CONFIG_DIR / group] + ([Path(config_dir) / group] if config_dir else [])
+    return sorted({p.stem for d in dirs if d.is_dir() for p in d.glob("*.yaml")})
+
+
+def _sweep(overrides, config_dir):
+    """(seed values, per-override lists of plain overrides) that a possibly sweeping command line stands for."""
     parser = OverridesParser.create()
-    choices = []
+    seeds, choices = [], []
     for text in overrides:
         try:
             (ov,) = parser.parse_overrides([text])
         except Exception as exc:  # noqa: BLE001 - Hydra's parser raises several types
             raise ConfigError("override", text, "not a valid override (expected key=value): " + " ".join(str(exc).split())[:120]) from None
         key = ov.get_key_element()
-        if key.startswith("hydra.") or key.startswith("hydra/") or key == "hydra":
-            continue
         if ov.is_sweep_override():
             try:
-                values = list(ov.sweep_string_iterator())
-            except Exception:  # noqa: BLE001 - e.g. glob() needs the config repository: let Hydra expand it
-                continue
-            choices.append([f"{key}={v}" for v in values])
+                values = [f"{key}={v}" for v in ov.sweep_string_iterator()]
+            except Exception:  # noqa: BLE001 - glob() needs the group's options
+                values = [f"{key}={v}" for v in ov.value().filter(_group_options(key, config_dir))]
         else:
-            choices.append([text])
-    return list(itertools.islice(itertools.product(*choices), MAX_PRECHECK))
+            values = [text]
+        if key == "seed" and text.startswith("seed="):
+            seeds += [v.split("=", 1)[1] for v in values]
+        else:
+            choices.append(values)
+    return seeds, choices
 
 
 def _searchpath(config_dir) -> list[str]:
     return [f"hydra.searchpath=[file://{Path(config_dir).resolve()}]"] if config_dir else []
 
 
-def compose_config(overrides, config_dir=None) -> DictConfig:
-    """Compose the run config as the command line would (used by the pre-check, tests and benchmarks)."""
+def compose_config(overrides, config_dir=None, with_hydra: bool = False) -> DictConfig:
+    """Compose the run config as the command line would (used by the pre-check, tests and benchmarks).
+
+    With ``with_hydra`` the hydra.* overrides are composed and checked too, and the hydra node is dropped.
+    """
+    from omegaconf import open_dict
+
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            return compose("run", overrides=list(overrides) + _searchpath(config_dir))
+            cfg = compose("run", overrides=list(overrides) + _searchpath(config_dir), return_hydra_config=with_hydra)
     finally:
         GlobalHydra.instance().clear()
+    if with_hydra:
+        with open_dict(cfg):
+            cfg.pop("hydra")
+    return cfg
 
 
-def precheck(argv) -> int:
-    """Compose and check every configuration the command line asks for; returns how many."""
+def precheck(argv, full_product_limit: int = 200) -> int:
+    """Compose and check the configurations the command line asks for; returns how many were composed.
+
+    Seeds are checked on their own (a sweep over seeds changes nothing else). Up to
+    ``full_product_limit`` configurations are checked one by one; a larger sweep has each of its
+    values checked with the first choice of every other override, and says so on stderr.
+    """
     from alignment.run import prepare
 
     overrides, config_dir, runs = _split_args(argv)
     if not runs:
         return 0
-    combos = _combinations(overrides)
+    seeds, choices = _sweep(overrides, config_dir)
+    for v in seeds:
+        if not v.lstrip("-").isdigit():
+            raise ConfigError("seed", v, "expected an integer")
+        if int(v) < 0:
+            raise ConfigError("seed", int(v), "must be a non-negative integer")
+    total = 1
+    for c in choices:
+        total *= len(c)
+    if total <= full_product_limit:
+        combos = list(itertools.product(*choices))
+    else:
+        first = [c[0] for c in choices]
+        combos = [tuple(first[:k] + [v] + first[k + 1:]) for k, c in enumerate(choices) for v in c]
+        print(f"{PROG}: note: {total} configurations; each value was checked, not every combination", file=sys.stderr)
+    base = (f"seed={seeds[0]}",) if seeds else ()
     for combo in combos:
+        combo = base + tuple(combo)
         try:
-            cfg = compose_config(combo, config_dir)
+            cfg = compose_config(combo, config_dir, with_hydra=True)
         except Exception as exc:  # noqa: BLE001 - Hydra and OmegaConf raise many types
             raise _explain(exc, _find_culprit(combo, config_dir)) from None
         prepare(cfg)
@@ -170,7 +209,7 @@ def _find_culprit(combo, config_dir):
     """The first override whose addition makes composition fail (to name it in the error)."""
     for n in range(len(combo)):
         try:
-            compose_config(combo[: n + 1], config_dir)
+            compose_config(combo[: n + 1], config_dir, with_hydra=True)
         except Exception:  # noqa: BLE001
             return combo[n]
     return None

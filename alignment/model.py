@@ -14,7 +14,6 @@ import mesa
 import numpy as np
 
 from alignment.agents import CentralAsianState, ExternalPower
-from alignment.calendar import format_month
 from alignment.mechanisms import alignment as align_m
 from alignment.mechanisms import corridors as corr_m
 from alignment.mechanisms import diplomacy as dipl_m
@@ -22,7 +21,7 @@ from alignment.mechanisms import engagement as eng_m
 from alignment.mechanisms import trade as trade_m
 from alignment.rng import make_generator
 from alignment.schema import ModelParams
-from alignment.world import World
+from alignment.world import REMITTANCE_YEAR, World
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
@@ -71,15 +70,17 @@ class AlignmentModel(mesa.Model):
         self.budget = world.investment_usd_bn.copy()
         self.earmarked = np.zeros((P, N))
         self.corridor_funding = np.zeros(K)  # USD bn disbursed to each corridor this month
-        self.pipeline = np.zeros((1, max(1, params.construction_lag_months), K))
+        self.pipeline = np.zeros((1, params.construction_lag_months, K))  # slot 0 completes next
 
         # constants for the mechanisms and caches
         self._gdp_cache: dict[int, np.ndarray] = {}
         self._core, self._core_year = None, None
         self._union_key, self._union_value = None, None
         self._depreciation = np.array([params.investment_depreciation_per_year, params.attention_depreciation_per_year])[:, None, None]
-        self._ext_kind_cdf = np.cumsum(params.external_kind_probabilities)
-        self._ext_level_cdf = np.cumsum(params.external_level_probabilities)
+        with np.errstate(divide="ignore"):
+            self._ext_kind_logits = np.log(np.asarray(params.external_kind_probabilities, dtype=float))
+        self._ext_levels = np.tile(np.asarray(params.external_level_probabilities, dtype=float), (4, 1))
+        self._remit_gdp0 = world.gdp_at(REMITTANCE_YEAR)[world.remittance_source] if world.remittance_source >= 0 else 1.0
         self._pairs_i, self._pairs_j = dipl_m.pair_index(N)
         self._kind_logits = np.asarray(params.kind_base_logits, dtype=float)
         self._kind_slopes = np.asarray(params.kind_cohesion_slopes, dtype=float)
@@ -87,9 +88,7 @@ class AlignmentModel(mesa.Model):
         self._coef = np.array([params.channel_trade, params.channel_investment, params.channel_security,
                                params.channel_attention, params.channel_corridor, params.channel_remittances])
         self._union_cols = np.flatnonzero(world.economic_union)
-        partner_union = np.zeros((Q, len(world.institutions)))
-        partner_union[:P] = (world.convenors.T > 0)
-        self._partner_union_powers = partner_union[:P]
+        self._power_union = (world.convenors.T > 0).astype(float)  # (P, I): a convenor belongs to its union
         self._european = np.array([p in EUROPEAN for p in world.powers])
         self._rail_ew = (world.nest_of[:, world.nests.index("rail")] > 0) & world.serves[world.markets.index("EAST_WEST")] \
             if "rail" in world.nests and "EAST_WEST" in world.markets else np.zeros(K, bool)
@@ -118,22 +117,21 @@ class AlignmentModel(mesa.Model):
 
         # initial state: steady-state stocks and a warm start of the flows, then weights at their target
         gdp = self._gdp()
-        alloc = self._allocate(self.budget, np.full((N, P), 1.0 / P), gdp)
-        self.invest_flow = alloc
-        self.investment_stock = alloc / params.investment_depreciation_per_year
-        att = self._allocate(world.attention_per_year, np.full((N, P), 1.0 / P), gdp)
-        self.attention_stock = att / params.attention_depreciation_per_year
-        self.weights = np.full((N, P), 1.0 / P)
+        even = np.full((N, P), 1.0 / P)
+        self.invest_flow = self._allocate(self.budget, even, gdp)
+        self.investment_stock = self._steady_stock(self.invest_flow, params.investment_depreciation_per_year)
+        self.attention_stock = self._steady_stock(self._allocate(world.attention_per_year, even, gdp), params.attention_depreciation_per_year)
+        self.weights = even.copy()
         self.weights0 = self.weights.copy()
-        self._log_core0 = trade_m.gravity_core(self._gdp_states(gdp)[None], gdp[None], world.distance_km[None],
-                                               params.gdp_elasticity, params.distance_elasticity)
-        self.affinity = trade_m.calibrate_affinity(world.trade_base[None], self._log_core0)
+        # pair effects fitted to the base-year record at base-year GDP, whatever month the run starts in
+        gdp0 = world.gdp_at(world.base_year)
+        log_core0 = trade_m.gravity_core(self._gdp_states(gdp0)[None], gdp0[None], world.distance_km[None],
+                                         params.gdp_elasticity, params.distance_elasticity)
+        self.affinity = trade_m.calibrate_affinity(world.trade_base[None], log_core0)
         self._shared_union0 = self._shared_union()
         self._route(update_capacity=False)
         self._overland_gc0 = self._overland_gc
         self.trade()
-        self.cohesion = align_m.regional_cohesion(self.weights[None], np.ones(1), np.array([self.institutions]),
-                                                  params.cohesion_similarity_weight, params.cohesion_intensity_weight)[0]
         self._recent[:] = params.interaction_reference_per_year / 12.0
         self.weights = self._target()
         self.weights0 = self.weights.copy()
@@ -160,13 +158,19 @@ class AlignmentModel(mesa.Model):
                                         self.p.engagement_size_elasticity, self.p.engagement_focus)
         return out[0]  # (P, N)
 
+    @staticmethod
+    def _steady_stock(flow_per_year, depreciation_per_year):
+        """Fixed point of the monthly update stock' = stock * keep + flow / 12."""
+        keep = (1.0 - depreciation_per_year) ** (1.0 / 12.0)
+        return flow_per_year / 12.0 / (1.0 - keep)
+
     def _shared_union(self) -> np.ndarray:
         """(N, Q) 1 where reporter and partner share an economic union (cached until membership changes)."""
         key = self.membership.tobytes()
         if key == self._union_key:
             return self._union_value
         m = self.membership[:, self._union_cols]  # (N, U)
-        pu = self._partner_union_powers[:, self._union_cols]  # (P, U)
+        pu = self._power_union[:, self._union_cols]  # (P, U)
         with_powers = np.minimum(m[:, None, :], pu[None, :, :]).max(axis=2, initial=0.0)
         with_states = np.minimum(m[:, None, :], m[None, :, :]).max(axis=2, initial=0.0)
         self._union_key, self._union_value = key, np.concatenate([with_powers, with_states], axis=1)
@@ -195,6 +199,7 @@ class AlignmentModel(mesa.Model):
     # ------------------------------------------------------------------ 1. events
     def apply_events(self):
         """Apply the scenario events due this month and the calendar's own changes."""
+        self._recent[self.month % 12] = 0.0  # this month's intraregional count starts afresh
         if self.month % 12 == 0 and self.month != self.start:
             self.states.do("review_memberships")
         if self.month == self.shock_until:
@@ -232,7 +237,7 @@ class AlignmentModel(mesa.Model):
         if ev.convenor in self.power_index:
             self.attention_stock[self.power_index[ev.convenor], states_in] += ev.attention
         if intraregional:
-            self._recent[self.month % 12] += 1
+            self._recent[self.month % 12] += 1.0
         self.institutions = float(np.clip(self.institutions + ev.institutions_change, 0.0, 1.0))
 
     def _log(self, part) -> None:
@@ -268,17 +273,17 @@ class AlignmentModel(mesa.Model):
                                           np.broadcast_to(self._gdp_states(self._gdp()), (2, len(self.openness))),
                                           self.p.engagement_size_elasticity, self.p.engagement_focus)
         self.invest_flow = alloc[0] + self.earmarked
-        counts = self.rng.poisson(alloc[1] / 12.0)  # bilateral contacts this month, (P, N)
+        rates = alloc[1].reshape(1, -1) / 12.0  # expected bilateral contacts this month, (1, P * N)
+        counts = self.rng.poisson(rates)
         stocks = eng_m.accumulate_stock(np.stack([self.investment_stock, self.attention_stock]),
-                                        np.stack([self.invest_flow, counts * 12.0]), self._depreciation)
+                                        np.stack([self.invest_flow, counts.reshape(alloc[1].shape) * 12.0]), self._depreciation)
         self.investment_stock, self.attention_stock = stocks[0], stocks[1]
         n = int(counts.sum())
         if n:
-            flat = np.repeat(np.arange(counts.size), counts.ravel())
-            p_idx, s_idx = np.divmod(flat, counts.shape[1])
-            kinds = np.minimum(np.searchsorted(self._ext_kind_cdf, self.rng.random(n), side="right"), 3)
-            levels = np.minimum(np.searchsorted(self._ext_level_cdf, self.rng.random(n), side="right"), 2)
-            self._log((self.month, kinds, levels, p_idx, s_idx + len(self.world.powers), False))
+            kp = dipl_m.kind_probabilities(np.zeros(1), np.array([self.in_person_factor]), self._ext_kind_logits, np.zeros(4))
+            d = dipl_m.draw_interactions(rates, kp, self._ext_levels, self.rng.random(n), self.rng.random(n), counts)
+            p_idx, s_idx = np.divmod(d["pair"], len(self.world.states))
+            self._log((self.month, d["kind"], d["level"], p_idx, s_idx + len(self.world.powers), False))
 
     # ------------------------------------------------------------------ 3. trade
     def trade(self):
@@ -308,12 +313,14 @@ class AlignmentModel(mesa.Model):
                                             p.sanction_cost_elasticity, p.diversion_share)
             flows[:, :P] += extra[0]
         self.flows = flows * self.trade_factor
-        rus_ratio = np.array([gdp[w.remittance_source] / w.gdp_at(2018)[w.remittance_source]]) if w.remittance_source >= 0 else np.zeros(1)
+        rus_ratio = np.array([gdp[w.remittance_source] / self._remit_gdp0]) if w.remittance_source >= 0 else np.zeros(1)
         self.remit = trade_m.remittances(w.remittances_usd_bn[None], rus_ratio, p.remittance_gdp_elasticity, np.array([self.remittance_cut]))[0]
 
     # ------------------------------------------------------------------ 4. freight
     def route_freight(self):
-        """Split freight over corridors; order and complete capacity."""
+        """Complete capacity due this month, split freight over corridors, order new capacity."""
+        arrived, self.pipeline = corr_m.advance_pipeline(self.pipeline, np.zeros((1, len(self.capacity))))
+        self.capacity = self.capacity + arrived[0]
         self._route(update_capacity=True)
 
     def _route(self, update_capacity: bool):
@@ -325,14 +332,11 @@ class AlignmentModel(mesa.Model):
         serves = (w.serves & self.corridor_open[None, :])[None]
         volume, wanted, _ = corr_m.assign_routes(demand[None], gc, serves, self.capacity[None], w.nest_of, w.nest_lambda, p.logit_scale_usd)
         self.volume_m = volume[0]
-        self.demand = demand
         usable = self._rail_ew & self.corridor_open & (self.capacity > 0)
         self._overland_gc = gc[0][usable].min() if usable.any() else gc[0].max()
-        if update_capacity:
+        if update_capacity:  # ordered now, usable construction_lag_months later (capacity arrives before routing)
             orders = corr_m.expansion_orders(wanted, self.capacity[None], p.expansion_response_share, p.max_capacity_growth_share)
-            orders = orders + (self.corridor_funding * w.teu_per_usd_bn)[None]
-            arrived, self.pipeline = corr_m.advance_pipeline(self.pipeline, orders)
-            self.capacity = self.capacity + arrived[0]
+            self.pipeline[:, -1] += orders[0] + self.corridor_funding * w.teu_per_usd_bn
 
     # ------------------------------------------------------------------ 5. diplomacy
     def hold_diplomacy(self):
@@ -343,7 +347,7 @@ class AlignmentModel(mesa.Model):
                                   p.base_rate_per_pair_month, p.cohesion_gain, p.threat_gain)
         counts = self.rng.poisson(rates)
         n = int(counts.sum())
-        self._recent[self.month % 12] = n
+        self._recent[self.month % 12] += n
         if not n:
             return
         kp = dipl_m.kind_probabilities(np.array([self.cohesion]), np.array([in_person]), self._kind_logits, self._kind_slopes)
@@ -411,5 +415,3 @@ class AlignmentModel(mesa.Model):
         r["cohesion"][t] = self.cohesion
         r["transit_revenue"][t] = (vol * self.world.fee_usd_per_feu / 2.0) @ self.world.crosses / 1e9
 
-    def describe(self) -> str:
-        return f"AlignmentModel({format_month(self.start)}..{format_month(self.end)}, {len(self.world.powers)} powers)"

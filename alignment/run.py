@@ -24,7 +24,10 @@ from alignment.calendar import format_month, parse_month
 from alignment.errors import ConfigError
 from alignment.model import AlignmentModel
 from alignment.scenario import load_events
-from alignment.schema import ModelParams
+from alignment import schema as _schema
+from alignment.schema import ModelParams, RunConfig
+
+_schema_types = {name: getattr(_schema, name) for name in dir(_schema) if isinstance(getattr(_schema, name), type)}
 from alignment.world import World, build_world
 
 EARLIEST_START = "2015-01"  # the world data's base year
@@ -37,7 +40,8 @@ _UNIT_INTERVAL = {
     "adjustment_rate", "cohesion_similarity_weight", "cohesion_intensity_weight", "institutions_initial",
     "institutions_decay_per_year",
 }
-_POSITIVE = {"logit_scale_usd", "tonnes_per_teu", "temperature", "investment_scale_gdp_share", "interaction_reference_per_year", "cost_elasticity"}
+_POSITIVE = {"logit_scale_usd", "tonnes_per_teu", "temperature", "investment_scale_gdp_share", "interaction_reference_per_year",
+             "cost_elasticity", "construction_lag_months"}
 _SIGNED = {"kind_base_logits", "kind_cohesion_slopes", "gdp_growth_pct_per_year"}
 
 
@@ -51,18 +55,30 @@ class Prepared:
     seed: int
 
 
+_LENGTHS = {"kind_base_logits": (4,), "kind_cohesion_slopes": (4,), "level_probabilities": (4, 3),
+            "external_kind_probabilities": (4,), "external_level_probabilities": (3,)}
+_SHAPE_WORDS = {(4,): "four values: telegram, call, visit, meeting", (3,): "three values: president, prime minister, foreign minister",
+                (4, 3): "four rows (telegram, call, visit, meeting) of three levels"}
+
+
 def check_params(params: ModelParams, prefix: str = "model") -> None:
-    """Ranges of the behavioural parameters."""
+    """Shapes and ranges of the behavioural parameters."""
     for f in fields(ModelParams):
         v = getattr(params, f.name)
         key = f"{prefix}.{f.name}"
-        if f.name in _SIGNED:
-            continue
-        if isinstance(v, list):
-            rows = v if isinstance(v[0], list) else [v]
-            for row in rows:
-                if any(x < 0 for x in row) or not np.isclose(sum(row), 1.0):
+        if f.name in _LENGTHS:
+            shape = _LENGTHS[f.name]
+            if np.shape(v) != shape:
+                raise ConfigError(key, v, _SHAPE_WORDS[shape])
+            if f.name in _SIGNED:
+                continue
+            for row in np.reshape(v, (-1, shape[-1])):
+                if (row < 0).any() or not np.isclose(row.sum(), 1.0):
                     raise ConfigError(key, v, "each row must be probabilities that sum to 1")
+            continue
+        if f.name == "gdp_growth_pct_per_year":
+            if v <= -100:
+                raise ConfigError(key, v, "must be > -100")
             continue
         if v < 0:
             raise ConfigError(key, v, "must be >= 0")
@@ -73,10 +89,24 @@ def check_params(params: ModelParams, prefix: str = "model") -> None:
     if params.cohesion_similarity_weight + params.cohesion_intensity_weight > 1:
         raise ConfigError(f"{prefix}.cohesion_intensity_weight", params.cohesion_intensity_weight,
                           "cohesion_similarity_weight + cohesion_intensity_weight must be <= 1")
-    if len(params.kind_base_logits) != 4 or len(params.kind_cohesion_slopes) != 4:
-        raise ConfigError(f"{prefix}.kind_base_logits", params.kind_base_logits, "four values: telegram, call, visit, meeting")
-    if np.shape(params.level_probabilities) != (4, 3):
-        raise ConfigError(f"{prefix}.level_probabilities", params.level_probabilities, "four rows (forms) of three levels")
+
+
+def check_known_keys(cfg, node=None, prefix: str = "") -> None:
+    """Reject keys the schema does not know (``+key=value`` can add them past Hydra's own check)."""
+    import dataclasses
+
+    node = node or RunConfig
+    names = {f.name: f.type for f in dataclasses.fields(node)}
+    for key in cfg.keys():
+        path = f"{prefix}{key}"
+        if key not in names:
+            import difflib
+
+            near = difflib.get_close_matches(str(key), list(names), n=1)
+            raise ConfigError(path, cfg[key], "unknown key" + (f"; did you mean {near[0]}?" if near else ""))
+        sub = _schema_types.get(names[key]) if isinstance(names[key], str) else names[key]
+        if dataclasses.is_dataclass(sub) and OmegaConf.is_dict(cfg[key]):
+            check_known_keys(cfg[key], sub, f"{path}.")
 
 
 def _apply_overrides(params: ModelParams, overrides) -> ModelParams:
@@ -92,6 +122,7 @@ def _apply_overrides(params: ModelParams, overrides) -> ModelParams:
 
 def prepare(cfg: DictConfig) -> Prepared:
     """Check a composed run config and build what the model needs."""
+    check_known_keys(cfg)
     start = parse_month(cfg.horizon.start, "horizon.start")
     end = parse_month(cfg.horizon.end, "horizon.end")
     if start < parse_month(EARLIEST_START, "-"):
@@ -114,7 +145,7 @@ def prepare(cfg: DictConfig) -> Prepared:
         "markets": list(world.markets),
         "institutions": list(world.institutions),
     }
-    events = load_events(cfg.scenario, codes, (start, end))
+    events = load_events(cfg.scenario, codes, (start, end), drop_later=cfg.horizon.drop_later_events)
     return Prepared(world, params, events, start, end, int(cfg.seed))
 
 
@@ -180,6 +211,7 @@ def write_run(model: AlignmentModel, cfg: DictConfig, run_dir: Path, figures: bo
 
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "run.json").unlink(missing_ok=True)  # the run is not finished until a new one is written
     ts = outputs.timeseries_frame(model)
     led = outputs.interactions_frame(model)
     stage = Path(tempfile.mkdtemp(prefix=".partial-", dir=run_dir))

@@ -94,7 +94,7 @@ class Sanctions(Event):
         t = model.power_index[self.target]
         for b in self.by:
             if b in model.power_index:
-                model.sanction[t, model.power_index[b]] = model.sanction[model.power_index[b], t] = self.intensity
+                model.sanction[t, model.power_index[b]] = self.intensity  # [target, by]: direction matters
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ class Agreement(Event):
 
 @dataclass(frozen=True)
 class Shock(Event):
-    """A temporary shock (e.g. a pandemic) to in-person contact, trade and activity."""
+    """A temporary shock (e.g. a pandemic) to in-person contact and trade, for ``months`` >= 1 months."""
 
     months: int = 12
     in_person_factor: float = 1.0
@@ -271,7 +271,7 @@ def _check_type(key, value, annotation):
     raise AssertionError(f"unhandled annotation {annotation}")  # pragma: no cover
 
 
-def parse_event(raw, key: str, codes: dict, horizon: tuple[int, int]) -> Event:
+def parse_event(raw, key: str, codes: dict, horizon: tuple[int, int], drop_later: bool = False) -> Event | None:
     """Build one event from its config mapping, checking every field.
 
     Args:
@@ -280,6 +280,7 @@ def parse_event(raw, key: str, codes: dict, horizon: tuple[int, int]) -> Event:
         codes: allowed codes: ``states``, ``powers`` (every catalogued power),
             ``corridors``, ``markets``, ``institutions``.
         horizon: (first, last) month index of the run.
+        drop_later: return None for an event after the horizon instead of raising.
     """
     if not isinstance(raw, dict):
         raise ConfigError(key, raw, "expected a mapping with at least 'date' and 'kind'")
@@ -302,9 +303,10 @@ def parse_event(raw, key: str, codes: dict, horizon: tuple[int, int]) -> Event:
         raise ConfigError(f"{key}.date", None, "every event needs a date, YYYY-MM")
     month = parse_month(raw["date"], f"{key}.date")
     if not horizon[0] <= month <= horizon[1]:
-        raise ConfigError(
-            f"{key}.date", raw["date"], f"outside the horizon {format_month(horizon[0])}..{format_month(horizon[1])}"
-        )
+        if drop_later and month > horizon[1]:
+            return None
+        hint = " (to leave out events after the end, set horizon.drop_later_events=true)" if month > horizon[1] else ""
+        raise ConfigError(f"{key}.date", raw["date"], f"outside the horizon {format_month(horizon[0])}..{format_month(horizon[1])}{hint}")
     for name, value in values.items():
         vals = value if isinstance(value, list) else [value]
         if name in _STATE_FIELDS:
@@ -343,24 +345,30 @@ def parse_event(raw, key: str, codes: dict, horizon: tuple[int, int]) -> Event:
     for name in ("amount_usd_bn", "years", "months", "in_person_factor", "trade_factor"):
         if name in values and values[name] < 0:
             raise ConfigError(f"{key}.{name}", values[name], "must be >= 0")
-    if kind in ("investment",) and values.get("years", 1.0) <= 0:
+    if kind == "investment" and values.get("years", 1.0) <= 0:
         raise ConfigError(f"{key}.years", values["years"], "must be > 0")
+    if kind == "shock" and values.get("months", 12) < 1:
+        raise ConfigError(f"{key}.months", values["months"], "must be >= 1")
     return cls(date=month, **values)
 
 
-def load_events(scenario, codes: dict, horizon: tuple[int, int]) -> list[Event]:
-    """All events of a scenario config, checked, without the excluded ids, sorted by date (stable)."""
+def load_events(scenario, codes: dict, horizon: tuple[int, int], drop_later: bool = False) -> list[Event]:
+    """All events of a scenario config, checked, without the excluded ids, sorted by date (stable).
+
+    With ``drop_later`` events after the horizon are checked like the rest and then left out."""
     from omegaconf import OmegaConf
 
     raw_events = OmegaConf.to_container(scenario.events) if OmegaConf.is_config(scenario.events) else list(scenario.events)
     exclude = list(scenario.exclude)
-    events = [parse_event(raw, f"scenario.events[{n}]", codes, horizon) for n, raw in enumerate(raw_events)]
+    parsed = [parse_event(raw, f"scenario.events[{n}]", codes, horizon, drop_later) for n, raw in enumerate(raw_events)]
+    events = [e for e in parsed if e is not None]
+    late_ids = {raw.get("id") for raw, e in zip(raw_events, parsed) if e is None}
     ids = [e.id for e in events if e.id]
     dup = {i for i in ids if ids.count(i) > 1}
     if dup:
         raise ConfigError("scenario.events.id", sorted(dup)[0], "event ids must be unique")
     for n, drop in enumerate(exclude):
-        if drop not in ids:
+        if drop not in ids and drop not in late_ids:
             raise ConfigError(f"scenario.exclude[{n}]", drop, "no event has this id; known ids: " + ", ".join(ids))
     kept = [e for e in events if e.id not in set(exclude)]
     return sorted(kept, key=lambda e: e.date)

@@ -62,7 +62,7 @@ class ModelParams:
     threat_gain: float = param(0.5, "rise of intraregional interaction rates per unit of shared threat", "-", PRIOR)
     kind_base_logits: List[float] = param([1.0, -1.95, -1.16, -1.16], "log-odds of telegram, call, visit, meeting at cohesion 0 (set so that 2015 cohesion of about 0.5 gives the 2015 mix)", "-", "2015: 34 of 66 records telegrams, 23 of 60 in person (context_facts.yaml regional_interactions)")
     kind_cohesion_slopes: List[float] = param([-2.0, 0.6, 0.3, 0.3], "change of each form's log-odds per unit of cohesion (shift from telegrams to substantive contact)", "-", "brief P4; slopes assumed")
-    level_probabilities: List[List[float]] = param(
+    level_probabilities: List[Any] = param(
         [[1.0, 0.0, 0.0], [0.75, 0.15, 0.10], [0.25, 0.3, 0.45], [0.25, 0.3, 0.45]],
         "probability of president, prime minister, foreign minister for a telegram, call, visit, meeting",
         "probability",
@@ -135,7 +135,6 @@ class ActorsConfig:
     states: Dict[str, StateSpec] = field(default_factory=dict)
     powers: Dict[str, PowerSpec] = field(default_factory=dict)
     institutions: Dict[str, InstitutionSpec] = field(default_factory=dict)
-    military_presence: Dict[str, Dict[str, float]] = field(default_factory=dict)
     direct_trade: Dict[str, DirectTrade] = field(default_factory=dict)
 
 
@@ -213,6 +212,8 @@ class ScenarioConfig:
 class Horizon:
     start: str = "2015-01"
     end: str = "2035-12"
+    # false: an event after `end` is an error; true: such events are left out (for short runs, e.g. 2015-2021)
+    drop_later_events: bool = False
 
 
 @dataclass

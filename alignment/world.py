@@ -47,7 +47,6 @@ class World:
     direct_trade_usd_bn: np.ndarray  # (P, P) symmetric
     direct_trade_year: int
     corridors: tuple
-    corridor_names: tuple
     markets: tuple
     nests: tuple
     nest_of: np.ndarray  # (K, G)
@@ -106,6 +105,8 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
     """Check the three world config groups and turn them into arrays."""
     catalogue = dict(world.catalogue)
     states = tuple(world.states)
+    if len(set(states)) != len(states) or not states:
+        raise ConfigError("world.states", list(states), "a non-empty list of distinct states")
     for n, s in enumerate(states):
         if catalogue.get(s, {}).get("kind") != "state":
             raise ConfigError(f"world.states[{n}]", s, "unknown state; known: " + ", ".join(c for c, v in catalogue.items() if v["kind"] == "state"))
@@ -198,6 +199,8 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
         spec = actors.powers[p]
         for attr in ("investment_usd_bn_per_year", "attention_interactions_per_year", "coercion"):
             _nonneg(f"actors.powers.{p}.{attr}", getattr(spec, attr))
+        if spec.coercion > 1:
+            raise ConfigError(f"actors.powers.{p}.coercion", spec.coercion, "must be in [0, 1]")
     direct = np.zeros((P, P))
     dyear = 2021
     for pair, spec in actors.direct_trade.items():
@@ -220,6 +223,8 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
             raise ConfigError(f"corridors.nest_lambda.{g}", lam, "must be in (0, 1]")
     for m, spec in corridors.markets.items():
         _nonneg(f"corridors.markets.{m}.demand_teu", spec.demand_teu)
+        if spec.growth_pct_per_year <= -100:
+            raise ConfigError(f"corridors.markets.{m}.growth_pct_per_year", spec.growth_pct_per_year, "must be > -100")
     nest_of = np.zeros((K, G))
     serves = np.zeros((M, K), dtype=bool)
     crosses = np.zeros((K, N), dtype=bool)
@@ -269,7 +274,7 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
         attention_per_year=np.array([actors.powers[p].attention_interactions_per_year for p in powers], dtype=float),
         coercion=np.array([actors.powers[p].coercion for p in powers], dtype=float),
         direct_trade_usd_bn=direct, direct_trade_year=dyear,
-        corridors=codes, corridor_names=tuple(corridors.routes[c].name for c in codes), markets=markets, nests=nests,
+        corridors=codes, markets=markets, nests=nests,
         nest_of=nest_of, nest_lambda=np.array([corridors.nest_lambda[g] for g in nests], dtype=float), serves=serves,
         demand_teu=np.array([corridors.markets[m].demand_teu for m in markets], dtype=float),
         demand_base_year=np.array([corridors.markets[m].base_year for m in markets]),

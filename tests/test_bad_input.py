@@ -29,6 +29,7 @@ def bad_dir(tmp_path):
     )
     (d / "late.yaml").write_text('# @package scenario\nname: late\nevents:\n  - {date: "2040-01", kind: stance, power: RUS, coercion: 0.1}\n')
     (d / "nokind.yaml").write_text('# @package scenario\nname: nokind\nevents:\n  - {date: "2016-01", kind: party}\n')
+    (d / "endless.yaml").write_text('# @package scenario\nname: endless\nevents:\n  - {date: "2020-03", kind: shock, months: 0}\n')
     return d.parent
 
 
@@ -48,6 +49,19 @@ CASES = [
     (["horizon.start=2010-01"], "horizon.start='2010-01'", "2015-01 or later"),
     (["scenario=nope"], "scenario='nope'", "known: historical, no_war_2022"),
     (["-m", "seed=0,abc"], "seed='abc'", "expected an integer"),
+    (["-m", "horizon.end=2030-12,2014-01", "seed=range(0,600)"], "horizon.end='2014-01'", "must not be before"),
+    (["+foo=1"], "foo=1", "unknown key"),
+    (["+model.temprature=1"], "model.temprature=1", "did you mean temperature"),
+    (["hydra.foo=1"], "hydra.foo", "unknown Hydra setting"),
+    (["scenario.overrides={temperature:0}"], "scenario.overrides.temperature", "+scenario.overrides.temperature=VALUE"),
+    (["world.states=[KAZ,KAZ,UZB]"], "world.states", "distinct states"),
+    (["actors.powers.RUS.coercion=2"], "actors.powers.RUS.coercion=2.0", "[0, 1]"),
+    (["corridors.markets.EAST_WEST.growth_pct_per_year=-200"], "growth_pct_per_year=-200.0", "> -100"),
+    (["model.gdp_growth_pct_per_year=-150"], "model.gdp_growth_pct_per_year=-150.0", "> -100"),
+    (["model.kind_cohesion_slopes=[1]"], "model.kind_cohesion_slopes", "four values"),
+    (["model.external_kind_probabilities=[]"], "model.external_kind_probabilities", "four values"),
+    (["model.construction_lag_months=0"], "model.construction_lag_months=0", "> 0"),
+    (["corridors.nest_lambda.rail=0"], "corridors.nest_lambda.rail=0.0", "(0, 1]"),
 ]
 
 
@@ -68,6 +82,7 @@ def test_bad_input_one_line_exit_2_nothing_written(capsys, tmp_path, args, key, 
         ("badcode", "participants='XYZ'", "unknown state or power"),
         ("late", "scenario.events[0].date='2040-01'", "outside the horizon"),
         ("nokind", "scenario.events[0].kind='party'", "allowed kinds"),
+        ("endless", "scenario.events[0].months=0", ">= 1"),
     ],
 )
 def test_bad_scenario_files(capsys, tmp_path, bad_dir, scenario, key, allowed):
@@ -84,3 +99,33 @@ def test_console_script_prints_no_traceback(tmp_path):
     assert r.stderr.strip() == "alignment-run: error: seed='abc': expected an integer"
     assert "Traceback" not in r.stdout + r.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_a_glob_sweep_is_checked_before_any_run(capsys, tmp_path, bad_dir):
+    sweep = tmp_path / "sweep"
+    with pytest.raises(SystemExit) as exit_:
+        main(["-m", "--config-dir", str(bad_dir), "scenario=glob(*)", f"hydra.sweep.dir={sweep}"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exit_.value.code == 2 and len(err) == 1 and "scenario" in err[0]
+    assert not sweep.exists()
+
+
+def test_integer_literals_are_accepted_for_probability_tables(tmp_path):
+    from alignment.cli import compose_config
+    from alignment.run import prepare
+
+    p = prepare(compose_config(["model.level_probabilities=[[1,0,0],[0.75,0.15,0.1],[0.25,0.3,0.45],[0.25,0.3,0.45]]"]))
+    assert p.params.level_probabilities[0] == [1, 0, 0]
+
+
+def test_short_horizons_drop_later_events_only_when_asked():
+    from alignment.cli import compose_config
+    from alignment.errors import ConfigError
+    from alignment.run import prepare
+
+    with pytest.raises(ConfigError) as err:
+        prepare(compose_config(["horizon.end=2021-12"]))
+    assert "horizon.drop_later_events=true" in str(err.value)
+    p = prepare(compose_config(["horizon.end=2021-12", "horizon.drop_later_events=true"]))
+    assert p.events and max(e.date for e in p.events) <= 2021 * 12 + 11
+    assert {e.id for e in p.events} >= {"uzb_transition", "c5_2021", "ots_2021"}

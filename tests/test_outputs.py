@@ -98,10 +98,12 @@ def test_a_failed_write_leaves_nothing_that_looks_finished(frames, tmp_path):
 
     original = figs.draw_run
     figs.draw_run = explode
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "run.json").write_text("{}")  # a finished earlier run in the same directory
     try:
         with pytest.raises(Boom):
             write_run(m, OmegaConf.create({"scenario": {"name": "x"}, "seed": 0}), tmp_path / "run", figures=True)
     finally:
         figs.draw_run = original
     left = sorted(p.name for p in (tmp_path / "run").iterdir())
-    assert left == []  # no parquet, no run.json, no staging folder
+    assert left == []  # no parquet, no stale run.json, no staging folder

@@ -10,17 +10,11 @@ a convex combination or a positive rescaling, so weights never leave the simplex
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
+from alignment.mechanisms.diplomacy import pair_index
+
 CHANNELS = ("trade", "investment", "security", "attention", "corridor", "remittances")
-
-
-@lru_cache(maxsize=8)
-def _pairs(n):
-    """Upper-triangle pairs (i < j) of n states."""
-    return np.triu_indices(n, k=1)
 
 
 def attraction_scores(channels, coefficients, coercion, sanctioned, western_exposure, coercion_weight, sanction_weight):
@@ -112,7 +106,7 @@ def regional_cohesion(weights, interaction_intensity, institutions, similarity_w
     Returns:
         (B,) in [0, 1].
     """
-    i, j = _pairs(weights.shape[1])
+    i, j = pair_index(weights.shape[1])
     tv = 0.5 * np.abs(weights[:, i, :] - weights[:, j, :]).sum(axis=2).mean(axis=1)
     similarity = 1.0 - tv
     intensity = 1.0 - np.exp(-interaction_intensity)
