@@ -79,6 +79,7 @@ class AlignmentModel(mesa.Model):
         self._depreciation = np.array([params.investment_depreciation_per_year, params.attention_depreciation_per_year])[:, None, None]
         with np.errstate(divide="ignore"):
             self._ext_kind_logits = np.log(np.asarray(params.external_kind_probabilities, dtype=float))
+        self._ext_kind_probs = (None, None)  # (in_person_factor, probabilities) cache
         self._ext_levels = np.tile(np.asarray(params.external_level_probabilities, dtype=float), (4, 1))
         self._remit_gdp0 = world.gdp_at(REMITTANCE_YEAR)[world.remittance_source] if world.remittance_source >= 0 else 1.0
         self._pairs_i, self._pairs_j = dipl_m.pair_index(N)
@@ -280,7 +281,10 @@ class AlignmentModel(mesa.Model):
         self.investment_stock, self.attention_stock = stocks[0], stocks[1]
         n = int(counts.sum())
         if n:
-            kp = dipl_m.kind_probabilities(np.zeros(1), np.array([self.in_person_factor]), self._ext_kind_logits, np.zeros(4))
+            if self._ext_kind_probs[0] != self.in_person_factor:  # changes only when a shock starts or ends
+                kp = dipl_m.kind_probabilities(np.zeros(1), np.array([self.in_person_factor]), self._ext_kind_logits, np.zeros(4))
+                self._ext_kind_probs = (self.in_person_factor, kp)
+            kp = self._ext_kind_probs[1]
             d = dipl_m.draw_interactions(rates, kp, self._ext_levels, self.rng.random(n), self.rng.random(n), counts)
             p_idx, s_idx = np.divmod(d["pair"], len(self.world.states))
             self._log((self.month, d["kind"], d["level"], p_idx, s_idx + len(self.world.powers), False))
