@@ -60,6 +60,7 @@ class AlignmentModel(mesa.Model):
         self.corridor_price, self.corridor_days = world.price.copy(), world.days.copy()
         self.corridor_risk, self.corridor_open = world.risk.copy(), world.open.copy()
         self.capacity = world.capacity_teu.copy()
+        self.surcharge = np.zeros((1, K))  # capacity shadow prices, USD per FEU
         self.market_factor = np.ones(M)
         self.threat, self.threat_decay_per_year = 0.0, 0.5
         self.shock_until, self.in_person_factor, self.trade_factor = -1, 1.0, 1.0
@@ -334,7 +335,11 @@ class AlignmentModel(mesa.Model):
         gc = corr_m.generalised_cost(self.corridor_price[None], self.corridor_days[None], self.corridor_risk[None],
                                      w.penalty[None], p.value_of_time_usd_per_feu_day, p.cargo_value_usd_per_feu)
         serves = (w.serves & self.corridor_open[None, :])[None]
-        volume, wanted, _ = corr_m.assign_routes(demand[None], gc, serves, self.capacity[None], w.nest_of, w.nest_lambda, p.logit_scale_usd)
+        # full corridors are rationed by shadow prices (warm-started from last month), then the split is made exact
+        self.surcharge, wanted = corr_m.capacity_prices(demand[None], gc, serves, self.capacity[None], w.nest_of, w.nest_lambda,
+                                                        p.logit_scale_usd, start_usd=self.surcharge)
+        volume, _, _ = corr_m.assign_routes(demand[None], gc + self.surcharge, serves, self.capacity[None], w.nest_of,
+                                            w.nest_lambda, p.logit_scale_usd)
         self.volume_m = volume[0]
         usable = self._rail_ew & self.corridor_open & (self.capacity > 0)
         self._overland_gc = gc[0][usable].min() if usable.any() else gc[0].max()

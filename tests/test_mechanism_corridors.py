@@ -305,3 +305,66 @@ def test_advance_pipeline_batch_matches_singles():
     rng = np.random.default_rng(15)
     B, L, K = 3, 5, 4
     assert_batch_matches_singles(corridors.advance_pipeline, [rng.uniform(0, 100, (B, L, K)), rng.uniform(0, 50, (B, K))])
+
+
+# ----------------------------------------------------------------------------- capacity_prices
+
+
+def test_capacity_prices_are_zero_when_nothing_binds():
+    gc = np.array([[4000.0, 5000.0, 3000.0]])
+    av = np.ones((1, 1, 3), dtype=bool)
+    s, wanted = corridors.capacity_prices(np.array([[1000.0]]), gc, av, np.array([[1e9, 1e9, np.inf]]), NEST_OF,
+                                          np.array([0.5, 1.0]), 1000.0)
+    np.testing.assert_array_equal(s, 0.0)
+    np.testing.assert_allclose(wanted.sum(), 1000.0)
+
+
+def test_capacity_price_of_a_lone_binding_corridor_in_a_plain_logit():
+    """Plain logit (lambda = 1), two equal corridors, demand 100, capacity 20 on the first.
+
+    Without a surcharge each wants 50. Rationed, the first carries 20, so its weight e^(-s/1000)
+    must satisfy x / (x + 1) = 0.2, i.e. x = 0.25 and s = 1000 * ln 4 = 1386.3 USD per FEU.
+    """
+    nest = np.array([[1, 0], [0, 1]])
+    s, wanted = corridors.capacity_prices(np.array([[100.0]]), np.array([[3000.0, 3000.0]]), np.ones((1, 1, 2), bool),
+                                          np.array([[20.0, np.inf]]), nest, np.array([1.0, 1.0]), 1000.0, tolerance=1e-9,
+                                          iterations=200)
+    np.testing.assert_allclose(wanted, [[50.0, 50.0]])
+    assert s[0, 0] == pytest.approx(1000 * math.log(4), rel=1e-4) and s[0, 1] == 0.0
+
+
+def test_rationed_rail_freight_stays_on_rail():
+    """Nested logit: freight a full rail corridor turns away goes mostly to the other rail corridor.
+
+    Plain water-filling would re-split it over the whole market, where the sea dominates.
+    """
+    gc = np.array([[6000.0, 6200.0, 3550.0]])  # rail, rail, sea
+    av = np.ones((1, 1, 3), dtype=bool)
+    cap = np.array([[50_000.0, 1e9, np.inf]])
+    lam = np.array([0.5, 1.0])
+    demand = np.array([[2.0e7]])
+    s, wanted = corridors.capacity_prices(demand, gc, av, cap, NEST_OF, lam, 1000.0)
+    priced, _, _ = corridors.assign_routes(demand, gc + s, av, cap, NEST_OF, lam, 1000.0)
+    filled, _, _ = corridors.assign_routes(demand, gc, av, cap, NEST_OF, lam, 1000.0)
+    assert wanted[0, 0] > cap[0, 0]  # corridor 0 binds
+    assert priced[0, 0, 0] == pytest.approx(50_000.0, rel=1e-6) and filled[0, 0, 0] == pytest.approx(50_000.0, rel=1e-6)
+    turned_away = wanted[0, 0] - 50_000.0
+    kept_priced = (priced[0, 0, 1] - wanted[0, 1]) / turned_away
+    kept_filled = (filled[0, 0, 1] - wanted[0, 1]) / turned_away
+    # water-filling re-splits the overflow over the whole market, where rail holds about 10 %; rationing by price
+    # moves it along the rail nest first (lambda = 0.5), so several times as much stays on rail
+    assert kept_filled < 0.1
+    assert kept_priced > 0.3 and kept_priced > 4 * kept_filled
+    np.testing.assert_allclose(priced.sum(), demand.sum())
+
+
+def test_capacity_prices_batch_matches_singles():
+    rng = np.random.default_rng(3)
+    B = 3
+    demand = rng.uniform(1e5, 1e6, (B, 2))
+    gc = rng.uniform(3000, 8000, (B, 3))
+    av = np.ones((B, 2, 3), dtype=bool)
+    cap = np.concatenate([rng.uniform(1e4, 1e5, (B, 2)), np.full((B, 1), np.inf)], axis=1)
+    assert_batch_matches_singles(
+        lambda d, g, a, c: corridors.capacity_prices(d, g, a, c, NEST_OF, np.array([0.5, 1.0]), 1000.0), [demand, gc, av, cap],
+        rtol=1e-9, atol=1e-6)

@@ -234,3 +234,17 @@ def test_kind_probabilities_on_simplex(case):
     # with no in-person contact, visits and meetings vanish
     if np.any(case["in_person_factor"] == 0):
         np.testing.assert_array_equal(p[case["in_person_factor"] == 0][:, 2:], 0.0)
+
+
+@SETTINGS
+@given(case=route_cases())
+def test_capacity_prices_are_nonnegative_bring_demand_to_capacity_and_keep_assignment_exact(case):
+    args = {k: case[k] for k in ("demand_teu", "gcost_usd", "capacity_teu", "nest_of", "nest_lambda", "logit_scale_usd")}
+    surcharge, wanted = corridors.capacity_prices(available=case["serves"], iterations=200, **args)
+    cap = case["capacity_teu"]
+    assert np.all(surcharge >= 0) and not np.any(np.isnan(surcharge))
+    np.testing.assert_array_equal(surcharge[~np.isfinite(cap)], 0.0)  # the unbounded outside option is never priced
+    priced = dict(case, gcost_usd=case["gcost_usd"] + surcharge)
+    volume, _, unmet = corridors.assign_routes(**priced)
+    np.testing.assert_allclose(volume.sum(axis=-1) + unmet, case["demand_teu"], rtol=1e-9, atol=1e-6)
+    assert np.all(volume.sum(axis=1) <= cap * (1 + 1e-9) + 1e-6)

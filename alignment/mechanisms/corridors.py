@@ -2,10 +2,11 @@
 
 Freight of each market (e.g. China-Europe, north-south) chooses among the
 corridors that serve it by a nested logit on generalised cost
-(price + value of time x days + risk x cargo value + service penalty). Capacity is shared across
-markets; what a full corridor cannot take spills to the others in proportion to
-their logit weights (water-filling), so the outside option (sea, unbounded
-capacity) absorbs the rest. Capacity grows with investment after a lag.
+(price + value of time x days + risk x cargo value + service penalty). Capacity is
+shared across markets: a full corridor is rationed by a shadow price (a surcharge
+that lowers its logit demand to its capacity), so the freight it turns away
+re-chooses as the nesting says; water-filling then makes the split exact. The
+outside option (sea) has unbounded capacity. Capacity grows with investment after a lag.
 """
 
 from __future__ import annotations
@@ -70,6 +71,50 @@ def choice_probabilities(gcost_usd, available, nest_of, nest_lambda, logit_scale
     w = np.divide(e, s_k, out=np.zeros_like(e), where=s_k > 0) * (pn @ nest_of.T)
     tot = w.sum(axis=2, keepdims=True)
     return np.divide(w, tot, out=np.zeros_like(w), where=tot > 0)
+
+
+def capacity_prices(demand_teu, gcost_usd, available, capacity_teu, nest_of, nest_lambda, logit_scale_usd,
+                    start_usd=None, iterations=30, tolerance=1e-3):
+    """Shadow prices that ration full corridors inside the logit.
+
+    A corridor that more freight wants than it can carry gets a surcharge (USD per
+    FEU) raised until its logit demand falls to its capacity; the freight it turns
+    away then re-chooses as the nesting says: mostly another rail route, not the
+    sea. Each round adds ``scale * lambda_k * log(wanted / capacity)``, which never
+    overshoots; warm-started from last month's prices it converges in a few rounds.
+
+    Args:
+        demand_teu: (B, M) demand, TEU per year.
+        gcost_usd: (B, K) generalised cost, USD per FEU.
+        available: (B, M, K) bool, corridor k is open to market m (capacity > 0 is required too).
+        capacity_teu: (B, K) capacity, TEU per year (``np.inf`` = unbounded, never priced).
+        nest_of, nest_lambda, logit_scale_usd: as in :func:`choice_probabilities`.
+        start_usd: (B, K) initial surcharges (e.g. last month's), USD per FEU; zeros if None.
+        iterations: most rounds; tolerance: relative excess of demand over capacity accepted.
+
+    Returns:
+        (surcharge, wanted): surcharge (B, K) >= 0 USD per FEU, zero where capacity does not bind;
+        wanted (B, K) the demand for each corridor without surcharges, TEU per year.
+    """
+    demand = np.asarray(demand_teu, dtype=float)[:, :, None]
+    cap = np.asarray(capacity_teu, dtype=float)
+    open_ = available & (cap > 0)[:, None, :]
+    priced = np.isfinite(cap) & (cap > 0)
+    lam_k = nest_of @ nest_lambda
+    wanted = (choice_probabilities(gcost_usd, open_, nest_of, nest_lambda, logit_scale_usd) * demand).sum(axis=1)
+    surcharge = np.zeros_like(wanted) if start_usd is None else np.where(priced, np.asarray(start_usd, dtype=float), 0.0)
+    want = wanted if start_usd is None else (
+        choice_probabilities(gcost_usd + surcharge, open_, nest_of, nest_lambda, logit_scale_usd) * demand).sum(axis=1)
+    for _ in range(iterations):
+        ratio = np.divide(want, cap, out=np.ones_like(want), where=priced)
+        # a surcharge falls where the corridor has room again, rises where it is over-subscribed
+        step = logit_scale_usd * lam_k * np.log(np.maximum(ratio, 1e-300))
+        step = np.where(priced & ((ratio > 1 + tolerance) | ((surcharge > 0) & (ratio < 1 - tolerance))), step, 0.0)
+        if not step.any():
+            break
+        surcharge = np.maximum(surcharge + step, 0.0)
+        want = (choice_probabilities(gcost_usd + surcharge, open_, nest_of, nest_lambda, logit_scale_usd) * demand).sum(axis=1)
+    return surcharge, wanted
 
 
 def assign_routes(demand_teu, gcost_usd, serves, capacity_teu, nest_of, nest_lambda, logit_scale_usd):
