@@ -113,6 +113,7 @@ class AlignmentModel(mesa.Model):
             "capacity": np.zeros((T, K)), "cohesion": np.zeros(T), "transit_revenue": np.zeros((T, N)),
         }
         # the interaction ledger: summits as rows, drawn contacts as arrays, in order; rows are built once at the end
+        self.membership_history: dict[int, np.ndarray] = {}
         self._ledger_parts: list = []
         self._ledger_rows: list[tuple] | None = None
         self._recent = np.zeros(12)  # intraregional interactions in the last 12 months
@@ -423,4 +424,6 @@ class AlignmentModel(mesa.Model):
         r["capacity"][t] = self.capacity
         r["cohesion"][t] = self.cohesion
         r["transit_revenue"][t] = (vol * self.world.fee_usd_per_feu / 2.0) @ self.world.crosses / 1e9
+        if self.month % 12 == 11 or self.month == self.end:
+            self.membership_history[self.year] = self.membership.copy()  # status at the end of each year
 

@@ -1,0 +1,202 @@
+"""Calibration targets: the 2015-2021 record as checkable statements, and the loss over them.
+
+``load_targets`` expands ``configs/targets/`` against the world (trade pairs come from the world's
+own record, so the data stay in one place) and checks every entry; ``evaluate`` compares finished
+runs (replicates over seeds) with each target; ``loss`` is the weighted mean of squared
+tolerance-scaled errors (each capped at ``TERM_CAP``), a failed pattern adding its weight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from alignment.errors import ConfigError
+
+TERM_CAP = 25.0  # a target five tolerances off adds no more: one idiosyncratic flow (KGZ-GBR gold) cannot dominate
+KINDS = ("trade_by_pair", "china_share", "interactions", "remittances", "membership", "pattern")
+MEASURES = ("total", "president_share", "bilateral_share", "telegram_share", "in_person")
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    kind: str
+    value: float  # NaN for patterns
+    tolerance: float
+    relative: bool  # compare logs
+    weight: float
+    source: str
+    statistic: Callable  # model -> float (patterns: 1.0 if the statement holds, else 0.0)
+
+
+# ------------------------------------------------------------------ statistics of a finished run
+def _year_rows(m, year):
+    return slice(year * 12 - m.start, (year + 1) * 12 - m.start)
+
+
+def _annual_trade(m, year):
+    return m.rec["trade"][_year_rows(m, year)].mean(axis=0)
+
+
+def china_share(m, year) -> float:
+    t = _annual_trade(m, year)
+    return float(t[:, m.world.partners.index("CHN")].sum() / t.sum())
+
+
+def interaction_measure(m, year, measure) -> float:
+    rows = [r for r in m.ledger if r[6] and r[0] // 12 == year]
+    if measure == "total":
+        return float(len(rows))
+    if measure == "in_person":
+        return float(sum(r[1] in ("visit", "meeting", "summit") for r in rows))
+    if not rows:
+        return 0.0
+    if measure == "president_share":
+        return float(np.mean([r[2] == "president" for r in rows]))
+    if measure == "bilateral_share":
+        return float(np.mean([not r[5] for r in rows]))
+    return float(np.mean([r[1] == "telegram" for r in rows]))  # telegram_share
+
+
+def remittances_pct(m, state, year) -> float:
+    i = m.state_index[state]
+    gdp = m.world.gdp_at(year)[len(m.world.powers) + i]
+    return float(100.0 * m.rec["remittances"][_year_rows(m, year), i].mean() / gdp)
+
+
+def _mean_weights(m, first=2015, last=2021):
+    return m.rec["weights"][first * 12 - m.start:(last + 1) * 12 - m.start].mean(axis=0)
+
+
+PATTERNS: dict[str, Callable] = {
+    "max_weight_below_half": lambda m: float(m.rec["weights"].max() < 0.5),
+    "tkm_least_engaged": lambda m: float(np.argmin(m.rec["investment"].sum(axis=(0, 2))) == m.state_index["TKM"]),
+    "tjk_kgz_most_tied_to_russia": lambda m: float(
+        set(np.argsort(_mean_weights(m)[:, m.power_index["RUS"]])[-2:]) == {m.state_index["TJK"], m.state_index["KGZ"]}),
+    "china_share_rises": lambda m: float(np.mean([china_share(m, y) for y in (2019, 2020, 2021)]) > china_share(m, 2015)),
+    "interactions_grow": lambda m: float(interaction_measure(m, 2019, "total") > interaction_measure(m, 2015, "total")),
+    "c5_meetings_from_2018": lambda m: float(
+        sorted({r[0] // 12 for r in m.ledger if r[1] == "summit" and r[3] == "C5" and r[0] // 12 <= 2021}) == [2018, 2019, 2021]),
+}
+
+
+# ------------------------------------------------------------------ loading
+def _need(spec, name, key):
+    if key not in spec or spec[key] in (None, ""):
+        raise ConfigError(f"targets.{name}.{key}", None, f"every {spec.get('kind', 'target')} target needs '{key}'")
+    return spec[key]
+
+
+def _pair_gap(world_cfg, state, partner, years) -> float | None:
+    rep = world_cfg.trade_usd_bn["values"].get(state, {}).get(partner, {})
+    mir = world_cfg.trade_mirror_usd_bn["values"].get(state, {}).get(partner, {})
+    logs = [abs(np.log(rep[y] / mir[y])) for y in years if y in rep and y in mir and rep[y] > 0 and mir[y] > 0]
+    return float(np.mean(logs)) if logs else None
+
+
+def load_targets(targets_cfg, world, world_cfg) -> list[Target]:
+    """Expand and check the targets config; raises ConfigError naming the key on the first problem."""
+    from omegaconf import OmegaConf
+
+    raw = OmegaConf.to_container(targets_cfg) if OmegaConf.is_config(targets_cfg) else dict(targets_cfg)
+    if not raw:
+        raise ConfigError("targets", None, "no targets")
+    out: list[Target] = []
+    for name, spec in raw.items():
+        if not isinstance(spec, dict):
+            raise ConfigError(f"targets.{name}", spec, "expected a mapping with kind, source and tolerance")
+        kind = spec.get("kind")
+        if kind not in KINDS:
+            raise ConfigError(f"targets.{name}.kind", kind, "allowed kinds: " + ", ".join(KINDS))
+        source = _need(spec, name, "source")
+        weight = float(spec.get("weight", 1.0))
+        if weight < 0:
+            raise ConfigError(f"targets.{name}.weight", weight, "must be >= 0")
+        if kind == "trade_by_pair":
+            y0, y1 = _need(spec, name, "years")
+            years = list(range(int(y0), int(y1) + 1))
+            for p in _need(spec, name, "partners"):
+                if p not in world.powers and p not in world.states:
+                    raise ConfigError(f"targets.{name}.partners", p, "unknown partner; known: " + ", ".join(world.partners))
+            rec = world_cfg.trade_usd_bn["values"]
+            for s in world.states:
+                for p in spec["partners"]:
+                    vals = [rec.get(s, {}).get(p, {}).get(y) for y in years]
+                    vals = [v for v in vals if v is not None]
+                    if not vals:
+                        continue
+                    tol = spec["tolerance"]
+                    if tol == "pair_mirror_gap":
+                        gap = _pair_gap(world_cfg, s, p, years)
+                        tol = max(float(spec.get("min_tolerance", 0.15)), gap if gap is not None else 0.3)
+                    i, q = world.states.index(s), world.partners.index(p)
+                    out.append(Target(f"{name}.{s}.{p}", kind, float(np.mean(vals)), float(tol), True, weight, source,
+                                      lambda m, i=i, q=q, ys=years: float(np.mean([_annual_trade(m, y)[i, q] for y in ys]))))
+            continue
+        if kind == "china_share":
+            for y in _need(spec, name, "years"):
+                rec = world.trade_record[list(world.trade_years).index(int(y))]
+                value = float(np.nansum(rec[:, world.partners.index("CHN")]) / np.nansum(rec))
+                out.append(Target(f"{name}.{y}", kind, value, float(_need(spec, name, "tolerance")), False, weight, source,
+                                  lambda m, y=int(y): china_share(m, y)))
+            continue
+        if kind == "pattern":
+            check = _need(spec, name, "check")
+            if check not in PATTERNS:
+                raise ConfigError(f"targets.{name}.check", check, "known checks: " + ", ".join(PATTERNS))
+            out.append(Target(name, kind, float("nan"), 0.0, False, weight, source, PATTERNS[check]))
+            continue
+        value, tol = float(_need(spec, name, "value")), float(_need(spec, name, "tolerance"))
+        year = int(_need(spec, name, "year"))
+        if kind == "interactions":
+            measure = _need(spec, name, "measure")
+            if measure not in MEASURES:
+                raise ConfigError(f"targets.{name}.measure", measure, "known measures: " + ", ".join(MEASURES))
+            stat = lambda m, y=year, ms=measure: interaction_measure(m, y, ms)  # noqa: E731
+        elif kind == "remittances":
+            state = _need(spec, name, "state")
+            if state not in world.states:
+                raise ConfigError(f"targets.{name}.state", state, "known states: " + ", ".join(world.states))
+            stat = lambda m, s=state, y=year: remittances_pct(m, s, y)  # noqa: E731
+        else:  # membership
+            state, inst = _need(spec, name, "state"), _need(spec, name, "institution")
+            if state not in world.states:
+                raise ConfigError(f"targets.{name}.state", state, "known states: " + ", ".join(world.states))
+            if inst not in world.institutions:
+                raise ConfigError(f"targets.{name}.institution", inst, "known: " + ", ".join(world.institutions))
+            stat = lambda m, s=state, k=inst, y=year: float(  # noqa: E731
+                m.membership_history[y][m.state_index[s], m.institution_index[k]])
+        out.append(Target(name, kind, value, tol, False, weight, source, stat))
+    return out
+
+
+# ------------------------------------------------------------------ evaluation
+def evaluate(targets: list[Target], models: list) -> pd.DataFrame:
+    """One row per target: record value, model mean and 90 % band over the replicates, met, loss term."""
+    rows = []
+    for t in targets:
+        vals = np.array([t.statistic(m) for m in models], dtype=float)
+        mean = float(vals.mean())
+        if t.kind == "pattern":
+            met = mean >= 0.5
+            term = t.weight * (1.0 - mean)
+            err = float("nan")
+        else:
+            err = (np.log(max(mean, 1e-9) / t.value) if t.relative else mean - t.value)
+            scale = t.tolerance if t.tolerance > 0 else 1e-3
+            met = abs(err) <= t.tolerance + 1e-12
+            term = t.weight * min((err / scale) ** 2, TERM_CAP)
+        rows.append({"target": t.name, "kind": t.kind, "value": t.value, "model_mean": mean,
+                     "model_p05": float(np.quantile(vals, 0.05)), "model_p95": float(np.quantile(vals, 0.95)),
+                     "tolerance": t.tolerance, "relative": t.relative, "error": err, "met": bool(met),
+                     "weight": t.weight, "loss_term": float(term), "source": t.source})
+    return pd.DataFrame(rows)
+
+
+def loss(table: pd.DataFrame) -> float:
+    """Weighted mean of the loss terms (0 = every target hit exactly)."""
+    return float(table["loss_term"].sum() / max(table["weight"].sum(), 1e-12))

@@ -1,0 +1,86 @@
+"""Calibration targets: loaded and checked from config, evaluated on runs, combined into a loss."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from omegaconf import OmegaConf
+
+from alignment.cli import CONFIG_DIR
+from alignment.errors import ConfigError
+from alignment.run import build_model, prepare
+from alignment.targets import TERM_CAP, Target, evaluate, load_targets, loss
+
+TARGETS = OmegaConf.load(CONFIG_DIR / "targets" / "default.yaml")
+
+
+@pytest.fixture(scope="module")
+def window(compose_module):
+    cfg = compose_module(["horizon.end=2021-12", "horizon.drop_later_events=true"])
+    return cfg, prepare(cfg)
+
+
+@pytest.fixture(scope="module")
+def compose_module():
+    from alignment.cli import compose_config
+
+    return lambda overrides: compose_config(overrides)
+
+
+def test_default_targets_load_each_with_a_source(window):
+    cfg, p = window
+    targets = load_targets(TARGETS, p.world, cfg.world)
+    names = [t.name for t in targets]
+    assert len(names) == len(set(names)) and all(t.source for t in targets)
+    assert {"trade.KAZ.RUS", "china_share.2019", "interactions_2015_total", "p1_no_state_above_half"} <= set(names)
+    # nothing from 2022 on is a target
+    assert not [n for n in names if any(str(y) in n for y in range(2022, 2036))]
+
+
+def test_trade_pair_tolerance_is_the_pairs_own_reporter_mirror_gap(window):
+    cfg, p = window
+    t = {x.name: x for x in load_targets(TARGETS, p.world, cfg.world)}["trade.KAZ.RUS"]
+    rep = cfg.world.trade_usd_bn["values"]["KAZ"]["RUS"]
+    mir = cfg.world.trade_mirror_usd_bn["values"]["KAZ"]["RUS"]
+    gaps = [abs(np.log(rep[y] / mir[y])) for y in range(2016, 2021)]
+    assert t.tolerance == pytest.approx(max(0.15, float(np.mean(gaps))))
+    assert t.value == pytest.approx(np.mean([rep[y] for y in range(2016, 2021)]))
+    assert t.relative
+
+
+@pytest.mark.parametrize(
+    "entry, key, words",
+    [
+        ({"kind": "vibes", "source": "x"}, "targets.bad.kind", "allowed kinds"),
+        ({"kind": "interactions", "year": 2015, "measure": "total", "value": 60, "tolerance": 8}, "targets.bad.source", "needs 'source'"),
+        ({"kind": "pattern", "check": "world_peace", "source": "x"}, "targets.bad.check", "known checks"),
+        ({"kind": "remittances", "state": "AFG", "year": 2018, "value": 1, "tolerance": 1, "source": "x"}, "targets.bad.state", "known states"),
+        ({"kind": "interactions", "year": 2015, "measure": "smiles", "value": 1, "tolerance": 1, "source": "x"}, "targets.bad.measure", "known measures"),
+        ({"kind": "trade_by_pair", "years": [2016, 2020], "partners": ["XXX"], "tolerance": 0.2, "source": "x"}, "targets.bad.partners", "unknown partner"),
+    ],
+)
+def test_bad_targets_are_named(window, entry, key, words):
+    cfg, p = window
+    with pytest.raises(ConfigError) as err:
+        load_targets({"bad": entry}, p.world, cfg.world)
+    assert err.value.key == key and words in str(err.value)
+
+
+def test_loss_is_zero_on_the_record_and_capped_far_from_it():
+    hit = Target("hit", "interactions", 60.0, 8.0, False, 2.0, "s", lambda m: 60.0)
+    near = Target("near", "interactions", 60.0, 8.0, False, 1.0, "s", lambda m: 64.0)  # half a tolerance: (4/8)^2 = 0.25
+    far = Target("far", "interactions", 60.0, 8.0, False, 1.0, "s", lambda m: 600.0)  # 67 tolerances: capped
+    rel = Target("rel", "trade_by_pair", 1.0, 0.2, True, 1.0, "s", lambda m: np.exp(0.1))  # log error 0.1: (0.1/0.2)^2
+    pat = Target("pat", "pattern", float("nan"), 0.0, False, 3.0, "s", lambda m: 0.0)  # failed: adds its weight
+    tab = evaluate([hit, near, far, rel, pat], models=[None, None])
+    assert tab["loss_term"].tolist() == pytest.approx([0.0, 0.25, TERM_CAP, 0.25, 3.0])
+    assert tab["met"].tolist() == [True, True, False, True, False]
+    assert loss(tab) == pytest.approx((0 + 0.25 + 25 + 0.25 + 3.0) / (2 + 1 + 1 + 1 + 3))
+
+
+def test_default_model_meets_the_patterns_and_memberships(window):
+    cfg, p = window
+    m = build_model(cfg).run()
+    tab = evaluate(load_targets(TARGETS, p.world, cfg.world), [m])
+    assert tab.loc[tab["kind"].isin(["pattern", "membership"]), "met"].all()
+    assert np.isfinite(loss(tab)) and (tab["model_p05"] <= tab["model_p95"]).all()
