@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-fast bench odd world clean
+.PHONY: setup run test test-fast calibrate bench odd world clean
 
 setup: $(STAMP)
 
@@ -21,6 +21,9 @@ test: setup          ## the whole test suite (what CI runs)
 
 test-fast: setup     ## without the end-to-end command-line tests
 	$(PY) -m pytest -q -m "not slow"
+
+calibrate: setup     ## fit the free parameters to the 2015-2021 record (resumable Optuna study)
+	$(VENV)/bin/alignment-calibrate
 
 bench: setup         ## speed benchmark (simulated months per second, CLI wall time)
 	$(PY) benchmarks/bench_run.py

@@ -148,7 +148,7 @@ def _searchpath(config_dir) -> list[str]:
     return [f"hydra.searchpath=[file://{Path(config_dir).resolve()}]"] if config_dir else []
 
 
-def compose_config(overrides, config_dir=None, with_hydra: bool = False) -> DictConfig:
+def compose_config(overrides, config_dir=None, with_hydra: bool = False, config_name: str = "run") -> DictConfig:
     """Compose the run config as the command line would (used by the pre-check, tests and benchmarks).
 
     With ``with_hydra`` the hydra.* overrides are composed and checked too, and the hydra node is dropped.
@@ -158,7 +158,7 @@ def compose_config(overrides, config_dir=None, with_hydra: bool = False) -> Dict
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            cfg = compose("run", overrides=list(overrides) + _searchpath(config_dir), return_hydra_config=with_hydra)
+            cfg = compose(config_name, overrides=list(overrides) + _searchpath(config_dir), return_hydra_config=with_hydra)
     finally:
         GlobalHydra.instance().clear()
     if with_hydra:
@@ -167,7 +167,7 @@ def compose_config(overrides, config_dir=None, with_hydra: bool = False) -> Dict
     return cfg
 
 
-def precheck(argv, full_product_limit: int = 200) -> int:
+def precheck(argv, full_product_limit: int = 200, config_name: str = "run", validate=None, prog: str = PROG) -> int:
     """Compose and check the configurations the command line asks for; returns how many were composed.
 
     Seeds are checked on their own (a sweep over seeds changes nothing else). Up to
@@ -176,6 +176,7 @@ def precheck(argv, full_product_limit: int = 200) -> int:
     """
     from alignment.run import prepare
 
+    validate = validate or prepare
     overrides, config_dir, runs = _split_args(argv)
     if not runs:
         return 0
@@ -193,23 +194,23 @@ def precheck(argv, full_product_limit: int = 200) -> int:
     else:
         first = [c[0] for c in choices]
         combos = [tuple(first[:k] + [v] + first[k + 1:]) for k, c in enumerate(choices) for v in c]
-        print(f"{PROG}: note: {total} configurations; each value was checked, not every combination", file=sys.stderr)
+        print(f"{prog}: note: {total} configurations; each value was checked, not every combination", file=sys.stderr)
     base = (f"seed={seeds[0]}",) if seeds else ()
     for combo in combos:
         combo = base + tuple(combo)
         try:
-            cfg = compose_config(combo, config_dir, with_hydra=True)
+            cfg = compose_config(combo, config_dir, with_hydra=True, config_name=config_name)
         except Exception as exc:  # noqa: BLE001 - Hydra and OmegaConf raise many types
-            raise _explain(exc, _find_culprit(combo, config_dir)) from None
-        prepare(cfg)
+            raise _explain(exc, _find_culprit(combo, config_dir, config_name)) from None
+        validate(cfg)
     return len(combos)
 
 
-def _find_culprit(combo, config_dir):
+def _find_culprit(combo, config_dir, config_name="run"):
     """The first override whose addition makes composition fail (to name it in the error)."""
     for n in range(len(combo)):
         try:
-            compose_config(combo[: n + 1], config_dir, with_hydra=True)
+            compose_config(combo[: n + 1], config_dir, with_hydra=True, config_name=config_name)
         except Exception:  # noqa: BLE001
             return combo[n]
     return None

@@ -95,7 +95,9 @@ def check_known_keys(cfg, node=None, prefix: str = "") -> None:
     """Reject keys the schema does not know (``+key=value`` can add them past Hydra's own check)."""
     import dataclasses
 
-    node = node or RunConfig
+    if node is None:
+        schema = OmegaConf.get_type(cfg)
+        node = schema if dataclasses.is_dataclass(schema) else RunConfig
     names = {f.name: f.type for f in dataclasses.fields(node)}
     for key in cfg.keys():
         path = f"{prefix}{key}"

@@ -234,10 +234,31 @@ class RunConfig:
     outputs: OutputsConfig = field(default_factory=OutputsConfig)
 
 
+@dataclass
+class StudyConfig:
+    """How alignment-calibrate runs its Optuna study."""
+
+    name: str = "alignment"
+    storage: str = "sqlite:///outputs/calibration/study.db"
+    n_trials: int = 40
+    replicates: int = 4
+    sampler_seed: int = 0
+    output_dir: str = "outputs/calibration"
+    progress: bool = True
+
+
+@dataclass
+class CalibrateConfig(RunConfig):
+    targets: Dict[str, Any] = field(default_factory=dict)
+    search: Dict[str, Any] = field(default_factory=dict)  # name -> {low, high, log}; checked by alignment.calibrate
+    study: StudyConfig = field(default_factory=StudyConfig)
+
+
 def register_configs() -> None:
-    """Register the schema so that configs/run.yaml can name it in its defaults."""
+    """Register the schemas so that configs/run.yaml and configs/calibrate.yaml can name them in their defaults."""
     cs = ConfigStore.instance()
     cs.store(name="run_schema", node=RunConfig)
+    cs.store(name="calibrate_schema", node=CalibrateConfig)
 
 
 def parameter_table() -> list[dict]:

@@ -1,0 +1,170 @@
+"""alignment-calibrate: fit the free parameters to the 2015-2021 record, with Optuna called directly.
+
+The loss is :func:`alignment.targets.loss` averaged over ``study.replicates`` seeds (the same
+seeds for every trial: common random numbers). The study lives in ``study.storage`` (SQLite by
+default): an interrupted study resumes where it stopped, and several processes given the same
+storage share one study. The best parameters are written as a ``configs/model/`` option
+(``model_calibrated.yaml``) and the trials as ``trials.csv`` in ``study.output_dir``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sys
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+from alignment.cli import CONFIG_DIR, precheck
+from alignment.errors import ConfigError
+from alignment.model import AlignmentModel
+from alignment.outputs import atomic_write_text
+from alignment.run import Prepared, check_params, prepare
+from alignment.schema import ModelParams
+from alignment.targets import evaluate, load_targets, loss
+
+PROG = "alignment-calibrate"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    prepared: Prepared
+    targets: list
+    space: dict  # name -> (low, high, log, is_int)
+
+
+def check_search(search) -> dict:
+    """The search space as {parameter: (low, high, log, is_int)}; ConfigError on the first bad entry."""
+    if not search:
+        raise ConfigError("search", {}, "empty search space: name at least one model parameter with low and high")
+    hints = typing.get_type_hints(ModelParams)
+    space = {}
+    for name, spec in search.items():
+        if name not in hints or hints[name] not in (float, int):
+            scalars = [n for n, t in hints.items() if t in (float, int)]
+            raise ConfigError(f"search.{name}", spec, "not a numeric model parameter; known: " + ", ".join(scalars))
+        if not isinstance(spec, dict) or not {"low", "high"} <= set(spec) or set(spec) - {"low", "high", "log"}:
+            raise ConfigError(f"search.{name}", spec, "expected {low: number, high: number} and optionally log: true")
+        try:
+            low, high, log = float(spec["low"]), float(spec["high"]), bool(spec.get("log", False))
+        except (TypeError, ValueError):
+            raise ConfigError(f"search.{name}", spec, "low and high must be numbers") from None
+        if not low < high:
+            raise ConfigError(f"search.{name}.low", low, f"must be below search.{name}.high ({high})")
+        if log and low <= 0:
+            raise ConfigError(f"search.{name}.low", low, "must be > 0 for a log-scale search")
+        space[name] = (low, high, log, hints[name] is int)
+    return space
+
+
+def _open_storage(url: str):
+    import optuna
+
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError("study.storage", url, f"cannot be opened: {exc.strerror or exc}") from None
+    try:
+        return optuna.storages.RDBStorage(url)
+    except Exception as exc:  # noqa: BLE001 - SQLAlchemy and Optuna raise many types
+        raise ConfigError("study.storage", url, "cannot be opened: " + " ".join(str(exc).split())[:160]) from None
+
+
+def prepare_calibration(cfg: DictConfig) -> Calibration:
+    """Check a calibration config: the run part, the targets, the search space, the study and its storage."""
+    prepared = prepare(cfg)
+    targets = load_targets(cfg.targets, prepared.world, cfg.world)
+    space = check_search(OmegaConf.to_container(cfg.search))
+    for key in ("n_trials", "replicates"):
+        if cfg.study[key] < 1:
+            raise ConfigError(f"study.{key}", cfg.study[key], "must be >= 1")
+    _open_storage(cfg.study.storage)
+    return Calibration(prepared, targets, space)
+
+
+def objective_for(cal: Calibration, replicates: int):
+    """The Optuna objective: suggest parameters, run the replicates, return the loss."""
+    p = cal.prepared
+
+    def objective(trial) -> float:
+        values = {}
+        for name, (low, high, log, is_int) in cal.space.items():
+            values[name] = trial.suggest_int(name, int(low), int(high), log=log) if is_int else trial.suggest_float(name, low, high, log=log)
+        params = dataclasses.replace(p.params, **values)
+        check_params(params)
+        models = [AlignmentModel(p.world, params, p.events, p.start, p.end, seed=s).run() for s in range(replicates)]
+        table = evaluate(cal.targets, models)
+        trial.set_user_attr("targets_met", int(table["met"].sum()))
+        trial.set_user_attr("targets", len(table))
+        return loss(table)
+
+    return objective
+
+
+def model_option_yaml(best: dict, study_name: str, n_trials: int, best_loss: float, met: str) -> str:
+    """A configs/model/ option holding the best parameters on top of the defaults."""
+    lines = ["# @package model",
+             f"# Calibrated by alignment-calibrate: study '{study_name}', {n_trials} trials, best loss {best_loss:.4f},",
+             f"# {met} targets met. Use with model=calibrated after copying this file to configs/model/calibrated.yaml.",
+             "defaults:", "  - default", "  - _self_"]
+    lines += [f"{k}: {v!r}" for k, v in sorted(best.items())]
+    return "\n".join(lines) + "\n"
+
+
+def run_calibration(cfg: DictConfig) -> dict:
+    """Run (or resume) the study to ``study.n_trials`` complete trials and write its outputs."""
+    import optuna
+
+    cal = prepare_calibration(cfg)
+    st = cfg.study
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(study_name=st.name, storage=_open_storage(st.storage), load_if_exists=True,
+                                direction="minimize", sampler=optuna.samplers.TPESampler(seed=st.sampler_seed))
+    done = sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
+    remaining = max(0, st.n_trials - done)
+    if remaining:
+        print(f"{PROG}: study '{st.name}': {done} trials done, running {remaining} more "
+              f"({st.replicates} replicates each, {len(cal.targets)} targets)", flush=True)
+        study.optimize(objective_for(cal, st.replicates), n_trials=remaining, show_progress_bar=st.progress)
+    best = study.best_trial
+    out = Path(st.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    met = f"{best.user_attrs.get('targets_met')}/{best.user_attrs.get('targets')}"
+    atomic_write_text(model_option_yaml(best.params, st.name, len(study.trials), best.value, met), out / "model_calibrated.yaml")
+    trials = study.trials_dataframe(attrs=("number", "value", "params", "user_attrs", "state"))
+    atomic_write_text(trials.to_csv(index=False), out / "trials.csv")
+    print(f"best loss {best.value:.4f} (trial {best.number}, {met} targets met); wrote {out / 'model_calibrated.yaml'} "
+          f"and {out / 'trials.csv'}")
+    return {"study": study, "best": best, "output_dir": out}
+
+
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="calibrate")
+def _hydra_app(cfg: DictConfig) -> None:
+    try:
+        run_calibration(cfg)
+    except ConfigError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+
+def main(argv=None) -> None:
+    """Console entry point: check everything (storage included) before the first trial, then hand over to Hydra."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    try:
+        precheck(argv, config_name="calibrate", validate=prepare_calibration, prog=PROG)
+    except ConfigError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    sys.argv = [PROG] + argv
+    _hydra_app()
+
+
+if __name__ == "__main__":
+    main()

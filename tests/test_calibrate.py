@@ -1,0 +1,87 @@
+"""alignment-calibrate: a small budget runs, resumes from its storage, and writes a usable model option."""
+
+from __future__ import annotations
+
+import shutil
+
+import optuna
+import pytest
+
+from alignment.calibrate import main, prepare_calibration, run_calibration
+from alignment.cli import compose_config
+from alignment.errors import ConfigError
+
+
+def small(tmp_path, trials, extra=()):
+    return compose_config([f"study.n_trials={trials}", "study.replicates=1", "study.progress=false",
+                           f"study.output_dir={tmp_path / 'cal'}", f"study.storage=sqlite:///{tmp_path / 'cal' / 'study.db'}",
+                           *extra],
+                          config_name="calibrate")
+
+
+def test_small_study_runs_then_resumes_from_its_storage(tmp_path):
+    first = run_calibration(small(tmp_path, 2))
+    assert len(first["study"].trials) == 2
+    again = run_calibration(small(tmp_path, 3))  # same storage: one more trial, not three
+    study = optuna.load_study(study_name="alignment", storage=f"sqlite:///{tmp_path / 'cal' / 'study.db'}")
+    assert len(study.trials) == 3 and [t.number for t in study.trials] == [0, 1, 2]
+    assert again["best"].value == min(t.value for t in study.trials)
+    trials = (tmp_path / "cal" / "trials.csv").read_text().splitlines()
+    assert len(trials) == 4 and "params_hedging_base" in trials[0] and "user_attrs_targets_met" in trials[0]
+
+
+def test_the_written_option_is_a_model_config(tmp_path):
+    out = run_calibration(small(tmp_path, 2))
+    option = tmp_path / "extra" / "model"
+    option.mkdir(parents=True)
+    shutil.copy(out["output_dir"] / "model_calibrated.yaml", option / "calibrated.yaml")
+    cfg = compose_config(["model=calibrated"], config_dir=tmp_path / "extra")
+    best = out["best"].params
+    assert cfg.model.hedging_base == pytest.approx(best["hedging_base"])
+    assert cfg.model.adjustment_rate == pytest.approx(best["adjustment_rate"])
+    for name, value in best.items():
+        assert cfg.model[name] == pytest.approx(value)
+    assert cfg.model.cost_elasticity == compose_config([]).model.cost_elasticity  # unsearched: stays at the default
+
+
+@pytest.mark.parametrize(
+    "override, key, words",
+    [
+        ("+search.channel_corridor={low:2,high:1}", "search.channel_corridor.low", "must be below"),
+        ("+search.channel_corridor={low:0.1}", "search.channel_corridor", "expected {low"),
+        ("search.hedging_base.low=0.9", "search.hedging_base.low", "must be below"),
+        ("+search.bogus={low:0,high:1}", "search.bogus", "not a numeric model parameter"),
+        ("search.adjustment_rate.low=0", "search.adjustment_rate.low", "log-scale"),
+        ("study.storage=sqlite:////proc/no/such/dir/study.db", "study.storage", "cannot be opened"),
+        ("+targets.bad={kind:vibes,source:x}", "targets.bad.kind", "allowed kinds"),
+        ("+targets.nosource={kind:interactions,year:2015,measure:total,value:60,tolerance:8}", "targets.nosource.source", "needs 'source'"),
+        ("study.n_trials=0", "study.n_trials", ">= 1"),
+    ],
+)
+def test_bad_calibration_input_stops_before_any_trial(capsys, tmp_path, override, key, words):
+    out = tmp_path / "cal"
+    base = small(tmp_path, 1)
+    with pytest.raises(SystemExit) as exit_:
+        main([override, f"study.output_dir={out}", f"hydra.run.dir={tmp_path / 'hydra'}",
+              *([] if "storage" in override else [f"study.storage=sqlite:///{out / 'study.db'}"])])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exit_.value.code == 2 and len(err) == 1 and err[0].startswith("alignment-calibrate: error: ")
+    assert key in err[0] and words in err[0]
+    assert not (out / "trials.csv").exists() and not (tmp_path / "hydra").exists()
+    assert base.study.n_trials == 1  # the fixture config itself is fine
+
+
+def test_empty_search_space_and_added_dimensions(tmp_path):
+    from alignment.calibrate import check_search
+
+    with pytest.raises(ConfigError) as err:
+        check_search({})
+    assert err.value.key == "search" and "empty search space" in str(err.value)
+    cfg = small(tmp_path, 1, ["+search.channel_corridor={low:0.1,high:2}"])
+    assert "channel_corridor" in prepare_calibration(cfg).space
+
+
+def test_prepare_calibration_names_the_problem(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        prepare_calibration(small(tmp_path, 1, ["search.hedging_base.high=0.1"]))
+    assert err.value.key == "search.hedging_base.low"
