@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-fast calibrate bench odd world clean
+.PHONY: setup run test test-fast calibrate validate bench odd world clean
 
 setup: $(STAMP)
 
@@ -24,6 +24,9 @@ test-fast: setup     ## without the end-to-end command-line tests
 
 calibrate: setup     ## fit the free parameters to the 2015-2021 record (resumable Optuna study)
 	$(VENV)/bin/alignment-calibrate
+
+validate: setup      ## regenerate results/validation (every target against the model, 20 replicates)
+	$(VENV)/bin/alignment-validate
 
 bench: setup         ## speed benchmark (simulated months per second, CLI wall time)
 	$(PY) benchmarks/bench_run.py

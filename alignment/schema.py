@@ -254,11 +254,26 @@ class CalibrateConfig(RunConfig):
     study: StudyConfig = field(default_factory=StudyConfig)
 
 
+@dataclass
+class ValidateSettings:
+    """How alignment-validate runs."""
+
+    replicates: int = 20
+    output_dir: str = "results/validation"
+
+
+@dataclass
+class ValidateConfig(RunConfig):
+    targets: Dict[str, Any] = field(default_factory=dict)
+    validate: ValidateSettings = field(default_factory=ValidateSettings)
+
+
 def register_configs() -> None:
     """Register the schemas so that configs/run.yaml and configs/calibrate.yaml can name them in their defaults."""
     cs = ConfigStore.instance()
     cs.store(name="run_schema", node=RunConfig)
     cs.store(name="calibrate_schema", node=CalibrateConfig)
+    cs.store(name="validate_schema", node=ValidateConfig)
 
 
 def parameter_table() -> list[dict]:
