@@ -102,3 +102,32 @@ def local_minima(sizes, propensity) -> list[Minimum]:
     counts = np.bincount(dest, minlength=len(x))
     found = [Minimum(sides=x[c].copy(), energy=float(e[c]), basin=int(counts[c])) for c in np.flatnonzero(is_min)]
     return sorted(found, key=lambda m: (m.energy, tuple(m.sides)))
+
+
+def model_propensity(weights, trade_share, sanction) -> np.ndarray:
+    """Propensities among the C5 and the powers, from a run's alignment weights, trade and sanctions.
+
+    Args:
+        weights: (N, P) alignment weights of the states over the powers.
+        trade_share: (N, P) each state's trade with each power as a share of its trade with the powers.
+        sanction: (P, P) sanction intensity [target, by] in [0, 1].
+
+    Returns:
+        (N + P, N + P) symmetric, states first. State-power: ``P * (w + t) / 2 - 1``, zero for an even
+        split, positive for ties above it. State-state: ``1 - 2 * TV(w_i, w_j)``, with TV the
+        total-variation distance of their portfolios (1 = identical). Power-power: minus the sanction
+        intensity between them (the model has no other relation among powers).
+    """
+    w = np.asarray(weights, dtype=float)
+    t = np.asarray(trade_share, dtype=float)
+    N, P = w.shape
+    p = np.zeros((N + P, N + P))
+    sp = P * (w + t) / 2.0 - 1.0
+    p[:N, N:] = sp
+    p[N:, :N] = sp.T
+    tv = 0.5 * np.abs(w[:, None, :] - w[None, :, :]).sum(axis=2)
+    p[:N, :N] = 1.0 - 2.0 * tv
+    s = np.asarray(sanction, dtype=float)
+    p[N:, N:] = -np.maximum(s, s.T)
+    np.fill_diagonal(p, 0.0)
+    return p

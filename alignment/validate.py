@@ -62,7 +62,69 @@ _ACTS_THROUGH = {
 }
 
 
-def report_markdown(table, cfg, replicates, post_events) -> str:
+LANDSCAPE_YEARS = (2015, 2021, 2030)
+
+
+def landscape_analysis(cfg: DictConfig, replicates: int = 5) -> "pd.DataFrame":
+    """Two-coalition local minima of the twelve actors in the scenario over the full horizon.
+
+    Sizes are GDP (USD bn) in the year; propensities come from the year's mean alignment weights and
+    trade shares over ``replicates`` seeds and the sanctions in force at the year's end
+    (:func:`alignment.landscape.model_propensity`).
+    """
+    import pandas as pd
+
+    from alignment.landscape import local_minima, model_propensity
+
+    full = OmegaConf.merge(cfg, {"horizon": {"start": "2015-01", "end": "2035-12", "drop_later_events": False}})
+    p = prepare(full)
+    N, P = len(p.world.states), len(p.world.powers)
+    actors = list(p.world.states) + list(p.world.powers)
+    weights = {y: [] for y in LANDSCAPE_YEARS}
+    shares = {y: [] for y in LANDSCAPE_YEARS}
+    sanctions = {}
+    for seed in range(replicates):
+        m = AlignmentModel(p.world, p.params, p.events, p.start, p.end, seed=seed)
+        while m.running:
+            m.step()
+            if (m.month - 1) % 12 == 11 and (m.month - 1) // 12 in LANDSCAPE_YEARS:
+                sanctions[(m.month - 1) // 12] = m.sanction.copy()
+        for y in LANDSCAPE_YEARS:
+            rows = slice(y * 12 - m.start, (y + 1) * 12 - m.start)
+            weights[y].append(m.rec["weights"][rows].mean(axis=0))
+            trade = m.rec["trade"][rows].mean(axis=0)[:, :P]
+            shares[y].append(trade / trade.sum(axis=1, keepdims=True))
+    out = []
+    for y in LANDSCAPE_YEARS:
+        gdp = p.world.gdp_at(y)
+        sizes = np.concatenate([gdp[P:], gdp[:P]])  # states first, as in the propensity matrix
+        prop = model_propensity(np.mean(weights[y], axis=0), np.mean(shares[y], axis=0), sanctions[y])
+        for rank, mn in enumerate(local_minima(sizes / sizes.sum(), prop)):
+            side = mn.sides
+            out.append({"year": y, "rank": rank + 1, "energy": mn.energy, "basin": mn.basin,
+                        "coalition_a": "|".join(a for a, s in zip(actors, side) if s == 0),
+                        "coalition_b": "|".join(a for a, s in zip(actors, side) if s == 1),
+                        **{a: int(s) for a, s in zip(actors, side)}})
+    return pd.DataFrame(out)
+
+
+def draw_landscape(land, path: Path) -> None:
+    """Sides of the three lowest minima per year (columns), actor by actor (rows)."""
+    top = land[land["rank"] <= 3]
+    actors = [c for c in land.columns if c not in ("year", "rank", "energy", "basin", "coalition_a", "coalition_b")]
+    grid = top[actors].T
+    grid.columns = [f"{r.year} #{r.rank}\nE={r.energy:.3f}\nbasin {r.basin}" for r in top.itertuples()]
+    fig, ax = plt.subplots(figsize=(1.1 * len(grid.columns) + 2, 5))
+    sns.heatmap(grid, cmap=sns.color_palette(["#4c72b0", "#dd8452"], as_cmap=True), cbar=False, linewidths=0.5,
+                linecolor="white", ax=ax, annot=False, yticklabels=True)
+    ax.tick_params(axis="y", labelrotation=0)
+    ax.set_title("Landscape minima: the two coalitions (colour = side) of the lowest-energy splits")
+    ax.tick_params(axis="x", labelsize=7)
+    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+
+
+def report_markdown(table, cfg, replicates, post_events, land=None) -> str:
     met, n = int(table["met"].sum()), len(table)
     lines = [
         "# Validation report",
@@ -97,6 +159,17 @@ def report_markdown(table, cfg, replicates, post_events) -> str:
         kind = next(k for k, c in __import__("alignment.scenario", fromlist=["KINDS"]).KINDS.items() if isinstance(e, c))
         lines.append(f"| {format_month(e.date)} | {e.id or e.note[:40]} | {kind} | {_ACTS_THROUGH.get(kind, '')} |")
     lines += ["", "![standardised errors](validation.png)", ""]
+    if land is not None:
+        lines += ["## Landscape theory: two-coalition minima (Axelrod and Bennett 1993)", "",
+                  "Twelve actors (the C5 and the seven powers), sized by GDP; propensities from the year's mean alignment "
+                  "weights and trade shares (5 replicates) and the sanctions in force (`alignment/landscape.py`, "
+                  "`model_propensity`). A split is a local minimum when no single actor lowers the energy by changing side; "
+                  "the basin counts the 2,048 splits whose steepest descent ends there.", "",
+                  "| year | minimum | energy | basin | one side | other side |", "|---|---|---|---|---|---|"]
+        for r in land.itertuples():
+            lines.append(f"| {r.year} | {r.rank} | {r.energy:.4f} | {r.basin} | {r.coalition_a.replace('|', ', ')} | "
+                         f"{r.coalition_b.replace('|', ', ') or '(none)'} |")
+        lines += ["", "![landscape minima](landscape.png)", ""]
     return "\n".join(lines)
 
 
@@ -136,7 +209,12 @@ def run_validation(cfg: DictConfig) -> dict:
     draw(table, out / ".validation.png.partial.png")
     (out / ".validation.png.partial.png").replace(out / "validation.png")
     full = OmegaConf.merge(cfg, {"horizon": {"end": "2100-12", "drop_later_events": False}})
-    atomic_write_text(report_markdown(table, cfg, reps, _post_2021_events(full)), out / "validation.md")
+    land = landscape_analysis(cfg) if cfg.scenario.name == "historical" else None
+    if land is not None:
+        atomic_write_text(land.to_csv(index=False, float_format="%.6g"), out / "landscape.csv")
+        draw_landscape(land, out / ".landscape.png.partial.png")
+        (out / ".landscape.png.partial.png").replace(out / "landscape.png")
+    atomic_write_text(report_markdown(table, cfg, reps, _post_2021_events(full), land), out / "validation.md")
     print(f"{int(table['met'].sum())} of {len(table)} targets met, loss {loss(table):.3f}; wrote {out}/validation.md, .csv, .png")
     return {"table": table, "output_dir": out}
 

@@ -96,3 +96,23 @@ def test_minima_are_stable_basins_partition_and_global_minimum_is_found(sizes, s
     flipped = x.copy()
     flipped[:, k] ^= 1
     np.testing.assert_allclose(energy(sizes, p, flipped) - e, switch_gains(sizes, p, x)[:, k], atol=1e-9)
+
+
+def test_model_propensity_by_hand():
+    """Two states, two powers. w = [[0.75, 0.25], [0.25, 0.75]], trade shares equal to w.
+    State-power: 2 * (0.75 + 0.75) / 2 - 1 = 0.5 and 2 * (0.25 + 0.25) / 2 - 1 = -0.5.
+    State-state: TV = 0.5 * (0.5 + 0.5) = 0.5 -> 1 - 2 * 0.5 = 0. Powers: power 0 sanctioned by power 1 at 0.8 -> -0.8."""
+    from alignment.landscape import model_propensity
+
+    w = np.array([[0.75, 0.25], [0.25, 0.75]])
+    p = model_propensity(w, w, np.array([[0.0, 0.8], [0.0, 0.0]]))
+    expected = np.array([
+        [0.0, 0.0, 0.5, -0.5],
+        [0.0, 0.0, -0.5, 0.5],
+        [0.5, -0.5, 0.0, -0.8],
+        [-0.5, 0.5, -0.8, 0.0],
+    ])
+    np.testing.assert_allclose(p, expected)
+    # with equal sizes the minimum puts each state with the power it leans to, the rival powers apart
+    mins = local_minima([1, 1, 1, 1], p)
+    assert mins[0].sides.tolist() == [0, 1, 0, 1]

@@ -20,6 +20,10 @@ def test_report_table_and_figure(tmp_path):
     assert "## Out of sample: scenario events after 2021" in md and "| 2022-03 | sanctions_2022 | sanctions |" in md
     assert "2021-08" not in md.split("## Out of sample")[1]  # only post-2021 events are listed there
     assert (tmp_path / "validation.png").stat().st_size > 10_000
+    land = pd.read_csv(tmp_path / "landscape.csv")
+    assert set(land["year"]) == {2015, 2021, 2030}
+    assert (land.groupby("year")["basin"].sum() == 2048).all()  # the basins of each year partition the 2**11 splits
+    assert "## Landscape theory" in md and (tmp_path / "landscape.png").exists()
 
 
 def test_committed_report_is_current():
