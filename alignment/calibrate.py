@@ -10,16 +10,13 @@ storage share one study. The best parameters are written as a ``configs/model/``
 from __future__ import annotations
 
 import dataclasses
-import logging
-import sys
 import typing
 from dataclasses import dataclass
 from pathlib import Path
 
-import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from alignment.cli import CONFIG_DIR, precheck
+from alignment.cli import console_entry
 from alignment.errors import ConfigError
 from alignment.model import AlignmentModel
 from alignment.outputs import atomic_write_text
@@ -144,26 +141,7 @@ def run_calibration(cfg: DictConfig) -> dict:
     return {"study": study, "best": best, "output_dir": out}
 
 
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="calibrate")
-def _hydra_app(cfg: DictConfig) -> None:
-    try:
-        run_calibration(cfg)
-    except ConfigError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        sys.exit(2)
-
-
-def main(argv=None) -> None:
-    """Console entry point: check everything (storage included) before the first trial, then hand over to Hydra."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    logging.getLogger("MESA").setLevel(logging.WARNING)
-    try:
-        precheck(argv, config_name="calibrate", validate=prepare_calibration, prog=PROG)
-    except ConfigError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    sys.argv = [PROG] + argv
-    _hydra_app()
+main = console_entry(PROG, "calibrate", run_calibration, prepare_calibration)
 
 
 if __name__ == "__main__":

@@ -233,26 +233,35 @@ def run_job(cfg: DictConfig) -> Path:
     return run_dir
 
 
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="run")
-def _hydra_app(cfg: DictConfig) -> None:
-    try:
-        run_job(cfg)
-    except ConfigError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        sys.exit(2)
+def console_entry(prog: str, config_name: str, job, validate=None):
+    """A console entry point: pre-check the command line, then run ``job(cfg)`` as a Hydra app.
+
+    Bad input, found before or during the job, ends with one line on stderr and status 2.
+    """
+
+    @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name=config_name)
+    def app(cfg: DictConfig) -> None:
+        try:
+            job(cfg)
+        except ConfigError as exc:
+            print(f"{prog}: error: {exc}", file=sys.stderr)
+            sys.exit(2)
+
+    def main(argv=None) -> None:
+        argv = sys.argv[1:] if argv is None else list(argv)
+        logging.getLogger("MESA").setLevel(logging.WARNING)
+        try:
+            precheck(argv, config_name=config_name, validate=validate, prog=prog)
+        except ConfigError as exc:
+            print(f"{prog}: error: {exc}", file=sys.stderr)
+            sys.exit(2)
+        sys.argv = [prog] + argv
+        app()
+
+    return main
 
 
-def main(argv=None) -> None:
-    """Console entry point: check, then hand over to Hydra."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    logging.getLogger("MESA").setLevel(logging.WARNING)
-    try:
-        precheck(argv)
-    except ConfigError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    sys.argv = [PROG] + argv
-    _hydra_app()
+main = console_entry(PROG, "run", run_job)
 
 
 if __name__ == "__main__":

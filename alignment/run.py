@@ -122,6 +122,17 @@ def _apply_overrides(params: ModelParams, overrides) -> ModelParams:
     return OmegaConf.to_object(base)
 
 
+def event_codes(world: World, catalogue) -> dict:
+    """The codes scenario events may name: states, every catalogued power, corridors, markets, institutions."""
+    return {
+        "states": list(world.states),
+        "powers": [c for c, v in catalogue.items() if v["kind"] == "power"],
+        "corridors": list(world.corridors),
+        "markets": list(world.markets),
+        "institutions": list(world.institutions),
+    }
+
+
 def prepare(cfg: DictConfig) -> Prepared:
     """Check a composed run config and build what the model needs."""
     check_known_keys(cfg)
@@ -140,14 +151,8 @@ def prepare(cfg: DictConfig) -> Prepared:
     params = _apply_overrides(params, cfg.scenario.overrides)
     check_params(params, prefix="scenario.overrides")
     world = build_world(cfg.world, cfg.actors, cfg.corridors, params.gdp_growth_pct_per_year)
-    codes = {
-        "states": list(world.states),
-        "powers": [c for c, v in cfg.world.catalogue.items() if v["kind"] == "power"],
-        "corridors": list(world.corridors),
-        "markets": list(world.markets),
-        "institutions": list(world.institutions),
-    }
-    events = load_events(cfg.scenario, codes, (start, end), drop_later=cfg.horizon.drop_later_events)
+    events = load_events(cfg.scenario, event_codes(world, cfg.world.catalogue), (start, end),
+                         drop_later=cfg.horizon.drop_later_events)
     return Prepared(world, params, events, start, end, int(cfg.seed))
 
 

@@ -65,7 +65,6 @@ def test_distances_match_the_great_circle_distances_in_the_data(compose):
     """Distances come from capital coordinates; the data file lists the same great circles independently."""
     import yaml
 
-    from alignment.world import build_world
 
     p = prepare(compose())
     shared = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "world_2015_2021.yaml"

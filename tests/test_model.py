@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from alignment.model import STEP_ORDER, AlignmentModel
 from alignment.agents import CentralAsianState, ExternalPower

@@ -1,8 +1,5 @@
 """Property tests: invariants of the mechanism functions over many drawn inputs."""
 
-import sys, pathlib  # noqa: E401
-
-
 import numpy as np  # noqa: E402
 from hypothesis import example, given, settings  # noqa: E402
 

@@ -40,3 +40,16 @@ def test_bad_replicates_stop_before_running(capsys, tmp_path):
     err = capsys.readouterr().err.strip().splitlines()
     assert exit_.value.code == 2 and err == ["alignment-validate: error: validate.replicates=0: must be >= 1"]
     assert not (tmp_path / "v").exists()
+
+
+def test_report_names_the_model_option_it_validated(tmp_path):
+    """Run through the console entry point with another model option: the report must say which."""
+    extra = tmp_path / "extra" / "model"
+    extra.mkdir(parents=True)
+    (extra / "alt.yaml").write_text("# @package model\ndefaults:\n  - default\n  - _self_\nhedging_base: 0.5\n")
+    try:
+        main(["--config-dir", str(tmp_path / "extra"), "model=alt", "validate.replicates=1",
+              f"validate.output_dir={tmp_path / 'v'}", f"hydra.run.dir={tmp_path / 'h'}"])
+    except SystemExit as exc:  # Hydra may exit 0 at the end of a run
+        assert exc.code in (None, 0)
+    assert "model option `alt`" in (tmp_path / "v" / "validation.md").read_text()

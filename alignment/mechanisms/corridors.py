@@ -106,7 +106,8 @@ def capacity_prices(demand_teu, gcost_usd, available, capacity_teu, nest_of, nes
     want = wanted if start_usd is None else (
         choice_probabilities(gcost_usd + surcharge, open_, nest_of, nest_lambda, logit_scale_usd) * demand).sum(axis=1)
     for _ in range(iterations):
-        ratio = np.divide(want, cap, out=np.ones_like(want), where=priced)
+        with np.errstate(over="ignore"):  # a vanishing capacity gives an infinite surcharge: the corridor closes
+            ratio = np.divide(want, cap, out=np.ones_like(want), where=priced)
         # a surcharge falls where the corridor has room again, rises where it is over-subscribed
         step = logit_scale_usd * lam_k * np.log(np.maximum(ratio, 1e-300))
         step = np.where(priced & ((ratio > 1 + tolerance) | ((surcharge > 0) & (ratio < 1 - tolerance))), step, 0.0)
