@@ -128,7 +128,11 @@ def run_calibration(cfg: DictConfig) -> dict:
     if remaining:
         print(f"{PROG}: study '{st.name}': {done} trials done, running {remaining} more "
               f"({st.replicates} replicates each, {len(cal.targets)} targets)", flush=True)
-        study.optimize(objective_for(cal, st.replicates), n_trials=remaining, show_progress_bar=st.progress)
+        # The callback stops this worker once the shared study holds n_trials complete trials, so
+        # several workers given the same storage and n_trials run n_trials between them, not each.
+        stop = optuna.study.MaxTrialsCallback(st.n_trials, states=(optuna.trial.TrialState.COMPLETE,))
+        study.optimize(objective_for(cal, st.replicates), n_trials=remaining, show_progress_bar=st.progress,
+                       callbacks=[stop])
     best = study.best_trial
     out = Path(st.output_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,9 @@ def param(default, meaning, unit, source):
     return field(default=default, metadata={"meaning": meaning, "unit": unit, "source": source})
 
 
-ASSUMED = "assumption, to be calibrated (issue 4)"
+ASSUMED = "assumption; not searched by the calibration (configs/search/)"
+CALIBRATED = "calibrated to the 2015-2021 record (results/calibration/)"
+LOOSE = "assumption kept: searched by the calibration, but the 2015-2021 targets leave it loose (results/validation/, identifiability)"
 PRIOR = "a priori choice; acts only after 2021 so the 2015-2021 record cannot pin it"
 
 
@@ -240,8 +242,8 @@ class StudyConfig:
 
     name: str = "alignment"
     storage: str = "sqlite:///outputs/calibration/study.db"
-    n_trials: int = 40
-    replicates: int = 4
+    n_trials: int = 1500
+    replicates: int = 5
     sampler_seed: int = 0
     output_dir: str = "outputs/calibration"
     progress: bool = True
@@ -255,16 +257,30 @@ class CalibrateConfig(RunConfig):
 
 
 @dataclass
+class IdentifiabilitySettings:
+    """The identifiability section of the validation report (alignment/identifiability.py)."""
+
+    trials: Optional[str] = "results/calibration/trials.csv"  # a calibration study's trials.csv; null: slices only
+    points: int = 9  # slice points per parameter over its search range (plus the calibrated value)
+    replicates: int = 4  # seeds per slice point (0..replicates-1, as in calibration)
+    top_fraction: float = 0.1  # share of the study's trials counted as "best"
+    tolerance: float = 0.1  # a slice point is as good as the calibrated one within this fraction of its loss
+    n_jobs: int = 2  # joblib workers for the slices; the result does not depend on it
+
+
+@dataclass
 class ValidateSettings:
     """How alignment-validate runs."""
 
     replicates: int = 20
     output_dir: str = "results/validation"
+    identifiability: IdentifiabilitySettings = field(default_factory=IdentifiabilitySettings)
 
 
 @dataclass
 class ValidateConfig(RunConfig):
     targets: Dict[str, Any] = field(default_factory=dict)
+    search: Dict[str, Any] = field(default_factory=dict)  # the calibration's search space: the slices' ranges
     validate: ValidateSettings = field(default_factory=ValidateSettings)
 
 

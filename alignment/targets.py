@@ -3,7 +3,9 @@
 ``load_targets`` expands ``configs/targets/`` against the world (trade pairs come from the world's
 own record, so the data stay in one place) and checks every entry; ``evaluate`` compares finished
 runs (replicates over seeds) with each target; ``loss`` is the weighted mean of squared
-tolerance-scaled errors (each capped at ``TERM_CAP``), a failed pattern adding its weight.
+tolerance-scaled errors (each capped at ``TERM_CAP``). A pattern of the brief counts as a target
+missed by the cap in the share of replicates where it fails: the brief requires the patterns, so no
+gain in fit elsewhere may buy a broken one cheaply.
 """
 
 from __future__ import annotations
@@ -183,7 +185,7 @@ def evaluate(targets: list[Target], models: list) -> pd.DataFrame:
         mean = float(vals.mean())
         if t.kind == "pattern":
             met = mean >= 0.5
-            term = t.weight * (1.0 - mean)
+            term = t.weight * TERM_CAP * (1.0 - mean)
             err = float("nan")
         else:
             err = (np.log(max(mean, 1e-9) / t.value) if t.relative else mean - t.value)

@@ -30,12 +30,44 @@ from alignment.targets import evaluate, load_targets, loss  # noqa: E402
 PROG = "alignment-validate"
 
 
+def _load_trials(path, space: dict):
+    """A calibration study's trials.csv, checked to hold a loss and every searched parameter."""
+    import pandas as pd
+
+    key = "validate.identifiability.trials"
+    if not Path(path).is_file():
+        raise ConfigError(key, path, "no such file; run alignment-calibrate first, or set it to null for slices only")
+    try:
+        trials = pd.read_csv(path)
+    except Exception as exc:  # noqa: BLE001 - pandas raises several parser errors
+        raise ConfigError(key, path, f"not a readable CSV ({type(exc).__name__})") from None
+    missing = [c for c in ["value"] + [f"params_{n}" for n in space] if c not in trials]
+    if missing:
+        raise ConfigError(key, path, "not a trials.csv of this search space; missing columns: " + ", ".join(missing))
+    return trials
+
+
 def prepare_validation(cfg: DictConfig):
+    """Check a validation config: the run part, targets, replicates and the identifiability settings."""
+    from alignment.calibrate import check_search
+
     p = prepare(cfg)
     targets = load_targets(cfg.targets, p.world, cfg.world)
     if cfg.validate.replicates < 1:
         raise ConfigError("validate.replicates", cfg.validate.replicates, "must be >= 1")
-    return p, targets
+    ident = cfg.validate.identifiability
+    for key, ok, allowed in (("points", ident.points >= 2, "must be >= 2"), ("replicates", ident.replicates >= 1, "must be >= 1"),
+                             ("top_fraction", 0 < ident.top_fraction <= 1, "must be in (0, 1]"),
+                             ("tolerance", ident.tolerance > 0, "must be > 0"), ("n_jobs", ident.n_jobs != 0, "must be >= 1, or negative as in joblib")):
+        if not ok:
+            raise ConfigError(f"validate.identifiability.{key}", ident[key], allowed)
+    space = check_search(OmegaConf.to_container(cfg.search))
+    for name, (low, high, _, _) in space.items():
+        value = getattr(p.params, name)
+        if not low <= value <= high:
+            raise ConfigError(f"model.{name}", value, f"outside its search range [{low}, {high}]: the slice cannot cross it")
+    trials = _load_trials(ident.trials, space) if ident.trials else None
+    return p, targets, space, trials
 
 
 def _post_2021_events(cfg) -> list:
@@ -136,7 +168,7 @@ def report_markdown(table, cfg, replicates, post_events, land=None) -> str:
         f"{cfg.horizon.end}, {replicates} replicates, seeds 0..{replicates - 1}). Targets and their sources: `configs/targets/`.",
         "",
         f"**{met} of {n} targets met; loss {loss(table):.3f}** (weighted mean of squared tolerance-scaled errors, each capped at 25; "
-        "a failed pattern adds its weight).",
+        "a failed pattern counts as missed by the cap).",
         "",
         "| kind | targets | met | loss share |",
         "|---|---|---|---|",
@@ -199,8 +231,47 @@ def draw(table, path: Path) -> None:
     plt.close(fig)
 
 
+def identifiability_analysis(p, targets, space, trials, ident):
+    """Loss slices through the model's parameters and the spread of the study's best trials."""
+    from alignment.identifiability import loss_slices, summarise
+
+    slices = loss_slices(p, targets, space, int(ident.points), int(ident.replicates), int(ident.n_jobs), progress=True)
+    calibrated = {n: getattr(p.params, n) for n in space}
+    return slices, summarise(slices, trials, space, calibrated, float(ident.top_fraction), float(ident.tolerance))
+
+
+def identifiability_markdown(summary, ident, n_trials) -> list[str]:
+    from alignment.identifiability import LOOSE, PINNED, TRADED_OFF
+
+    source = (f"the best {ident.top_fraction:.0%} of the {n_trials} trials in `{ident.trials}`" if n_trials
+              else "no calibration trials (slices only)")
+    lines = ["## Identifiability: what the targets pin down", "",
+             f"Each parameter is swept over its search range (`configs/search/`) with the others at the model's values "
+             f"({ident.points} points, {ident.replicates} seeds each); the *slice share* is the share of the range "
+             f"(log scale where the search is) whose loss is within {ident.tolerance:.0%} of the loss at the model's value. "
+             f"The *top-trial spread* is the 5-95 % range of {source}, as a share of the search range, and the partner is "
+             "the parameter most rank-correlated with it among those trials.", "",
+             f"- **{PINNED}**: narrow slice and the best trials agree;",
+             f"- **{TRADED_OFF}**: narrow slice but the best trials spread, because the partner compensates;",
+             f"- **{LOOSE}**: the slice is flat over at least two thirds of the range: the targets barely see it.", "",
+             "| parameter | value | search range | slice loss (min-max) | slice share | top-trial spread | partner (rho) | verdict |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in summary.itertuples():
+        spread = "n/a" if r.top_spread != r.top_spread else f"{r.top_spread:.2f}"
+        partner = f"{r.partner} ({r.partner_rho:+.2f})" if r.partner else "n/a"
+        edge = " (at a bound)" if r.at_bound else ""
+        lines.append(f"| {r.parameter} | {r.calibrated:.4g}{edge} | {r.low:g}-{r.high:g}{' (log)' if r.log else ''} | "
+                     f"{r.slice_loss_min:.3f}-{r.slice_loss_max:.3f} | {r.slice_share:.2f} | {spread} | {partner} | {r.verdict} |")
+    counts = summary["verdict"].value_counts()
+    lines += ["", f"{counts.get(PINNED, 0)} pinned, {counts.get(TRADED_OFF, 0)} traded off, {counts.get(LOOSE, 0)} loose "
+              f"of {len(summary)} searched parameters. Loose: "
+              + (", ".join(summary.loc[summary.verdict == LOOSE, "parameter"]) or "none") + ".",
+              "", "![loss slices and trials](identifiability.png)", ""]
+    return lines
+
+
 def run_validation(cfg: DictConfig) -> dict:
-    p, targets = prepare_validation(cfg)
+    p, targets, space, trials = prepare_validation(cfg)
     reps = int(cfg.validate.replicates)
     models = [AlignmentModel(p.world, p.params, p.events, p.start, p.end, seed=s).run() for s in range(reps)]
     table = evaluate(targets, models)
@@ -216,9 +287,20 @@ def run_validation(cfg: DictConfig) -> dict:
         atomic_write_text(land.to_csv(index=False, float_format="%.6g"), out / "landscape.csv")
         draw_landscape(land, out / ".landscape.png.partial.png")
         (out / ".landscape.png.partial.png").replace(out / "landscape.png")
-    atomic_write_text(report_markdown(table, cfg, reps, _post_2021_events(full), land), out / "validation.md")
+    from alignment.identifiability import completed, draw as draw_identifiability
+
+    ident = cfg.validate.identifiability
+    slices, summary = identifiability_analysis(p, targets, space, trials, ident)
+    atomic_write_text(slices.to_csv(index=False, float_format="%.6g"), out / "identifiability_slices.csv")
+    atomic_write_text(summary.to_csv(index=False, float_format="%.6g"), out / "identifiability.csv")
+    draw_identifiability(slices, trials, summary, space, float(ident.top_fraction), out / ".identifiability.png.partial.png")
+    (out / ".identifiability.png.partial.png").replace(out / "identifiability.png")
+    n_trials = 0 if trials is None else len(completed(trials))
+    report = report_markdown(table, cfg, reps, _post_2021_events(full), land)
+    report += "\n" + "\n".join(identifiability_markdown(summary, ident, n_trials))
+    atomic_write_text(report, out / "validation.md")
     print(f"{int(table['met'].sum())} of {len(table)} targets met, loss {loss(table):.3f}; wrote {out}/validation.md, .csv, .png")
-    return {"table": table, "output_dir": out}
+    return {"table": table, "output_dir": out, "identifiability": summary}
 
 
 main = console_entry(PROG, "validate", run_validation, prepare_validation)

@@ -71,11 +71,11 @@ def test_loss_is_zero_on_the_record_and_capped_far_from_it():
     near = Target("near", "interactions", 60.0, 8.0, False, 1.0, "s", lambda m: 64.0)  # half a tolerance: (4/8)^2 = 0.25
     far = Target("far", "interactions", 60.0, 8.0, False, 1.0, "s", lambda m: 600.0)  # 67 tolerances: capped
     rel = Target("rel", "trade_by_pair", 1.0, 0.2, True, 1.0, "s", lambda m: np.exp(0.1))  # log error 0.1: (0.1/0.2)^2
-    pat = Target("pat", "pattern", float("nan"), 0.0, False, 3.0, "s", lambda m: 0.0)  # failed: adds its weight
+    pat = Target("pat", "pattern", float("nan"), 0.0, False, 3.0, "s", lambda m: 0.0)  # failed: counts as missed by the cap
     tab = evaluate([hit, near, far, rel, pat], models=[None, None])
-    assert tab["loss_term"].tolist() == pytest.approx([0.0, 0.25, TERM_CAP, 0.25, 3.0])
+    assert tab["loss_term"].tolist() == pytest.approx([0.0, 0.25, TERM_CAP, 0.25, 3.0 * TERM_CAP])
     assert tab["met"].tolist() == [True, True, False, True, False]
-    assert loss(tab) == pytest.approx((0 + 0.25 + 25 + 0.25 + 3.0) / (2 + 1 + 1 + 1 + 3))
+    assert loss(tab) == pytest.approx((0 + 0.25 + 25 + 0.25 + 3.0 * 25) / (2 + 1 + 1 + 1 + 3))
 
 
 def test_default_model_meets_the_patterns_and_memberships(window):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -9,8 +10,30 @@ from alignment.cli import compose_config
 from alignment.validate import main, run_validation
 
 
+# A quick identifiability section: two searched parameters, two slice points, one seed, serial.
+KEEP = ("hedging_base", "base_rate_per_pair_month")
+QUICK = ["validate.identifiability.points=2", "validate.identifiability.replicates=1", "validate.identifiability.n_jobs=1"]
+
+
+def quick(tmp_path, trials=None):
+    space = compose_config([], config_name="validate").search
+    drop = [f"~search.{n}" for n in space if n not in KEEP]
+    return QUICK + drop + [f"validate.identifiability.trials={trials if trials else 'null'}"]
+
+
+def fake_trials(path, n=50):
+    """A trials.csv shaped like Optuna's, with a loss that only base_rate_per_pair_month moves."""
+    rng = np.random.default_rng(1)
+    rate = rng.uniform(0.2, 0.8, n)
+    pd.DataFrame({"number": range(n), "value": 2.0 + 10 * (rate - 0.4) ** 2, "params_hedging_base": rng.uniform(0.2, 0.7, n),
+                  "params_base_rate_per_pair_month": rate, "state": "COMPLETE"}).to_csv(path, index=False)
+    return path
+
+
 def test_report_table_and_figure(tmp_path):
-    cfg = compose_config(["validate.replicates=2", f"validate.output_dir={tmp_path}"], config_name="validate")
+    trials = fake_trials(tmp_path / "trials.csv")
+    cfg = compose_config(["validate.replicates=2", f"validate.output_dir={tmp_path}"] + quick(tmp_path, trials),
+                         config_name="validate")
     out = run_validation(cfg)
     table = pd.read_csv(tmp_path / "validation.csv")
     assert len(table) == len(out["table"]) and table["source"].notna().all()
@@ -24,6 +47,15 @@ def test_report_table_and_figure(tmp_path):
     assert set(land["year"]) == {2015, 2021, 2030}
     assert (land.groupby("year")["basin"].sum() == 2048).all()  # the basins of each year partition the 2**11 splits
     assert "## Landscape theory" in md and (tmp_path / "landscape.png").exists()
+    ident = pd.read_csv(tmp_path / "identifiability.csv").set_index("parameter")
+    assert list(ident.index) == list(KEEP)
+    # base_rate sets the interaction counts (2015 total and 2019 total): its slice cannot be flat.
+    assert ident.loc["base_rate_per_pair_month", "slice_loss_max"] > ident.loc["base_rate_per_pair_month", "slice_loss_min"] * 1.1
+    # Of the fake trials the best 10 % (5) have rates within about 0.1 of 0.4: a spread under a quarter of the range.
+    assert ident.loc["base_rate_per_pair_month", "top_spread"] < 0.4 and ident.loc["hedging_base", "top_spread"] > 0.4
+    slices = pd.read_csv(tmp_path / "identifiability_slices.csv")
+    assert set(slices["parameter"]) == set(KEEP) and len(slices) == 2 * 3  # 2 points + the model's value each
+    assert "## Identifiability" in md and "best 10% of the 50 trials" in md and (tmp_path / "identifiability.png").exists()
 
 
 def test_committed_report_is_current():
@@ -34,11 +66,29 @@ def test_committed_report_is_current():
     assert len(committed) > 50 and committed["met"].sum() >= 40
 
 
-def test_bad_replicates_stop_before_running(capsys, tmp_path):
+@pytest.mark.parametrize("override, expected", [
+    ("validate.replicates=0", "validate.replicates=0: must be >= 1"),
+    ("validate.identifiability.points=1", "validate.identifiability.points=1: must be >= 2"),
+    ("validate.identifiability.top_fraction=0", "validate.identifiability.top_fraction=0.0: must be in (0, 1]"),
+    ("validate.identifiability.trials=nowhere/trials.csv",
+     "validate.identifiability.trials='nowhere/trials.csv': no such file; run alignment-calibrate first, or set it to null for slices only"),
+    ("model.hedging_base=0.95", "model.hedging_base=0.95: outside its search range [0.2, 0.9]: the slice cannot cross it"),
+])
+def test_bad_input_stops_before_running(capsys, tmp_path, override, expected):
     with pytest.raises(SystemExit) as exit_:
-        main(["validate.replicates=0", f"validate.output_dir={tmp_path / 'v'}", f"hydra.run.dir={tmp_path / 'h'}"])
+        main([override, f"validate.output_dir={tmp_path / 'v'}", f"hydra.run.dir={tmp_path / 'h'}"])
     err = capsys.readouterr().err.strip().splitlines()
-    assert exit_.value.code == 2 and err == ["alignment-validate: error: validate.replicates=0: must be >= 1"]
+    assert exit_.value.code == 2 and err == [f"alignment-validate: error: {expected}"]
+    assert not (tmp_path / "v").exists()
+
+
+def test_trials_of_another_search_space_are_refused(capsys, tmp_path):
+    (tmp_path / "t.csv").write_text("number,value,params_other\n0,1.0,0.5\n")
+    with pytest.raises(SystemExit) as exit_:
+        main([f"validate.identifiability.trials={tmp_path / 't.csv'}", f"validate.output_dir={tmp_path / 'v'}",
+              f"hydra.run.dir={tmp_path / 'h'}"])
+    err = capsys.readouterr().err.strip()
+    assert exit_.value.code == 2 and "missing columns: params_gdp_elasticity" in err and "\n" not in err
     assert not (tmp_path / "v").exists()
 
 
@@ -48,7 +98,7 @@ def test_report_names_the_model_option_it_validated(tmp_path):
     extra.mkdir(parents=True)
     (extra / "alt.yaml").write_text("# @package model\ndefaults:\n  - default\n  - _self_\nhedging_base: 0.5\n")
     try:
-        main(["--config-dir", str(tmp_path / "extra"), "model=alt", "validate.replicates=1",
+        main(["--config-dir", str(tmp_path / "extra"), "model=alt", "validate.replicates=1", *quick(tmp_path),
               f"validate.output_dir={tmp_path / 'v'}", f"hydra.run.dir={tmp_path / 'h'}"])
     except SystemExit as exc:  # Hydra may exit 0 at the end of a run
         assert exc.code in (None, 0)

@@ -1,0 +1,200 @@
+"""Identifiability: which parameters the calibration targets pin down and which they leave loose.
+
+Two views, because each misses something the other sees:
+
+* **Loss slices** through the calibrated point: one parameter swept over its search range, the
+  others held at their calibrated values. A flat slice means the targets barely see the parameter.
+* **Spread of the best trials** of the calibration study: the range the best ``top_fraction`` of
+  trials cover. A narrow slice with a wide spread means the parameter trades off against another
+  (a ridge in the loss); the most rank-correlated partner among the best trials says which.
+
+Both are measured on the search coordinate (log for ``log: true`` parameters) as a share of the
+search range, so a share of 1 means "anywhere in the range does as well".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+PINNED, TRADED_OFF, LOOSE = "pinned", "traded off", "loose"
+
+
+def _to_unit(values, low: float, high: float, log: bool) -> np.ndarray:
+    """Map parameter values to [0, 1] on the search coordinate (log10 for log-scale parameters)."""
+    v = np.asarray(values, dtype=float)
+    if log:
+        return (np.log(v) - np.log(low)) / (np.log(high) - np.log(low))
+    return (v - low) / (high - low)
+
+
+def slice_grid(low: float, high: float, log: bool, points: int, base: float) -> np.ndarray:
+    """``points`` values evenly spaced on the search coordinate over [low, high], plus ``base``; sorted, unique."""
+    grid = np.geomspace(low, high, points) if log else np.linspace(low, high, points)
+    return np.unique(np.append(grid, base))
+
+
+def acceptable_share(x_unit, loss, threshold: float, resolution: int = 1001) -> float:
+    """Share of [0, 1] where the piecewise-linear interpolation of ``loss`` over ``x_unit`` is <= ``threshold``.
+
+    Args:
+        x_unit: (n,) slice positions on the unit search coordinate, increasing.
+        loss: (n,) loss at those positions.
+        threshold: the loss still counted as "as good as the calibrated point".
+    Outside the sampled positions the loss is held at the nearest sample.
+    """
+    fine = np.linspace(0.0, 1.0, resolution)
+    return float(np.mean(np.interp(fine, x_unit, loss) <= threshold))
+
+
+def top_spread(unit_values, losses, top_fraction: float) -> tuple[float, np.ndarray]:
+    """(5-95 % range of the best trials on the unit coordinate, mask of those trials)."""
+    losses = np.asarray(losses, dtype=float)
+    k = max(2, int(np.ceil(top_fraction * len(losses))))
+    best = np.zeros(len(losses), dtype=bool)
+    best[np.argsort(losses, kind="stable")[:k]] = True
+    u = np.asarray(unit_values, dtype=float)[best]
+    return float(np.quantile(u, 0.95) - np.quantile(u, 0.05)), best
+
+
+def verdict(slice_share: float, spread: float, loose_above: float = 2 / 3, spread_above: float = 0.5) -> str:
+    """Pinned: narrow slice and the best trials agree. Traded off: narrow slice, best trials spread
+    (another parameter compensates). Loose: the slice is flat over most of the range."""
+    if slice_share >= loose_above:
+        return LOOSE
+    if np.isfinite(spread) and spread >= spread_above:
+        return TRADED_OFF
+    return PINNED
+
+
+def completed(trials: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The complete trials with a loss (Optuna's ``state`` column, when present, is COMPLETE)."""
+    if trials is None:
+        return None
+    done = trials[trials["state"] == "COMPLETE"] if "state" in trials else trials
+    return done.dropna(subset=["value"])
+
+
+def summarise(slices: pd.DataFrame, trials: pd.DataFrame | None, space: dict, calibrated: dict,
+              top_fraction: float = 0.1, tolerance: float = 0.1) -> pd.DataFrame:
+    """One row per searched parameter: calibrated value, slice and top-trial shares, partner, verdict.
+
+    Args:
+        slices: rows (parameter, value, loss) from :func:`loss_slices`.
+        trials: the study's trials (columns ``value`` and ``params_<name>``), or None.
+        space: {name: (low, high, log, is_int)} as from ``calibrate.check_search``.
+        calibrated: {name: value} at which the slices cross.
+        tolerance: a slice point is acceptable when its loss is within this fraction of the
+            calibrated point's loss.
+    """
+    rows = []
+    complete = completed(trials)
+    for name, (low, high, log, _) in space.items():
+        s = slices[slices["parameter"] == name].sort_values("value")
+        base = calibrated[name]
+        base_loss = float(np.interp(_to_unit(base, low, high, log), _to_unit(s["value"], low, high, log), s["loss"]))
+        threshold = base_loss * (1.0 + tolerance)
+        share = acceptable_share(_to_unit(s["value"], low, high, log), s["loss"].to_numpy(), threshold)
+        spread, partner, rho = float("nan"), "", float("nan")
+        if complete is not None and f"params_{name}" in complete and len(complete) >= 4:
+            units = {n: _to_unit(complete[f"params_{n}"], *space[n][:3]) for n in space if f"params_{n}" in complete}
+            spread, best = top_spread(units[name], complete["value"], top_fraction)
+            top = pd.DataFrame({n: u[best] for n, u in units.items()})
+            corr = top.corr(method="spearman")[name].drop(name).dropna()
+            if len(corr):
+                partner = corr.abs().idxmax()
+                rho = float(corr[partner])
+        unit_base = float(_to_unit(base, low, high, log))
+        rows.append({"parameter": name, "calibrated": base, "low": low, "high": high, "log": log,
+                     "at_bound": bool(min(unit_base, 1.0 - unit_base) < 0.02),
+                     "slice_loss_min": float(s["loss"].min()), "slice_loss_max": float(s["loss"].max()),
+                     "slice_share": share, "top_spread": spread, "partner": partner, "partner_rho": rho,
+                     "verdict": verdict(share, spread)})
+    return pd.DataFrame(rows)
+
+
+def _slice_point(prepared, targets, name, value, replicates):
+    from alignment.model import AlignmentModel
+    from alignment.run import check_params
+    from alignment.targets import evaluate, loss
+
+    params = dataclasses.replace(prepared.params, **{name: value})
+    check_params(params)
+    p = prepared
+    models = [AlignmentModel(p.world, params, p.events, p.start, p.end, seed=s).run() for s in range(replicates)]
+    return loss(evaluate(targets, models))
+
+
+def loss_slices(prepared, targets, space: dict, points: int, replicates: int, n_jobs: int = 1,
+                progress: bool = False) -> pd.DataFrame:
+    """The loss along each searched parameter, the others at ``prepared.params``; rows (parameter, value, loss).
+
+    Each point averages ``replicates`` seeds (0..replicates-1, the calibration's common random
+    numbers), so the slices are deterministic and independent of ``n_jobs``.
+    """
+    from joblib import Parallel, delayed
+
+    jobs = []
+    for name, (low, high, log, is_int) in space.items():
+        base = getattr(prepared.params, name)
+        grid = slice_grid(low, high, log, points, base)
+        if is_int:
+            grid = np.unique(np.round(grid).astype(int))
+        jobs += [(name, v.item()) for v in grid]
+    if progress:
+        from tqdm.auto import tqdm
+
+        jobs_iter = tqdm(jobs, desc="loss slices", leave=False)
+    else:
+        jobs_iter = jobs
+    losses = Parallel(n_jobs=n_jobs)(delayed(_slice_point)(prepared, targets, n, v, replicates) for n, v in jobs_iter)
+    return pd.DataFrame({"parameter": [n for n, _ in jobs], "value": [v for _, v in jobs], "loss": losses})
+
+
+def draw(slices: pd.DataFrame, trials: pd.DataFrame | None, summary: pd.DataFrame, space: dict,
+         top_fraction: float, path) -> None:
+    """One panel per parameter: loss of every trial (grey; best trials orange), the slice (blue line),
+    the calibrated value (dashed) and the acceptance threshold (dotted)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import matplotlib.ticker
+
+    n = len(summary)
+    cols = 4
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.5 * rows), squeeze=False)
+    complete = completed(trials)
+    if complete is not None:
+        cut = np.quantile(complete["value"], 0.9)
+        _, best = top_spread(np.zeros(len(complete)), complete["value"], top_fraction)
+    for ax, r in zip(axes.flat, summary.itertuples()):
+        s = slices[slices["parameter"] == r.parameter].sort_values("value")
+        top = s["loss"].max()
+        if complete is not None and f"params_{r.parameter}" in complete:
+            x, y = complete[f"params_{r.parameter}"], complete["value"]
+            ax.scatter(x[~best], np.minimum(y[~best], cut), s=4, color="0.75", lw=0, label="trials")
+            ax.scatter(x[best], y[best], s=6, color="C1", lw=0, label=f"best {top_fraction:.0%}")
+            top = max(top, cut)
+        ax.plot(s["value"], s["loss"], "-o", color="C0", ms=2.5, lw=1.2, label="slice")
+        ax.axvline(r.calibrated, color="k", ls="--", lw=0.8)
+        base_loss = np.interp(r.calibrated, s["value"], s["loss"])
+        ax.axhline(base_loss * 1.1, color="C0", ls=":", lw=0.8)
+        ax.set_ylim(min(s["loss"].min(), base_loss) * 0.95, top * 1.02)
+        if r.log:
+            ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        ax.set_title(f"{r.parameter}\n{r.verdict}", fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower right", fontsize=7, frameon=False)
+    fig.supylabel("loss (trials clipped at their 90th percentile)", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
