@@ -62,8 +62,16 @@ def test_committed_report_is_current():
     """results/validation is what `alignment-validate` writes for the current defaults (20 replicates)."""
     from pathlib import Path
 
-    committed = pd.read_csv(Path(__file__).parent.parent / "results" / "validation" / "validation.csv")
+    from alignment.schema import ModelParams
+
+    folder = Path(__file__).parent.parent / "results" / "validation"
+    committed = pd.read_csv(folder / "validation.csv")
     assert len(committed) > 50 and committed["met"].sum() >= 40
+    # The identifiability slices cross the model at the values it was run with: they must be today's defaults.
+    ident = pd.read_csv(folder / "identifiability.csv")
+    defaults = ModelParams()
+    assert {r.parameter: r.calibrated for r in ident.itertuples()} == pytest.approx(
+        {r.parameter: getattr(defaults, r.parameter) for r in ident.itertuples()})
 
 
 @pytest.mark.parametrize("override, expected", [
