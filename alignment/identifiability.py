@@ -4,9 +4,11 @@ Two views, because each misses something the other sees:
 
 * **Loss slices** through the calibrated point: one parameter swept over its search range, the
   others held at their calibrated values. A flat slice means the targets barely see the parameter.
-* **Spread of the best trials** of the calibration study: the range the best ``top_fraction`` of
-  trials cover. A narrow slice with a wide spread means the parameter trades off against another
-  (a ridge in the loss); the most rank-correlated partner among the best trials says which.
+* **The best trials** of the calibration study: the range the best ``top_fraction`` of trials
+  cover, and the parameter most rank-correlated with this one among them. A narrow slice with a
+  wide spread or a strong partner means the parameter trades off against another (a ridge in the
+  loss). TPE samples densely around its best point, so the spread understates looseness: the
+  slices carry the "loose" verdict, the trials only the "traded off" one.
 
 Both are measured on the search coordinate (log for ``log: true`` parameters) as a share of the
 search range, so a share of 1 means "anywhere in the range does as well".
@@ -20,10 +22,12 @@ import numpy as np
 import pandas as pd
 
 PINNED, TRADED_OFF, LOOSE = "pinned", "traded off", "loose"
+SLICE_ONLY = " (slice only)"
+MIN_TRIALS = 4  # fewer complete trials than this say nothing about spread or partners
 
 
 def _to_unit(values, low: float, high: float, log: bool) -> np.ndarray:
-    """Map parameter values to [0, 1] on the search coordinate (log10 for log-scale parameters)."""
+    """Map parameter values to [0, 1] on the search coordinate (log scale for log-scale parameters)."""
     v = np.asarray(values, dtype=float)
     if log:
         return (np.log(v) - np.log(low)) / (np.log(high) - np.log(low))
@@ -59,12 +63,16 @@ def top_spread(unit_values, losses, top_fraction: float) -> tuple[float, np.ndar
     return float(np.quantile(u, 0.95) - np.quantile(u, 0.05)), best
 
 
-def verdict(slice_share: float, spread: float, loose_above: float = 2 / 3, spread_above: float = 0.5) -> str:
-    """Pinned: narrow slice and the best trials agree. Traded off: narrow slice, best trials spread
-    (another parameter compensates). Loose: the slice is flat over most of the range."""
+def verdict(slice_share: float, spread: float, partner_rho: float = float("nan"), loose_above: float = 2 / 3,
+            spread_above: float = 0.5, rho_above: float = 0.7) -> str:
+    """Loose: the slice is flat over most of the range. Traded off: narrow slice, but the best trials
+    spread or move with a partner (|rank correlation| >= ``rho_above``): another parameter compensates.
+    Pinned: narrow slice and neither sign of a trade-off; "(slice only)" when there were no trials."""
     if slice_share >= loose_above:
         return LOOSE
-    if np.isfinite(spread) and spread >= spread_above:
+    if not np.isfinite(spread):
+        return PINNED + SLICE_ONLY
+    if spread >= spread_above or (np.isfinite(partner_rho) and abs(partner_rho) >= rho_above):
         return TRADED_OFF
     return PINNED
 
@@ -97,21 +105,23 @@ def summarise(slices: pd.DataFrame, trials: pd.DataFrame | None, space: dict, ca
         base_loss = float(np.interp(_to_unit(base, low, high, log), _to_unit(s["value"], low, high, log), s["loss"]))
         threshold = base_loss * (1.0 + tolerance)
         share = acceptable_share(_to_unit(s["value"], low, high, log), s["loss"].to_numpy(), threshold)
-        spread, partner, rho = float("nan"), "", float("nan")
-        if complete is not None and f"params_{name}" in complete and len(complete) >= 4:
+        spread, partner, rho, in_best = float("nan"), "", float("nan"), None
+        unit_base = float(_to_unit(base, low, high, log))
+        if complete is not None and f"params_{name}" in complete and len(complete) >= MIN_TRIALS:
             units = {n: _to_unit(complete[f"params_{n}"], *space[n][:3]) for n in space if f"params_{n}" in complete}
             spread, best = top_spread(units[name], complete["value"], top_fraction)
-            top = pd.DataFrame({n: u[best] for n, u in units.items()})
+            u = np.asarray(units[name])[best]
+            in_best = bool(np.quantile(u, 0.05) - 1e-9 <= unit_base <= np.quantile(u, 0.95) + 1e-9)
+            top = pd.DataFrame({n: np.asarray(v)[best] for n, v in units.items()})
             corr = top.corr(method="spearman")[name].drop(name).dropna()
             if len(corr):
                 partner = corr.abs().idxmax()
                 rho = float(corr[partner])
-        unit_base = float(_to_unit(base, low, high, log))
         rows.append({"parameter": name, "calibrated": base, "low": low, "high": high, "log": log,
                      "at_bound": bool(min(unit_base, 1.0 - unit_base) < 0.02),
                      "slice_loss_min": float(s["loss"].min()), "slice_loss_max": float(s["loss"].max()),
-                     "slice_share": share, "top_spread": spread, "partner": partner, "partner_rho": rho,
-                     "verdict": verdict(share, spread)})
+                     "slice_share": share, "top_spread": spread, "in_best_range": in_best,
+                     "partner": partner, "partner_rho": rho, "verdict": verdict(share, spread, rho)})
     return pd.DataFrame(rows)
 
 
@@ -131,8 +141,8 @@ def loss_slices(prepared, targets, space: dict, points: int, replicates: int, n_
                 progress: bool = False) -> pd.DataFrame:
     """The loss along each searched parameter, the others at ``prepared.params``; rows (parameter, value, loss).
 
-    Each point averages ``replicates`` seeds (0..replicates-1, the calibration's common random
-    numbers), so the slices are deterministic and independent of ``n_jobs``.
+    Each point averages seeds 0..replicates-1 (common random numbers across points, as in the
+    calibration), so the slices are deterministic and independent of ``n_jobs``.
     """
     from joblib import Parallel, delayed
 
@@ -153,8 +163,8 @@ def loss_slices(prepared, targets, space: dict, points: int, replicates: int, n_
     return pd.DataFrame({"parameter": [n for n, _ in jobs], "value": [v for _, v in jobs], "loss": losses})
 
 
-def draw(slices: pd.DataFrame, trials: pd.DataFrame | None, summary: pd.DataFrame, space: dict,
-         top_fraction: float, path) -> None:
+def draw(slices: pd.DataFrame, trials: pd.DataFrame | None, summary: pd.DataFrame,
+         top_fraction: float, tolerance: float, path) -> None:
     """One panel per parameter: loss of every trial (grey; best trials orange), the slice (blue line),
     the calibrated value (dashed) and the acceptance threshold (dotted)."""
     import matplotlib
@@ -168,6 +178,8 @@ def draw(slices: pd.DataFrame, trials: pd.DataFrame | None, summary: pd.DataFram
     rows = int(np.ceil(n / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.5 * rows), squeeze=False)
     complete = completed(trials)
+    if complete is not None and len(complete) < MIN_TRIALS:
+        complete = None
     if complete is not None:
         cut = np.quantile(complete["value"], 0.9)
         _, best = top_spread(np.zeros(len(complete)), complete["value"], top_fraction)
@@ -182,10 +194,11 @@ def draw(slices: pd.DataFrame, trials: pd.DataFrame | None, summary: pd.DataFram
         ax.plot(s["value"], s["loss"], "-o", color="C0", ms=2.5, lw=1.2, label="slice")
         ax.axvline(r.calibrated, color="k", ls="--", lw=0.8)
         base_loss = np.interp(r.calibrated, s["value"], s["loss"])
-        ax.axhline(base_loss * 1.1, color="C0", ls=":", lw=0.8)
+        ax.axhline(base_loss * (1.0 + tolerance), color="C0", ls=":", lw=0.8)
         ax.set_ylim(min(s["loss"].min(), base_loss) * 0.95, top * 1.02)
         if r.log:
             ax.set_xscale("log")
+            ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
             ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
             ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
         ax.set_title(f"{r.parameter}\n{r.verdict}", fontsize=8)

@@ -86,7 +86,7 @@ class ModelParams:
     channel_remittances: float = param(2.14, "pull of remittances from the power, per unit of remittances / GDP", "-", LOOSE + "; hand-set prior 2.0")
     coercion_weight: float = param(1.0, "push away from a power per unit of its coercion", "-", PRIOR)
     sanction_weight: float = param(1.5, "push away from a sanctioned power per unit of sanction intensity and of the state's trade share with the sanctioning powers", "-", PRIOR)
-    temperature: float = param(2.32, "softmax temperature of the target portfolio", "-", CALIBRATED + "; hand-set prior 1.4")
+    temperature: float = param(2.32, "softmax temperature of the target portfolio", "-", LOOSE + "; hand-set prior 1.4")
     hedging_base: float = param(0.774, "weight every state gives to an even split of its alignment (hedging drive)", "fraction", CALIBRATED + "; hand-set prior 0.45")
     neutrality_hedging: float = param(0.3, "extra hedging of a permanently neutral state (Turkmenistan)", "fraction", "UNGA recognition of Turkmen neutrality 1995 (world data); size assumed")
     adjustment_rate: float = param(0.0351, "share of the gap to the target portfolio closed per month (1 - inertia)", "fraction per month", LOOSE + "; hand-set prior 0.04")
@@ -266,7 +266,7 @@ class IdentifiabilitySettings:
 
     trials: Optional[str] = "results/calibration/trials.csv"  # a calibration study's trials.csv; null: slices only
     points: int = 9  # slice points per parameter over its search range (plus the calibrated value)
-    replicates: int = 4  # seeds per slice point (0..replicates-1, as in calibration)
+    replicates: int = 4  # seeds per slice point: 0..replicates-1 at every point (common random numbers)
     top_fraction: float = 0.1  # share of the study's trials counted as "best"
     tolerance: float = 0.1  # a slice point is as good as the calibrated one within this fraction of its loss
     n_jobs: int = 2  # joblib workers for the slices; the result does not depend on it

@@ -22,7 +22,6 @@ from alignment.calendar import format_month  # noqa: E402
 from alignment.cli import console_entry  # noqa: E402
 from alignment.errors import ConfigError  # noqa: E402
 from alignment.model import AlignmentModel  # noqa: E402
-from alignment.outputs import atomic_write_text  # noqa: E402
 from alignment.run import event_codes, prepare  # noqa: E402
 from alignment.scenario import load_events  # noqa: E402
 from alignment.targets import evaluate, load_targets, loss  # noqa: E402
@@ -44,6 +43,10 @@ def _load_trials(path, space: dict):
     missing = [c for c in ["value"] + [f"params_{n}" for n in space] if c not in trials]
     if missing:
         raise ConfigError(key, path, "not a trials.csv of this search space; missing columns: " + ", ".join(missing))
+    from alignment.identifiability import MIN_TRIALS, completed
+
+    if len(completed(trials)) < MIN_TRIALS:
+        raise ConfigError(key, path, f"has {len(completed(trials))} complete trials; at least {MIN_TRIALS} are needed")
     return trials
 
 
@@ -241,7 +244,7 @@ def identifiability_analysis(p, targets, space, trials, ident):
 
 
 def identifiability_markdown(summary, ident, n_trials) -> list[str]:
-    from alignment.identifiability import LOOSE, PINNED, TRADED_OFF
+    from alignment.identifiability import LOOSE, PINNED, SLICE_ONLY, TRADED_OFF
 
     source = (f"the best {ident.top_fraction:.0%} of the {n_trials} trials in `{ident.trials}`" if n_trials
               else "no calibration trials (slices only)")
@@ -250,20 +253,24 @@ def identifiability_markdown(summary, ident, n_trials) -> list[str]:
              f"({ident.points} points, {ident.replicates} seeds each); the *slice share* is the share of the range "
              f"(log scale where the search is) whose loss is within {ident.tolerance:.0%} of the loss at the model's value. "
              f"The *top-trial spread* is the 5-95 % range of {source}, as a share of the search range, and the partner is "
-             "the parameter most rank-correlated with it among those trials.", "",
-             f"- **{PINNED}**: narrow slice and the best trials agree;",
-             f"- **{TRADED_OFF}**: narrow slice but the best trials spread, because the partner compensates;",
-             f"- **{LOOSE}**: the slice is flat over at least two thirds of the range: the targets barely see it.", "",
+             "the parameter most rank-correlated with it among those trials. TPE samples densely near its best point, so "
+             "the spread understates looseness; the slices decide \"loose\". A value marked *outside* lies outside the best "
+             "trials' range (it was set after the study, see `results/calibration/README.md`).", "",
+             f"- **{LOOSE}**: the slice is flat over at least two thirds of the range: the targets barely see it;",
+             f"- **{TRADED_OFF}**: narrow slice, but the best trials spread over half the range or move with a partner "
+             "(|rank correlation| >= 0.7): the partner compensates, and the pair is pinned only together;",
+             f"- **{PINNED}**: narrow slice and neither sign of a trade-off{'' if n_trials else SLICE_ONLY + ' without trials'}.", "",
              "| parameter | value | search range | slice loss (min-max) | slice share | top-trial spread | partner (rho) | verdict |",
              "|---|---|---|---|---|---|---|---|"]
     for r in summary.itertuples():
         spread = "n/a" if r.top_spread != r.top_spread else f"{r.top_spread:.2f}"
         partner = f"{r.partner} ({r.partner_rho:+.2f})" if r.partner else "n/a"
-        edge = " (at a bound)" if r.at_bound else ""
+        edge = (" (at a bound)" if r.at_bound else "") + (" (outside)" if r.in_best_range is False else "")
         lines.append(f"| {r.parameter} | {r.calibrated:.4g}{edge} | {r.low:g}-{r.high:g}{' (log)' if r.log else ''} | "
                      f"{r.slice_loss_min:.3f}-{r.slice_loss_max:.3f} | {r.slice_share:.2f} | {spread} | {partner} | {r.verdict} |")
     counts = summary["verdict"].value_counts()
-    lines += ["", f"{counts.get(PINNED, 0)} pinned, {counts.get(TRADED_OFF, 0)} traded off, {counts.get(LOOSE, 0)} loose "
+    pinned = int(summary["verdict"].str.startswith(PINNED).sum())
+    lines += ["", f"{pinned} pinned, {counts.get(TRADED_OFF, 0)} traded off, {counts.get(LOOSE, 0)} loose "
               f"of {len(summary)} searched parameters. Loose: "
               + (", ".join(summary.loc[summary.verdict == LOOSE, "parameter"]) or "none") + ".",
               "", "![loss slices and trials](identifiability.png)", ""]
@@ -271,34 +278,45 @@ def identifiability_markdown(summary, ident, n_trials) -> list[str]:
 
 
 def run_validation(cfg: DictConfig) -> dict:
+    """Compute every part of the report first, write it into a staging folder, then move the files into
+    ``validate.output_dir``: a failure anywhere leaves the previous report untouched."""
+    import shutil
+
+    from alignment.identifiability import completed, draw as draw_identifiability
+
     p, targets, space, trials = prepare_validation(cfg)
     reps = int(cfg.validate.replicates)
     models = [AlignmentModel(p.world, p.params, p.events, p.start, p.end, seed=s).run() for s in range(reps)]
     table = evaluate(targets, models)
-    out = Path(cfg.validate.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    sns.set_theme(style="whitegrid")
-    atomic_write_text(table.to_csv(index=False, float_format="%.6g"), out / "validation.csv")
-    draw(table, out / ".validation.png.partial.png")
-    (out / ".validation.png.partial.png").replace(out / "validation.png")
     full = OmegaConf.merge(cfg, {"horizon": {"end": "2100-12", "drop_later_events": False}})
     land = landscape_analysis(cfg) if cfg.scenario.name == "historical" else None
-    if land is not None:
-        atomic_write_text(land.to_csv(index=False, float_format="%.6g"), out / "landscape.csv")
-        draw_landscape(land, out / ".landscape.png.partial.png")
-        (out / ".landscape.png.partial.png").replace(out / "landscape.png")
-    from alignment.identifiability import completed, draw as draw_identifiability
-
     ident = cfg.validate.identifiability
     slices, summary = identifiability_analysis(p, targets, space, trials, ident)
-    atomic_write_text(slices.to_csv(index=False, float_format="%.6g"), out / "identifiability_slices.csv")
-    atomic_write_text(summary.to_csv(index=False, float_format="%.6g"), out / "identifiability.csv")
-    draw_identifiability(slices, trials, summary, space, float(ident.top_fraction), out / ".identifiability.png.partial.png")
-    (out / ".identifiability.png.partial.png").replace(out / "identifiability.png")
     n_trials = 0 if trials is None else len(completed(trials))
     report = report_markdown(table, cfg, reps, _post_2021_events(full), land)
     report += "\n" + "\n".join(identifiability_markdown(summary, ident, n_trials))
-    atomic_write_text(report, out / "validation.md")
+
+    out = Path(cfg.validate.output_dir)
+    stage = out.parent / f".{out.name}.partial"
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    try:
+        sns.set_theme(style="whitegrid")
+        (stage / "validation.csv").write_text(table.to_csv(index=False, float_format="%.6g"))
+        draw(table, stage / "validation.png")
+        if land is not None:
+            (stage / "landscape.csv").write_text(land.to_csv(index=False, float_format="%.6g"))
+            draw_landscape(land, stage / "landscape.png")
+        (stage / "identifiability_slices.csv").write_text(slices.to_csv(index=False, float_format="%.6g"))
+        (stage / "identifiability.csv").write_text(summary.to_csv(index=False, float_format="%.6g"))
+        draw_identifiability(slices, trials, summary, float(ident.top_fraction), float(ident.tolerance),
+                             stage / "identifiability.png")
+        (stage / "validation.md").write_text(report)
+        out.mkdir(parents=True, exist_ok=True)
+        for f in sorted(stage.iterdir()):
+            f.replace(out / f.name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     print(f"{int(table['met'].sum())} of {len(table)} targets met, loss {loss(table):.3f}; wrote {out}/validation.md, .csv, .png")
     return {"table": table, "output_dir": out, "identifiability": summary}
 

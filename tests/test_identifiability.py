@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alignment.identifiability import (LOOSE, PINNED, TRADED_OFF, acceptable_share, completed, slice_grid, summarise,
-                                       top_spread, verdict)
+from alignment.identifiability import (LOOSE, PINNED, SLICE_ONLY, TRADED_OFF, acceptable_share, completed, slice_grid,
+                                       summarise, top_spread, verdict)
 
 
 def test_slice_grid_is_even_on_the_search_coordinate_and_holds_the_base():
@@ -35,9 +35,11 @@ def test_top_spread_takes_the_best_trials_only():
 
 def test_verdicts():
     assert verdict(0.9, 0.1) == LOOSE
-    assert verdict(0.2, 0.8) == TRADED_OFF
-    assert verdict(0.2, 0.1) == PINNED
-    assert verdict(0.2, float("nan")) == PINNED  # no trials: the slice decides
+    assert verdict(0.9, 0.1, -0.9) == LOOSE  # a flat slice is loose whatever the trials say
+    assert verdict(0.2, 0.8) == TRADED_OFF  # the best trials spread
+    assert verdict(0.2, 0.1, -0.75) == TRADED_OFF  # they move with a partner
+    assert verdict(0.2, 0.1, 0.3) == PINNED
+    assert verdict(0.2, float("nan")) == PINNED + SLICE_ONLY  # no trials: the slice alone
 
 
 def test_summarise_separates_pinned_ridge_and_flat_parameters():
@@ -69,6 +71,10 @@ def test_summarise_separates_pinned_ridge_and_flat_parameters():
     assert out["verdict"].to_dict() == {"a": TRADED_OFF, "b": TRADED_OFF, "c": PINNED, "d": LOOSE}
     assert out.loc["a", "partner"] == "b" and out.loc["a", "partner_rho"] < -0.95
     assert not out["at_bound"].any()
+    # c = 0.3 lies inside the best trials' range (0.28-0.32); a default moved after the study would not.
+    assert out.loc["c", "in_best_range"]
+    moved = summarise(slices, trials, space, {**base, "c": 0.6}).set_index("parameter")
+    assert not moved.loc["c", "in_best_range"]
 
 
 def test_summarise_flags_a_value_on_the_edge_and_uses_the_log_coordinate():
@@ -87,7 +93,15 @@ def test_completed_drops_failed_and_running_trials():
     assert completed(None) is None
 
 
-@given(st.lists(st.floats(0, 1), min_size=2, max_size=30), st.floats(0.01, 1))
-def test_top_spread_is_a_share_of_the_range(values, fraction):
-    spread, best = top_spread(values, np.arange(len(values)), fraction)
-    assert 0.0 <= spread <= 1.0 and best.sum() == max(2, int(np.ceil(fraction * len(values))))
+@given(st.lists(st.floats(0, 1), min_size=2, max_size=30), st.lists(st.integers(-1000, 1000), min_size=30, max_size=30),
+       st.floats(0.01, 1))
+def test_top_spread_depends_on_the_ranking_of_losses_only(values, losses, fraction):
+    """Which trials are best is a matter of order: a monotone rescaling of the loss changes nothing,
+    and the count is the stated fraction (at least two)."""
+    losses = np.asarray(losses[:len(values)], dtype=float)
+    spread, best = top_spread(values, losses, fraction)
+    again, best2 = top_spread(values, losses ** 3 * 7 + 3, fraction)  # strictly increasing, exact on these integers
+    assert best.tolist() == best2.tolist() and spread == again
+    assert best.sum() == max(2, int(np.ceil(fraction * len(values))))
+    worst_best = losses[best].max()
+    assert (losses[~best] >= worst_best).all()

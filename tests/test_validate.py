@@ -21,11 +21,16 @@ def quick(tmp_path, trials=None):
     return QUICK + drop + [f"validate.identifiability.trials={trials if trials else 'null'}"]
 
 
-def fake_trials(path, n=50):
-    """A trials.csv shaped like Optuna's, with a loss that only base_rate_per_pair_month moves."""
-    rng = np.random.default_rng(1)
-    rate = rng.uniform(0.2, 0.8, n)
-    pd.DataFrame({"number": range(n), "value": 2.0 + 10 * (rate - 0.4) ** 2, "params_hedging_base": rng.uniform(0.2, 0.7, n),
+def fake_trials(path):
+    """A trials.csv shaped like Optuna's, 50 trials with a loss that only base_rate_per_pair_month moves.
+
+    The best five (10 %) have rates 0.38-0.42 and hedging spread evenly over its whole range 0.2-0.9;
+    the other 45 have rates of 0.6 and more. On the unit search coordinate the best five's 5-95 % range
+    is then 0.9 x 0.04 / 0.6 = 0.06 for the rate and 0.9 x 1 = 0.9 for hedging.
+    """
+    rate = np.r_[0.38, 0.39, 0.40, 0.41, 0.42, np.linspace(0.6, 0.8, 45)]
+    hedging = np.r_[np.linspace(0.2, 0.9, 5), np.full(45, 0.5)]
+    pd.DataFrame({"number": range(50), "value": 2.0 + 10 * (rate - 0.4) ** 2, "params_hedging_base": hedging,
                   "params_base_rate_per_pair_month": rate, "state": "COMPLETE"}).to_csv(path, index=False)
     return path
 
@@ -51,8 +56,8 @@ def test_report_table_and_figure(tmp_path):
     assert list(ident.index) == list(KEEP)
     # base_rate sets the interaction counts (2015 total and 2019 total): its slice cannot be flat.
     assert ident.loc["base_rate_per_pair_month", "slice_loss_max"] > ident.loc["base_rate_per_pair_month", "slice_loss_min"] * 1.1
-    # Of the fake trials the best 10 % (5) have rates within about 0.1 of 0.4: a spread under a quarter of the range.
-    assert ident.loc["base_rate_per_pair_month", "top_spread"] < 0.4 and ident.loc["hedging_base", "top_spread"] > 0.4
+    assert ident.loc["base_rate_per_pair_month", "top_spread"] == pytest.approx(0.06)
+    assert ident.loc["hedging_base", "top_spread"] == pytest.approx(0.9)
     slices = pd.read_csv(tmp_path / "identifiability_slices.csv")
     assert set(slices["parameter"]) == set(KEEP) and len(slices) == 2 * 3  # 2 points + the model's value each
     assert "## Identifiability" in md and "best 10% of the 50 trials" in md and (tmp_path / "identifiability.png").exists()
@@ -88,6 +93,36 @@ def test_bad_input_stops_before_running(capsys, tmp_path, override, expected):
     err = capsys.readouterr().err.strip().splitlines()
     assert exit_.value.code == 2 and err == [f"alignment-validate: error: {expected}"]
     assert not (tmp_path / "v").exists()
+
+
+def test_trials_without_complete_ones_are_refused_before_anything_is_written(capsys, tmp_path):
+    (tmp_path / "t.csv").write_text("number,value,params_gdp_elasticity,state\n0,,0.8,RUNNING\n1,2.0,0.9,COMPLETE\n")
+    with pytest.raises(SystemExit) as exit_:
+        main([f"validate.identifiability.trials={tmp_path / 't.csv'}", f"validate.output_dir={tmp_path / 'v'}",
+              f"hydra.run.dir={tmp_path / 'h'}", *[f"~search.{n}" for n in compose_config([], config_name="validate").search
+                                                  if n != "gdp_elasticity"]])
+    err = capsys.readouterr().err.strip()
+    assert exit_.value.code == 2 and err.endswith("has 1 complete trials; at least 4 are needed")
+    assert not (tmp_path / "v").exists()
+
+
+def test_slices_do_not_depend_on_workers_and_respect_integer_parameters():
+    """Serial and parallel slices agree to the bit; an integer parameter is swept over integers."""
+    from alignment.calibrate import check_search
+    from alignment.identifiability import loss_slices
+    from alignment.targets import load_targets
+    from alignment.validate import prepare
+
+    cfg = compose_config(["horizon.end=2015-12"], config_name="validate")
+    p = prepare(cfg)
+    targets = [t for t in load_targets(cfg.targets, p.world, cfg.world) if t.kind == "interactions" and t.name.endswith("2015")]
+    assert len(targets) == 4  # presidential, bilateral, telegram shares and in-person count
+    space = check_search({"cohesion_gain": {"low": 0.0, "high": 2.0}, "construction_lag_months": {"low": 1, "high": 12}})
+    one = loss_slices(p, targets, space, points=3, replicates=1, n_jobs=1)
+    two = loss_slices(p, targets, space, points=3, replicates=1, n_jobs=2)
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
+    lags = one.loc[one["parameter"] == "construction_lag_months", "value"].tolist()
+    assert lags == [1, 6, 12]  # 1, 6.5, 12 and the default 6, rounded to integers and deduplicated
 
 
 def test_trials_of_another_search_space_are_refused(capsys, tmp_path):
