@@ -18,9 +18,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from alignment.cli import console_entry
 from alignment.errors import ConfigError
-from alignment.model import AlignmentModel
 from alignment.outputs import atomic_write_text
-from alignment.run import Prepared, check_params, prepare
+from alignment.run import Prepared, check_params, prepare, run_replicates
 from alignment.schema import ModelParams
 from alignment.targets import evaluate, load_targets, loss
 
@@ -95,8 +94,7 @@ def objective_for(cal: Calibration, replicates: int):
             values[name] = trial.suggest_int(name, int(low), int(high), log=log) if is_int else trial.suggest_float(name, low, high, log=log)
         params = dataclasses.replace(p.params, **values)
         check_params(params)
-        models = [AlignmentModel(p.world, params, p.events, p.start, p.end, seed=s).run() for s in range(replicates)]
-        table = evaluate(cal.targets, models)
+        table = evaluate(cal.targets, run_replicates(p, replicates, params))
         trial.set_user_attr("targets_met", int(table["met"].sum()))
         trial.set_user_attr("targets", len(table))
         return loss(table)

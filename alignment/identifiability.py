@@ -85,6 +85,12 @@ def completed(trials: pd.DataFrame | None) -> pd.DataFrame | None:
     return done.dropna(subset=["value"])
 
 
+def _usable(trials: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The complete trials if there are at least MIN_TRIALS of them, else None (slices only)."""
+    done = completed(trials)
+    return done if done is not None and len(done) >= MIN_TRIALS else None
+
+
 def summarise(slices: pd.DataFrame, trials: pd.DataFrame | None, space: dict, calibrated: dict,
               top_fraction: float = 0.1, tolerance: float = 0.1) -> pd.DataFrame:
     """One row per searched parameter: calibrated value, slice and top-trial shares, partner, verdict.
@@ -98,7 +104,7 @@ def summarise(slices: pd.DataFrame, trials: pd.DataFrame | None, space: dict, ca
             calibrated point's loss.
     """
     rows = []
-    complete = completed(trials)
+    complete = _usable(trials)
     for name, (low, high, log, _) in space.items():
         s = slices[slices["parameter"] == name].sort_values("value")
         base = calibrated[name]
@@ -107,7 +113,7 @@ def summarise(slices: pd.DataFrame, trials: pd.DataFrame | None, space: dict, ca
         share = acceptable_share(_to_unit(s["value"], low, high, log), s["loss"].to_numpy(), threshold)
         spread, partner, rho, in_best = float("nan"), "", float("nan"), None
         unit_base = float(_to_unit(base, low, high, log))
-        if complete is not None and f"params_{name}" in complete and len(complete) >= MIN_TRIALS:
+        if complete is not None and f"params_{name}" in complete:
             units = {n: _to_unit(complete[f"params_{n}"], *space[n][:3]) for n in space if f"params_{n}" in complete}
             spread, best = top_spread(units[name], complete["value"], top_fraction)
             u = np.asarray(units[name])[best]
@@ -126,15 +132,12 @@ def summarise(slices: pd.DataFrame, trials: pd.DataFrame | None, space: dict, ca
 
 
 def _slice_point(prepared, targets, name, value, replicates):
-    from alignment.model import AlignmentModel
-    from alignment.run import check_params
+    from alignment.run import check_params, run_replicates
     from alignment.targets import evaluate, loss
 
     params = dataclasses.replace(prepared.params, **{name: value})
     check_params(params)
-    p = prepared
-    models = [AlignmentModel(p.world, params, p.events, p.start, p.end, seed=s).run() for s in range(replicates)]
-    return loss(evaluate(targets, models))
+    return loss(evaluate(targets, run_replicates(prepared, replicates, params)))
 
 
 def loss_slices(prepared, targets, space: dict, points: int, replicates: int, n_jobs: int = 1,
@@ -177,9 +180,7 @@ def draw(slices: pd.DataFrame, trials: pd.DataFrame | None, summary: pd.DataFram
     cols = 4
     rows = int(np.ceil(n / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.5 * rows), squeeze=False)
-    complete = completed(trials)
-    if complete is not None and len(complete) < MIN_TRIALS:
-        complete = None
+    complete = _usable(trials)
     if complete is not None:
         cut = np.quantile(complete["value"], 0.9)
         _, best = top_spread(np.zeros(len(complete)), complete["value"], top_fraction)

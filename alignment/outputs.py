@@ -10,6 +10,9 @@ under a temporary name and renamed into place only when complete.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -188,6 +191,25 @@ def atomic_write_text(text: str, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.partial")
     tmp.write_text(text)
     os.replace(tmp, path)
+
+
+@contextmanager
+def staged(dest):
+    """A staging folder inside ``dest``: write into it; when the block ends without error every item is
+    moved into ``dest`` (replacing what was there). The stage is removed either way, so a failure
+    leaves ``dest`` as it was."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".partial-", dir=dest))
+    try:
+        yield stage
+        for item in sorted(stage.iterdir()):
+            target = dest / item.name
+            if target.exists():
+                shutil.rmtree(target) if target.is_dir() else target.unlink()
+            item.rename(target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 def read_timeseries(path) -> pd.DataFrame:

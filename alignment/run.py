@@ -10,8 +10,6 @@ moves them into the run directory only when all are complete, with
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -162,6 +160,16 @@ def build_model(cfg: DictConfig) -> AlignmentModel:
     return AlignmentModel(p.world, p.params, p.events, p.start, p.end, seed=p.seed)
 
 
+def run_replicates(p: Prepared, replicates: int, params: ModelParams | None = None) -> list[AlignmentModel]:
+    """Finished runs for seeds 0..replicates-1, with ``params`` in place of ``p.params`` if given.
+
+    The same seeds for every parameter set (common random numbers): calibration trials, loss slices
+    and the validation report compare parameters, not luck.
+    """
+    params = p.params if params is None else params
+    return [AlignmentModel(p.world, params, p.events, p.start, p.end, seed=s).run() for s in range(replicates)]
+
+
 def simulate(cfg: DictConfig) -> AlignmentModel:
     """Build and run the model to the end of the horizon."""
     return build_model(cfg).run()
@@ -221,29 +229,21 @@ def write_run(model: AlignmentModel, cfg: DictConfig, run_dir: Path, figures: bo
     (run_dir / "run.json").unlink(missing_ok=True)  # the run is not finished until a new one is written
     ts = outputs.timeseries_frame(model)
     led = outputs.interactions_frame(model)
-    stage = Path(tempfile.mkdtemp(prefix=".partial-", dir=run_dir))
-    try:
+    with outputs.staged(run_dir) as stage:
         outputs.write_timeseries(ts, stage / "timeseries.parquet")
         outputs.write_interactions(led, stage / "interactions.parquet")
         outputs.atomic_write_text(OmegaConf.to_yaml(cfg, resolve=True), stage / "config.yaml")
         if figures:
             figs.draw_run(ts, led, stage / "figures")
         written = sorted(item.name for item in stage.iterdir())
-        for item in sorted(stage.iterdir()):
-            target = run_dir / item.name
-            if target.exists():
-                shutil.rmtree(target) if target.is_dir() else target.unlink()
-            item.rename(target)
-        manifest = {
-            "schema": outputs.SCHEMA_VERSION,
-            "scenario": cfg.scenario.name,
-            "seed": int(cfg.seed),
-            "horizon": [format_month(model.start), format_month(model.end)],
-            "rows": {"timeseries": len(ts), "interactions": len(led)},
-            "files": written + ["run.json"],
-            "versions": _versions(),
-        }
-        outputs.atomic_write_text(json.dumps(manifest, indent=2) + "\n", run_dir / "run.json")
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    manifest = {
+        "schema": outputs.SCHEMA_VERSION,
+        "scenario": cfg.scenario.name,
+        "seed": int(cfg.seed),
+        "horizon": [format_month(model.start), format_month(model.end)],
+        "rows": {"timeseries": len(ts), "interactions": len(led)},
+        "files": written + ["run.json"],
+        "versions": _versions(),
+    }
+    outputs.atomic_write_text(json.dumps(manifest, indent=2) + "\n", run_dir / "run.json")
     return {"manifest": manifest, "timeseries": ts, "interactions": led}

@@ -22,7 +22,8 @@ from alignment.calendar import format_month  # noqa: E402
 from alignment.cli import console_entry  # noqa: E402
 from alignment.errors import ConfigError  # noqa: E402
 from alignment.model import AlignmentModel  # noqa: E402
-from alignment.run import event_codes, prepare  # noqa: E402
+from alignment.outputs import staged  # noqa: E402
+from alignment.run import event_codes, prepare, run_replicates  # noqa: E402
 from alignment.scenario import load_events  # noqa: E402
 from alignment.targets import evaluate, load_targets, loss  # noqa: E402
 
@@ -45,8 +46,9 @@ def _load_trials(path, space: dict):
         raise ConfigError(key, path, "not a trials.csv of this search space; missing columns: " + ", ".join(missing))
     from alignment.identifiability import MIN_TRIALS, completed
 
-    if len(completed(trials)) < MIN_TRIALS:
-        raise ConfigError(key, path, f"has {len(completed(trials))} complete trials; at least {MIN_TRIALS} are needed")
+    n_complete = len(completed(trials))
+    if n_complete < MIN_TRIALS:
+        raise ConfigError(key, path, f"has {n_complete} complete trials; at least {MIN_TRIALS} are needed")
     return trials
 
 
@@ -280,14 +282,11 @@ def identifiability_markdown(summary, ident, n_trials) -> list[str]:
 def run_validation(cfg: DictConfig) -> dict:
     """Compute every part of the report first, write it into a staging folder, then move the files into
     ``validate.output_dir``: a failure anywhere leaves the previous report untouched."""
-    import shutil
-
     from alignment.identifiability import completed, draw as draw_identifiability
 
     p, targets, space, trials = prepare_validation(cfg)
     reps = int(cfg.validate.replicates)
-    models = [AlignmentModel(p.world, p.params, p.events, p.start, p.end, seed=s).run() for s in range(reps)]
-    table = evaluate(targets, models)
+    table = evaluate(targets, run_replicates(p, reps))
     full = OmegaConf.merge(cfg, {"horizon": {"end": "2100-12", "drop_later_events": False}})
     land = landscape_analysis(cfg) if cfg.scenario.name == "historical" else None
     ident = cfg.validate.identifiability
@@ -297,10 +296,7 @@ def run_validation(cfg: DictConfig) -> dict:
     report += "\n" + "\n".join(identifiability_markdown(summary, ident, n_trials))
 
     out = Path(cfg.validate.output_dir)
-    stage = out.parent / f".{out.name}.partial"
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir(parents=True)
-    try:
+    with staged(out) as stage:
         sns.set_theme(style="whitegrid")
         (stage / "validation.csv").write_text(table.to_csv(index=False, float_format="%.6g"))
         draw(table, stage / "validation.png")
@@ -312,11 +308,6 @@ def run_validation(cfg: DictConfig) -> dict:
         draw_identifiability(slices, trials, summary, float(ident.top_fraction), float(ident.tolerance),
                              stage / "identifiability.png")
         (stage / "validation.md").write_text(report)
-        out.mkdir(parents=True, exist_ok=True)
-        for f in sorted(stage.iterdir()):
-            f.replace(out / f.name)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
     print(f"{int(table['met'].sum())} of {len(table)} targets met, loss {loss(table):.3f}; wrote {out}/validation.md, .csv, .png")
     return {"table": table, "output_dir": out, "identifiability": summary}
 

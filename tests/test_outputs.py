@@ -107,3 +107,19 @@ def test_a_failed_write_leaves_nothing_that_looks_finished(frames, tmp_path):
         figs.draw_run = original
     left = sorted(p.name for p in (tmp_path / "run").iterdir())
     assert left == []  # no parquet, no stale run.json, no staging folder
+
+
+def test_staged_folder_publishes_on_success_and_leaves_dest_alone_on_failure(tmp_path):
+    """The one staging mechanism behind alignment-run and alignment-validate."""
+    dest = tmp_path / "out"
+    dest.mkdir()
+    (dest / "report.md").write_text("old")
+    with pytest.raises(RuntimeError):
+        with outputs.staged(dest) as stage:
+            (stage / "report.md").write_text("half")
+            raise RuntimeError("figure failed")
+    assert sorted(p.name for p in dest.iterdir()) == ["report.md"] and (dest / "report.md").read_text() == "old"
+    with outputs.staged(dest) as stage:
+        (stage / "report.md").write_text("new")
+        (stage / "figures").mkdir()
+    assert sorted(p.name for p in dest.iterdir()) == ["figures", "report.md"] and (dest / "report.md").read_text() == "new"
