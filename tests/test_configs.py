@@ -40,12 +40,26 @@ def test_model_defaults_yaml_matches_the_schema():
     assert (CONFIGS / "model" / "default.yaml").read_text() == model_yaml()
 
 
+# The sourced data the world config is built from live in ../shared/data, beside the checkout. A
+# snapshot is kept in tests/data/shared so that a clone anywhere can check the build; the next test
+# keeps the snapshot identical to the source wherever the source is present (CI, development).
+SHARED_SOURCE = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+SHARED_SNAPSHOT = Path(__file__).resolve().parent / "data" / "shared"
+
+
+def test_snapshot_of_the_shared_data_is_identical_to_the_source():
+    names = sorted(p.name for p in SHARED_SNAPSHOT.glob("*.yaml"))
+    assert names == ["context_facts.yaml", "world_2015_2021.yaml"]
+    if not SHARED_SOURCE.is_dir():
+        pytest.skip("../shared/data is not beside this checkout: no source to compare the snapshot with")
+    for name in names:
+        assert (SHARED_SNAPSHOT / name).read_bytes() == (SHARED_SOURCE / name).read_bytes(), name
+
+
 def test_world_config_is_what_the_builder_makes_from_shared_data():
     from alignment.world_build import build_world, render
 
-    shared = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
-    assert shared.is_dir(), "../shared/data is part of the checkout's surroundings (CI has it)"
-    assert (CONFIGS / "world" / "central_asia.yaml").read_text() == render(build_world(shared))
+    assert (CONFIGS / "world" / "central_asia.yaml").read_text() == render(build_world(SHARED_SNAPSHOT))
 
 
 def test_every_world_block_carries_its_source(compose):
@@ -67,8 +81,7 @@ def test_distances_match_the_great_circle_distances_in_the_data(compose):
 
 
     p = prepare(compose())
-    shared = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "world_2015_2021.yaml"
-    entries = yaml.safe_load(shared.read_text())["entries"]
+    entries = yaml.safe_load((SHARED_SNAPSHOT / "world_2015_2021.yaml").read_text())["entries"]
     listed = {e["entity"]: e["value"] for e in entries if e["indicator"] == "distance_capital_greatcircle"}
     w = p.world
     checked = 0
