@@ -35,7 +35,7 @@ odd: setup           ## regenerate the parameter tables of docs/ODD.md and confi
 	$(PY) -m alignment.odd
 
 world: setup         ## rebuild configs/world/central_asia.yaml from ../shared/data
-	$(PY) -m alignment.world_build
+	$(PY) -m alignment.world.build
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache .hypothesis

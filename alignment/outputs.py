@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from alignment.calendar import month_starts
+from alignment.world.calendar import month_starts
 
 SCHEMA_VERSION = "1.0"
 

@@ -18,10 +18,10 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from alignment import outputs
-from alignment.calendar import format_month, parse_month
+from alignment.world.calendar import format_month, parse_month
 from alignment.errors import ConfigError
 from alignment.model import AlignmentModel
-from alignment.scenario import load_events
+from alignment.world.scenario import load_events
 from alignment import schema as _schema
 from alignment.schema import ModelParams, RunConfig
 

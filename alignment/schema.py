@@ -256,13 +256,13 @@ class StudyConfig:
 @dataclass
 class CalibrateConfig(RunConfig):
     targets: Dict[str, Any] = field(default_factory=dict)
-    search: Dict[str, Any] = field(default_factory=dict)  # name -> {low, high, log}; checked by alignment.calibrate
+    search: Dict[str, Any] = field(default_factory=dict)  # name -> {low, high, log}; checked by alignment.fit.calibrate
     study: StudyConfig = field(default_factory=StudyConfig)
 
 
 @dataclass
 class IdentifiabilitySettings:
-    """The identifiability section of the validation report (alignment/identifiability.py)."""
+    """The identifiability section of the validation report (alignment/fit/identifiability.py)."""
 
     trials: Optional[str] = "results/calibration/trials.csv"  # a calibration study's trials.csv; null: slices only
     points: int = 9  # slice points per parameter over its search range (plus the calibrated value)

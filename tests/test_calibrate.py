@@ -7,7 +7,7 @@ import shutil
 import optuna
 import pytest
 
-from alignment.calibrate import main, prepare_calibration, run_calibration
+from alignment.fit.calibrate import main, prepare_calibration, run_calibration
 from alignment.cli import compose_config
 from alignment.errors import ConfigError
 
@@ -72,7 +72,7 @@ def test_bad_calibration_input_stops_before_any_trial(capsys, tmp_path, override
 
 
 def test_empty_search_space_and_added_dimensions(tmp_path):
-    from alignment.calibrate import check_search
+    from alignment.fit.calibrate import check_search
 
     with pytest.raises(ConfigError) as err:
         check_search({})

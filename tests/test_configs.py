@@ -57,7 +57,7 @@ def test_snapshot_of_the_shared_data_is_identical_to_the_source():
 
 
 def test_world_config_is_what_the_builder_makes_from_shared_data():
-    from alignment.world_build import build_world, render
+    from alignment.world.build import build_world, render
 
     assert (CONFIGS / "world" / "central_asia.yaml").read_text() == render(build_world(SHARED_SNAPSHOT))
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alignment.identifiability import (LOOSE, PINNED, SLICE_ONLY, TRADED_OFF, acceptable_share, completed, slice_grid,
+from alignment.fit.identifiability import (LOOSE, PINNED, SLICE_ONLY, TRADED_OFF, acceptable_share, completed, slice_grid,
                                        summarise, top_spread, verdict)
 
 

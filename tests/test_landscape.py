@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alignment.landscape import all_splits, basins, energy, local_minima, switch_gains
+from alignment.analysis.landscape import all_splits, basins, energy, local_minima, switch_gains
 
 
 def test_energy_by_hand():
@@ -102,7 +102,7 @@ def test_model_propensity_by_hand():
     """Two states, two powers. w = [[0.75, 0.25], [0.25, 0.75]], trade shares equal to w.
     State-power: 2 * (0.75 + 0.75) / 2 - 1 = 0.5 and 2 * (0.25 + 0.25) / 2 - 1 = -0.5.
     State-state: TV = 0.5 * (0.5 + 0.5) = 0.5 -> 1 - 2 * 0.5 = 0. Powers: power 0 sanctioned by power 1 at 0.8 -> -0.8."""
-    from alignment.landscape import model_propensity
+    from alignment.analysis.landscape import model_propensity
 
     w = np.array([[0.75, 0.25], [0.25, 0.75]])
     p = model_propensity(w, w, np.array([[0.0, 0.8], [0.0, 0.0]]))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from alignment.calendar import parse_month
+from alignment.world.calendar import parse_month
 from alignment.errors import ConfigError
 from alignment.run import build_model, prepare
-from alignment.scenario import KINDS, parse_event
+from alignment.world.scenario import KINDS, parse_event
 
 CODES = {"states": ["KAZ", "UZB", "KGZ", "TJK", "TKM"], "powers": ["RUS", "CHN", "EU", "JPN"],
          "corridors": ["NORTHERN", "MIDDLE"], "markets": ["EAST_WEST"], "institutions": ["CSTO", "EAEU"]}

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from alignment.cli import compose_config
-from alignment.validate import main, run_validation
+from alignment.fit.validate import main, run_validation
 
 
 # A quick identifiability section: two searched parameters, two slice points, one seed, serial.
@@ -108,10 +108,10 @@ def test_trials_without_complete_ones_are_refused_before_anything_is_written(cap
 
 def test_slices_do_not_depend_on_workers_and_respect_integer_parameters():
     """Serial and parallel slices agree to the bit; an integer parameter is swept over integers."""
-    from alignment.calibrate import check_search
-    from alignment.identifiability import loss_slices
-    from alignment.targets import load_targets
-    from alignment.validate import prepare
+    from alignment.fit.calibrate import check_search
+    from alignment.fit.identifiability import loss_slices
+    from alignment.fit.targets import load_targets
+    from alignment.fit.validate import prepare
 
     cfg = compose_config(["horizon.end=2015-12"], config_name="validate")
     p = prepare(cfg)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from alignment.calendar import format_month, parse_month
+from alignment.world.calendar import format_month, parse_month
 from alignment.errors import ConfigError
 
 _ISO3 = re.compile(r"^[A-Z]{3}$")

@@ -133,7 +133,7 @@ def summarise(slices: pd.DataFrame, trials: pd.DataFrame | None, space: dict, ca
 
 def _slice_point(prepared, targets, name, value, replicates):
     from alignment.run import check_params, run_replicates
-    from alignment.targets import evaluate, loss
+    from alignment.fit.targets import evaluate, loss
 
     params = dataclasses.replace(prepared.params, **{name: value})
     check_params(params)

@@ -18,14 +18,14 @@ import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
 from omegaconf import DictConfig, OmegaConf  # noqa: E402
 
-from alignment.calendar import format_month  # noqa: E402
+from alignment.world.calendar import format_month  # noqa: E402
 from alignment.cli import console_entry  # noqa: E402
 from alignment.errors import ConfigError  # noqa: E402
 from alignment.model import AlignmentModel  # noqa: E402
 from alignment.outputs import staged  # noqa: E402
 from alignment.run import event_codes, prepare, run_replicates  # noqa: E402
-from alignment.scenario import load_events  # noqa: E402
-from alignment.targets import evaluate, load_targets, loss  # noqa: E402
+from alignment.world.scenario import load_events  # noqa: E402
+from alignment.fit.targets import evaluate, load_targets, loss  # noqa: E402
 
 PROG = "alignment-validate"
 
@@ -44,7 +44,7 @@ def _load_trials(path, space: dict):
     missing = [c for c in ["value"] + [f"params_{n}" for n in space] if c not in trials]
     if missing:
         raise ConfigError(key, path, "not a trials.csv of this search space; missing columns: " + ", ".join(missing))
-    from alignment.identifiability import MIN_TRIALS, completed
+    from alignment.fit.identifiability import MIN_TRIALS, completed
 
     n_complete = len(completed(trials))
     if n_complete < MIN_TRIALS:
@@ -54,7 +54,7 @@ def _load_trials(path, space: dict):
 
 def prepare_validation(cfg: DictConfig):
     """Check a validation config: the run part, targets, replicates and the identifiability settings."""
-    from alignment.calibrate import check_search
+    from alignment.fit.calibrate import check_search
 
     p = prepare(cfg)
     targets = load_targets(cfg.targets, p.world, cfg.world)
@@ -102,11 +102,11 @@ def landscape_analysis(cfg: DictConfig, replicates: int = 5):
 
     Sizes are GDP (USD bn) in the year; propensities come from the year's mean alignment weights and
     trade shares over ``replicates`` seeds and the sanctions in force at the year's end
-    (:func:`alignment.landscape.model_propensity`).
+    (:func:`alignment.analysis.landscape.model_propensity`).
     """
     import pandas as pd
 
-    from alignment.landscape import local_minima, model_propensity
+    from alignment.analysis.landscape import local_minima, model_propensity
 
     full = OmegaConf.merge(cfg, {"horizon": {"start": "2015-01", "end": "2035-12", "drop_later_events": False}})
     p = prepare(full)
@@ -195,13 +195,13 @@ def report_markdown(table, cfg, replicates, post_events, land=None) -> str:
               "post-2021 behaviour comes from its mechanisms and these dated events of the scenario:", "",
               "| date | event | kind | acts through |", "|---|---|---|---|"]
     for e in post_events:
-        kind = next(k for k, c in __import__("alignment.scenario", fromlist=["KINDS"]).KINDS.items() if isinstance(e, c))
+        kind = next(k for k, c in __import__("alignment.world.scenario", fromlist=["KINDS"]).KINDS.items() if isinstance(e, c))
         lines.append(f"| {format_month(e.date)} | {e.id or e.note[:40]} | {kind} | {_ACTS_THROUGH.get(kind, '')} |")
     lines += ["", "![standardised errors](validation.png)", ""]
     if land is not None:
         lines += ["## Landscape theory: two-coalition minima (Axelrod and Bennett 1993)", "",
                   "Twelve actors (the C5 and the seven powers), sized by GDP; propensities from the year's mean alignment "
-                  "weights and trade shares (5 replicates) and the sanctions in force (`alignment/landscape.py`, "
+                  "weights and trade shares (5 replicates) and the sanctions in force (`alignment/analysis/landscape.py`, "
                   "`model_propensity`). A split is a local minimum when no single actor lowers the energy by changing side; "
                   "the basin counts the 2,048 splits whose steepest descent ends there.", "",
                   "| year | minimum | energy | basin | one side | other side |", "|---|---|---|---|---|---|"]
@@ -238,7 +238,7 @@ def draw(table, path: Path) -> None:
 
 def identifiability_analysis(p, targets, space, trials, ident):
     """Loss slices through the model's parameters and the spread of the study's best trials."""
-    from alignment.identifiability import loss_slices, summarise
+    from alignment.fit.identifiability import loss_slices, summarise
 
     slices = loss_slices(p, targets, space, int(ident.points), int(ident.replicates), int(ident.n_jobs), progress=True)
     calibrated = {n: getattr(p.params, n) for n in space}
@@ -246,7 +246,7 @@ def identifiability_analysis(p, targets, space, trials, ident):
 
 
 def identifiability_markdown(summary, ident, n_trials) -> list[str]:
-    from alignment.identifiability import LOOSE, PINNED, SLICE_ONLY, TRADED_OFF
+    from alignment.fit.identifiability import LOOSE, PINNED, SLICE_ONLY, TRADED_OFF
 
     source = (f"the best {ident.top_fraction:.0%} of the {n_trials} trials in `{ident.trials}`" if n_trials
               else "no calibration trials (slices only)")
@@ -282,7 +282,7 @@ def identifiability_markdown(summary, ident, n_trials) -> list[str]:
 def run_validation(cfg: DictConfig) -> dict:
     """Compute every part of the report first, write it into a staging folder, then move the files into
     ``validate.output_dir``: a failure anywhere leaves the previous report untouched."""
-    from alignment.identifiability import completed, draw as draw_identifiability
+    from alignment.fit.identifiability import completed, draw as draw_identifiability
 
     p, targets, space, trials = prepare_validation(cfg)
     reps = int(cfg.validate.replicates)

@@ -1,6 +1,6 @@
 """alignment-calibrate: fit the free parameters to the 2015-2021 record, with Optuna called directly.
 
-The loss is :func:`alignment.targets.loss` averaged over ``study.replicates`` seeds (the same
+The loss is :func:`alignment.fit.targets.loss` averaged over ``study.replicates`` seeds (the same
 seeds for every trial: common random numbers). The study lives in ``study.storage`` (SQLite by
 default): an interrupted study resumes where it stopped, and several processes given the same
 storage share one study. The best parameters are written as a ``configs/model/`` option
@@ -21,7 +21,7 @@ from alignment.errors import ConfigError
 from alignment.outputs import atomic_write_text
 from alignment.run import Prepared, check_params, prepare, run_replicates
 from alignment.schema import ModelParams
-from alignment.targets import evaluate, load_targets, loss
+from alignment.fit.targets import evaluate, load_targets, loss
 
 PROG = "alignment-calibrate"
 

@@ -1,0 +1,1 @@
+"""Analyses of model output: landscape theory of aggregation."""
