@@ -18,15 +18,16 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from alignment import outputs
-from alignment.world.calendar import format_month, parse_month
+from alignment import schema as _schema
+from alignment.engine import RunView, simulate as simulate_batch
 from alignment.errors import ConfigError
 from alignment.model import AlignmentModel
-from alignment.world.scenario import load_events
-from alignment import schema as _schema
 from alignment.schema import ModelParams, RunConfig
+from alignment.world import World, build_world
+from alignment.world.calendar import format_month, parse_month
+from alignment.world.scenario import load_events
 
 _schema_types = {name: getattr(_schema, name) for name in dir(_schema) if isinstance(getattr(_schema, name), type)}
-from alignment.world import World, build_world
 
 EARLIEST_START = "2015-01"  # the world data's base year
 LATEST_END = "2100-12"
@@ -160,14 +161,20 @@ def build_model(cfg: DictConfig) -> AlignmentModel:
     return AlignmentModel(p.world, p.params, p.events, p.start, p.end, seed=p.seed)
 
 
-def run_replicates(p: Prepared, replicates: int, params: ModelParams | None = None) -> list[AlignmentModel]:
-    """Finished runs for seeds 0..replicates-1, with ``params`` in place of ``p.params`` if given.
+def run_batch(p: Prepared, params: list[ModelParams], seeds: list[int]) -> list[RunView]:
+    """Finished runs of ``p``'s world, events and horizon, one per (parameter set, seed), stepped as one batch."""
+    engine = simulate_batch(p.world, params, [p.events] * len(params), p.start, p.end, seeds)
+    return [engine.view(b) for b in range(engine.B)]
+
+
+def run_replicates(p: Prepared, replicates: int, params: ModelParams | None = None) -> list[RunView]:
+    """Finished runs for seeds 0..replicates-1, with ``params`` in place of ``p.params`` if given, as one batch.
 
     The same seeds for every parameter set (common random numbers): calibration trials, loss slices
     and the validation report compare parameters, not luck.
     """
     params = p.params if params is None else params
-    return [AlignmentModel(p.world, params, p.events, p.start, p.end, seed=s).run() for s in range(replicates)]
+    return run_batch(p, [params] * replicates, list(range(replicates)))
 
 
 def simulate(cfg: DictConfig) -> AlignmentModel:

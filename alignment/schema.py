@@ -248,6 +248,7 @@ class StudyConfig:
     storage: str = "sqlite:///outputs/calibration/study.db"
     n_trials: int = 1500
     replicates: int = 5
+    batch_trials: int = 8  # trials asked together and run as one batch of the engine (trials x replicates runs)
     sampler_seed: int = 0
     output_dir: str = "outputs/calibration"
     progress: bool = True

@@ -1,7 +1,8 @@
 """alignment-calibrate: fit the free parameters to the 2015-2021 record, with Optuna called directly.
 
 The loss is :func:`alignment.fit.targets.loss` averaged over ``study.replicates`` seeds (the same
-seeds for every trial: common random numbers). The study lives in ``study.storage`` (SQLite by
+seeds for every trial: common random numbers); ``study.batch_trials`` trials and their replicates
+are stepped together as one batch of the engine. The study lives in ``study.storage`` (SQLite by
 default): an interrupted study resumes where it stopped, and several processes given the same
 storage share one study. The best parameters are written as a ``configs/model/`` option
 (``model_calibrated.yaml``) and the trials as ``trials.csv`` in ``study.output_dir``.
@@ -14,12 +15,13 @@ import typing
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from alignment.cli import console_entry
 from alignment.errors import ConfigError
 from alignment.outputs import atomic_write_text
-from alignment.run import Prepared, check_params, prepare, run_replicates
+from alignment.run import Prepared, check_params, prepare, run_batch
 from alignment.schema import ModelParams
 from alignment.fit.targets import evaluate, load_targets, loss
 
@@ -77,29 +79,63 @@ def prepare_calibration(cfg: DictConfig) -> Calibration:
     prepared = prepare(cfg)
     targets = load_targets(cfg.targets, prepared.world, cfg.world)
     space = check_search(OmegaConf.to_container(cfg.search))
-    for key in ("n_trials", "replicates"):
+    for key in ("n_trials", "replicates", "batch_trials"):
         if cfg.study[key] < 1:
             raise ConfigError(f"study.{key}", cfg.study[key], "must be >= 1")
     _open_storage(cfg.study.storage)
     return Calibration(prepared, targets, space)
 
 
-def objective_for(cal: Calibration, replicates: int):
-    """The Optuna objective: suggest parameters, run the replicates, return the loss."""
-    p = cal.prepared
+def suggest(trial, cal: Calibration):
+    """The model parameters of one trial: the search space's values on top of the configured ones."""
+    values = {}
+    for name, (low, high, log, is_int) in cal.space.items():
+        values[name] = trial.suggest_int(name, int(low), int(high), log=log) if is_int else trial.suggest_float(name, low, high, log=log)
+    params = dataclasses.replace(cal.prepared.params, **values)
+    check_params(params)
+    return params
 
-    def objective(trial) -> float:
-        values = {}
-        for name, (low, high, log, is_int) in cal.space.items():
-            values[name] = trial.suggest_int(name, int(low), int(high), log=log) if is_int else trial.suggest_float(name, low, high, log=log)
-        params = dataclasses.replace(p.params, **values)
-        check_params(params)
-        table = evaluate(cal.targets, run_replicates(p, replicates, params))
-        trial.set_user_attr("targets_met", int(table["met"].sum()))
-        trial.set_user_attr("targets", len(table))
-        return loss(table)
 
-    return objective
+def run_trials(study, cal: Calibration, n_trials: int, replicates: int, batch_trials: int, progress: bool) -> None:
+    """Run trials until the study holds ``n_trials`` complete ones, ``batch_trials`` at a time.
+
+    Each round asks several trials, runs trials x replicates as one batch of the engine (seeds
+    0..replicates-1 for every trial: common random numbers) and tells each its loss. Workers sharing
+    the storage count each other's complete trials, so together they run ``n_trials``. An interrupted
+    round tells its trials as failed, so no trial is left RUNNING.
+    """
+    import optuna
+    from tqdm.auto import tqdm
+
+    def complete():
+        return sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.get_trials(deepcopy=False))
+
+    budget = n_trials - complete()  # this worker asks at most this many (failed trials count: no endless retries)
+    bar = tqdm(total=n_trials, initial=n_trials - budget, desc="trials", unit="trial", disable=not progress)
+    try:
+        while (k := min(batch_trials, n_trials - complete(), budget)) > 0:
+            budget -= k
+            trials, told = [study.ask() for _ in range(k)], set()
+            try:
+                params = [suggest(t, cal) for t in trials]
+                runs = run_batch(cal.prepared, [q for q in params for _ in range(replicates)], list(range(replicates)) * k)
+                for n, trial in enumerate(trials):
+                    table = evaluate(cal.targets, runs[n * replicates:(n + 1) * replicates])
+                    trial.set_user_attr("targets_met", int(table["met"].sum()))
+                    trial.set_user_attr("targets", len(table))
+                    value = loss(table)
+                    study.tell(trial, value if np.isfinite(value) else None,
+                               state=None if np.isfinite(value) else optuna.trial.TrialState.FAIL)
+                    told.add(trial.number)
+            except BaseException:
+                for trial in trials:
+                    if trial.number not in told:
+                        study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                raise
+            bar.n = complete()
+            bar.refresh()
+    finally:
+        bar.close()
 
 
 def model_option_yaml(best: dict, study_name: str, n_trials: int, best_loss: float, met: str) -> str:
@@ -119,18 +155,15 @@ def run_calibration(cfg: DictConfig) -> dict:
     cal = prepare_calibration(cfg)
     st = cfg.study
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # constant_liar: trials asked together (one batch) are told apart by the sampler
     study = optuna.create_study(study_name=st.name, storage=_open_storage(st.storage), load_if_exists=True,
-                                direction="minimize", sampler=optuna.samplers.TPESampler(seed=st.sampler_seed))
+                                direction="minimize", sampler=optuna.samplers.TPESampler(seed=st.sampler_seed, constant_liar=True))
     done = sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
     remaining = max(0, st.n_trials - done)
     if remaining:
         print(f"{PROG}: study '{st.name}': {done} trials done, running {remaining} more "
-              f"({st.replicates} replicates each, {len(cal.targets)} targets)", flush=True)
-        # The callback stops this worker once the shared study holds n_trials complete trials, so
-        # several workers given the same storage and n_trials run n_trials between them, not each.
-        stop = optuna.study.MaxTrialsCallback(st.n_trials, states=(optuna.trial.TrialState.COMPLETE,))
-        study.optimize(objective_for(cal, st.replicates), n_trials=remaining, show_progress_bar=st.progress,
-                       callbacks=[stop])
+              f"({st.replicates} replicates each, {st.batch_trials} trials per batch, {len(cal.targets)} targets)", flush=True)
+        run_trials(study, cal, st.n_trials, st.replicates, st.batch_trials, st.progress)
     best = study.best_trial
     out = Path(st.output_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -131,13 +131,16 @@ def summarise(slices: pd.DataFrame, trials: pd.DataFrame | None, space: dict, ca
     return pd.DataFrame(rows)
 
 
-def _slice_point(prepared, targets, name, value, replicates):
-    from alignment.run import check_params, run_replicates
+def _slice(prepared, targets, name, grid, replicates) -> list[float]:
+    """The loss at each value of ``grid`` for one parameter: every point x replicate in one batch of the engine."""
+    from alignment.run import check_params, run_batch
     from alignment.fit.targets import evaluate, loss
 
-    params = dataclasses.replace(prepared.params, **{name: value})
-    check_params(params)
-    return loss(evaluate(targets, run_replicates(prepared, replicates, params)))
+    params = [dataclasses.replace(prepared.params, **{name: v}) for v in grid]
+    for q in params:
+        check_params(q)
+    runs = run_batch(prepared, [q for q in params for _ in range(replicates)], list(range(replicates)) * len(params))
+    return [loss(evaluate(targets, runs[n * replicates:(n + 1) * replicates])) for n in range(len(params))]
 
 
 def loss_slices(prepared, targets, space: dict, points: int, replicates: int, n_jobs: int = 1,
@@ -145,25 +148,23 @@ def loss_slices(prepared, targets, space: dict, points: int, replicates: int, n_
     """The loss along each searched parameter, the others at ``prepared.params``; rows (parameter, value, loss).
 
     Each point averages seeds 0..replicates-1 (common random numbers across points, as in the
-    calibration), so the slices are deterministic and independent of ``n_jobs``.
+    calibration), so the slices are deterministic and independent of ``n_jobs`` (joblib workers, one
+    parameter's slice at a time, each slice one batch of the engine).
     """
     from joblib import Parallel, delayed
 
-    jobs = []
+    grids = {}
     for name, (low, high, log, is_int) in space.items():
-        base = getattr(prepared.params, name)
-        grid = slice_grid(low, high, log, points, base)
-        if is_int:
-            grid = np.unique(np.round(grid).astype(int))
-        jobs += [(name, v.item()) for v in grid]
+        grid = slice_grid(low, high, log, points, getattr(prepared.params, name))
+        grids[name] = [v.item() for v in (np.unique(np.round(grid).astype(int)) if is_int else grid)]
+    names = list(grids)
     if progress:
         from tqdm.auto import tqdm
 
-        jobs_iter = tqdm(jobs, desc="loss slices", leave=False)
-    else:
-        jobs_iter = jobs
-    losses = Parallel(n_jobs=n_jobs)(delayed(_slice_point)(prepared, targets, n, v, replicates) for n, v in jobs_iter)
-    return pd.DataFrame({"parameter": [n for n, _ in jobs], "value": [v for _, v in jobs], "loss": losses})
+        names = tqdm(names, desc="loss slices", unit="parameter", leave=False)
+    losses = Parallel(n_jobs=n_jobs)(delayed(_slice)(prepared, targets, n, grids[n], replicates) for n in names)
+    rows = [(n, v, lo) for n, values in zip(grids, losses) for v, lo in zip(grids[n], values)]
+    return pd.DataFrame(rows, columns=["parameter", "value", "loss"])
 
 
 def draw(slices: pd.DataFrame, trials: pd.DataFrame | None, summary: pd.DataFrame,

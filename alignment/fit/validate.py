@@ -21,7 +21,6 @@ from omegaconf import DictConfig, OmegaConf  # noqa: E402
 from alignment.world.calendar import format_month  # noqa: E402
 from alignment.cli import console_entry  # noqa: E402
 from alignment.errors import ConfigError  # noqa: E402
-from alignment.model import AlignmentModel  # noqa: E402
 from alignment.outputs import staged  # noqa: E402
 from alignment.run import event_codes, prepare, run_replicates  # noqa: E402
 from alignment.world.scenario import load_events  # noqa: E402
@@ -114,13 +113,9 @@ def landscape_analysis(cfg: DictConfig, replicates: int = 5):
     actors = list(p.world.states) + list(p.world.powers)
     weights = {y: [] for y in LANDSCAPE_YEARS}
     shares = {y: [] for y in LANDSCAPE_YEARS}
-    sanctions = {}
-    for seed in range(replicates):
-        m = AlignmentModel(p.world, p.params, p.events, p.start, p.end, seed=seed)
-        while m.running:
-            m.step()
-            if (m.month - 1) % 12 == 11 and (m.month - 1) // 12 in LANDSCAPE_YEARS:
-                sanctions[(m.month - 1) // 12] = m.sanction.copy()
+    runs = run_replicates(p, replicates)
+    sanctions = runs[0].sanction_history  # events are the same in every replicate
+    for m in runs:
         for y in LANDSCAPE_YEARS:
             rows = slice(y * 12 - m.start, (y + 1) * 12 - m.start)
             weights[y].append(m.rec["weights"][rows].mean(axis=0))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from alignment.mechanisms import per_run
 from alignment.mechanisms.diplomacy import pair_index
 
 CHANNELS = ("trade", "investment", "security", "attention", "corridor", "remittances")
@@ -23,17 +24,19 @@ def attraction_scores(channels, coefficients, coercion, sanctioned, western_expo
     Args:
         channels: (B, C, N, P) channel values in :data:`CHANNELS` order, each
             scaled to roughly [0, 1] (shares or saturating transforms).
-        coefficients: (C,) weight of each channel.
+        coefficients: (C,) or per run (B, C) weight of each channel.
         coercion: (B, P) coercive pressure applied by each power, in [0, 1].
         sanctioned: (B, P) how heavily each power is sanctioned, in [0, 1].
         western_exposure: (B, N) share of the state's trade with the sanctioning powers.
-        coercion_weight, sanction_weight: repulsion coefficients.
+        coercion_weight, sanction_weight: repulsion coefficients, scalars or (B,).
 
     Returns:
         (B, N, P) scores (dimensionless).
     """
-    pull = np.einsum("bcnp,c->bnp", channels, np.asarray(coefficients, dtype=float))
-    push = coercion_weight * coercion[:, None, :] + sanction_weight * sanctioned[:, None, :] * western_exposure[:, :, None]
+    coef = np.broadcast_to(np.atleast_2d(np.asarray(coefficients, dtype=float)), channels.shape[:2])
+    pull = np.einsum("bcnp,bc->bnp", channels, coef)
+    push = (per_run(coercion_weight, 3) * coercion[:, None, :]
+            + per_run(sanction_weight, 3) * sanctioned[:, None, :] * western_exposure[:, :, None])
     return pull - push
 
 
@@ -42,13 +45,13 @@ def target_weights(scores, temperature, hedging):
 
     Args:
         scores: (B, N, P) from :func:`attraction_scores`.
-        temperature: softmax temperature (> 0; larger = flatter).
+        temperature: softmax temperature (> 0; larger = flatter), scalar or (B,).
         hedging: (B, N) weight on the even split, in [0, 1].
 
     Returns:
         (B, N, P) on the simplex.
     """
-    z = scores / temperature
+    z = scores / per_run(temperature, 3)
     e = np.exp(z - z.max(axis=2, keepdims=True))
     soft = e / e.sum(axis=2, keepdims=True)
     even = 1.0 / scores.shape[2]
@@ -63,15 +66,16 @@ def update_weights(weights, target, adjustment_rate, noise, noise_scale):
     Args:
         weights: (B, N, P) current weights on the simplex.
         target: (B, N, P) target on the simplex.
-        adjustment_rate: fraction of the gap closed per month, in [0, 1] (1 - inertia).
+        adjustment_rate: fraction of the gap closed per month, in [0, 1] (1 - inertia); scalar or (B,).
         noise: (B, N, P) standard normal draws.
-        noise_scale: standard deviation of the log-weight shock per month.
+        noise_scale: standard deviation of the log-weight shock per month; scalar or (B,).
 
     Returns:
         (B, N, P) on the simplex.
     """
-    mixed = (1.0 - adjustment_rate) * weights + adjustment_rate * target
-    shocked = mixed * np.exp(noise_scale * noise)
+    rate = per_run(adjustment_rate, 3)
+    mixed = (1.0 - rate) * weights + rate * target
+    shocked = mixed * np.exp(per_run(noise_scale, 3) * noise)
     return shocked / shocked.sum(axis=2, keepdims=True)
 
 
@@ -101,7 +105,7 @@ def regional_cohesion(weights, interaction_intensity, institutions, similarity_w
         interaction_intensity: (B,) intraregional interactions in the last 12
             months divided by a reference volume, >= 0.
         institutions: (B,) institutional cohesion in [0, 1].
-        similarity_weight, intensity_weight: mixing weights (the remainder goes to institutions).
+        similarity_weight, intensity_weight: mixing weights (the remainder goes to institutions); scalars or (B,).
 
     Returns:
         (B,) in [0, 1].
@@ -110,5 +114,5 @@ def regional_cohesion(weights, interaction_intensity, institutions, similarity_w
     tv = 0.5 * np.abs(weights[:, i, :] - weights[:, j, :]).sum(axis=2).mean(axis=1)
     similarity = 1.0 - tv
     intensity = 1.0 - np.exp(-interaction_intensity)
-    rest = 1.0 - similarity_weight - intensity_weight
-    return np.minimum(np.maximum(similarity_weight * similarity + intensity_weight * intensity + rest * institutions, 0.0), 1.0)
+    sw, iw = per_run(similarity_weight, 1), per_run(intensity_weight, 1)
+    return np.minimum(np.maximum(sw * similarity + iw * intensity + (1.0 - sw - iw) * institutions, 0.0), 1.0)

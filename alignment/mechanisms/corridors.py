@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from alignment.mechanisms import per_run
+
 
 def generalised_cost(
     price_usd_per_feu, transit_days, risk, service_penalty_usd_per_feu, value_of_time_usd_per_feu_day, cargo_value_usd_per_feu
@@ -26,8 +28,8 @@ def generalised_cost(
             sanction exposure, insurance), in [0, 1].
         service_penalty_usd_per_feu: (B, K) cost-equivalent of what the route
             cannot carry or do (e.g. rail cannot take bulk), USD per FEU.
-        value_of_time_usd_per_feu_day: scalar, USD per FEU per day.
-        cargo_value_usd_per_feu: scalar, USD per FEU.
+        value_of_time_usd_per_feu_day: USD per FEU per day, scalar or (B,).
+        cargo_value_usd_per_feu: USD per FEU, scalar or (B,).
 
     Returns:
         (B, K) USD per FEU.
@@ -35,8 +37,8 @@ def generalised_cost(
     return (
         price_usd_per_feu
         + service_penalty_usd_per_feu
-        + value_of_time_usd_per_feu_day * transit_days
-        + risk * cargo_value_usd_per_feu
+        + per_run(value_of_time_usd_per_feu_day, 2) * transit_days
+        + risk * per_run(cargo_value_usd_per_feu, 2)
     )
 
 
@@ -53,7 +55,7 @@ def choice_probabilities(gcost_usd, available, nest_of, nest_lambda, logit_scale
         available: (B, M, K) bool, corridor k is open to market m's freight.
         nest_of: (K, G) one-hot nest membership.
         nest_lambda: (G,) dissimilarity parameters in (0, 1].
-        logit_scale_usd: scale of the logit, USD per FEU (larger = less sensitive to cost).
+        logit_scale_usd: scale of the logit, USD per FEU (larger = less sensitive to cost), scalar or (B,).
 
     Returns:
         (B, M, K) probabilities; each market's row sums to 1 (0 if nothing is available).
@@ -64,7 +66,7 @@ def choice_probabilities(gcost_usd, available, nest_of, nest_lambda, logit_scale
     has = np.isfinite(cheapest)
     # shifting each market's costs by its cheapest route keeps its best route at exp(0) = 1
     with np.errstate(invalid="ignore"):
-        e = np.exp(-(gc - np.where(has, cheapest, 0.0)) / (logit_scale_usd * lam_k))  # (B, M, K), 0 where unavailable
+        e = np.exp(-(gc - np.where(has, cheapest, 0.0)) / (per_run(logit_scale_usd, 3) * lam_k))  # (B, M, K), 0 where unavailable
     s = e @ nest_of  # (B, M, G) nest sums
     pn = np.where(s > 0, s, 0.0) ** nest_lambda  # nest weights exp(lambda * inclusive value), common factor dropped
     s_k = s @ nest_of.T  # (B, M, K) each corridor's nest sum
@@ -100,7 +102,7 @@ def capacity_prices(demand_teu, gcost_usd, available, capacity_teu, nest_of, nes
     cap = np.asarray(capacity_teu, dtype=float)
     open_ = available & (cap > 0)[:, None, :]
     priced = np.isfinite(cap) & (cap > 0)
-    lam_k = nest_of @ nest_lambda
+    step_scale = per_run(logit_scale_usd, 2) * (nest_of @ nest_lambda)
     wanted = (choice_probabilities(gcost_usd, open_, nest_of, nest_lambda, logit_scale_usd) * demand).sum(axis=1)
     surcharge = np.zeros_like(wanted) if start_usd is None else np.where(priced, np.asarray(start_usd, dtype=float), 0.0)
     want = wanted if start_usd is None else (
@@ -109,7 +111,7 @@ def capacity_prices(demand_teu, gcost_usd, available, capacity_teu, nest_of, nes
         with np.errstate(over="ignore"):  # a vanishing capacity gives an infinite surcharge: the corridor closes
             ratio = np.divide(want, cap, out=np.ones_like(want), where=priced)
         # a surcharge falls where the corridor has room again, rises where it is over-subscribed
-        step = logit_scale_usd * lam_k * np.log(np.maximum(ratio, 1e-300))
+        step = step_scale * np.log(np.maximum(ratio, 1e-300))
         step = np.where(priced & ((ratio > 1 + tolerance) | ((surcharge > 0) & (ratio < 1 - tolerance))), step, 0.0)
         if not step.any():
             break
@@ -124,7 +126,8 @@ def assign_routes(demand_teu, gcost_usd, serves, capacity_teu, nest_of, nest_lam
     Water-filling: give every market its nested-logit split over the corridors
     that still have room; where a corridor is over-subscribed, scale every
     market's use of it down to its capacity, close it, and re-split the
-    shortfall over the rest. Terminates in at most K rounds.
+    shortfall over the rest. Terminates in at most K rounds; a run whose split
+    is final takes no further part, so each run's result is the same alone or in a batch.
 
     Args:
         demand_teu: (B, M) demand, TEU per year.
@@ -145,6 +148,7 @@ def assign_routes(demand_teu, gcost_usd, serves, capacity_teu, nest_of, nest_lam
     remaining = np.asarray(demand_teu, dtype=float).copy()
     room = np.asarray(capacity_teu, dtype=float).copy()
     open_ = serves & (room > 0)[:, None, :]
+    active = np.ones(B, dtype=bool)  # runs whose split is not final yet
     wanted = None
     for _ in range(K):
         p = choice_probabilities(gcost_usd, open_, nest_of, nest_lambda, logit_scale_usd)
@@ -155,12 +159,13 @@ def assign_routes(demand_teu, gcost_usd, serves, capacity_teu, nest_of, nest_lam
         over = want > room
         with np.errstate(over="ignore"):  # room / tiny want overflows only where the corridor is not over-subscribed
             scale = np.where(over, np.divide(room, want, out=np.zeros_like(room), where=want > 0), 1.0)
-        take = split * scale[:, None, :]
+        take = np.where(active[:, None, None], split * scale[:, None, :], 0.0)
         volume += take
         remaining = remaining - take.sum(axis=2)
         room = np.where(over, 0.0, room - take.sum(axis=1))
         open_ = open_ & ~over[:, None, :]
-        if not over.any():
+        active &= over.any(axis=1)
+        if not active.any():
             break
     remaining = np.where(remaining <= 1e-9 * np.maximum(demand_teu, 1.0), 0.0, remaining)
     return volume, wanted, remaining
@@ -172,9 +177,9 @@ def expansion_orders(wanted_teu, capacity_teu, response_share, max_growth_share)
     Args:
         wanted_teu: (B, K) unconstrained demand for the corridor, TEU per year.
         capacity_teu: (B, K) current capacity, TEU per year (finite entries only are used).
-        response_share: fraction of the shortfall ordered per month.
+        response_share: fraction of the shortfall ordered per month, scalar or (B,).
         max_growth_share: cap on one month's order as a fraction of capacity
-            (ports, ferries and rail cannot grow faster).
+            (ports, ferries and rail cannot grow faster), scalar or (B,).
 
     Returns:
         (B, K) capacity ordered, TEU per year; zero for unbounded corridors.
@@ -182,7 +187,7 @@ def expansion_orders(wanted_teu, capacity_teu, response_share, max_growth_share)
     finite = np.isfinite(capacity_teu)
     cap = np.where(finite, capacity_teu, 0.0)
     shortfall = np.maximum(np.where(finite, wanted_teu, 0.0) - cap, 0.0)
-    return np.minimum(response_share * shortfall, max_growth_share * cap)
+    return np.minimum(per_run(response_share, 2) * shortfall, per_run(max_growth_share, 2) * cap)
 
 
 def advance_pipeline(pipeline_teu, orders_teu):

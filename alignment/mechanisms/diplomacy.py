@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from alignment.mechanisms import per_run
+
 KINDS = ("telegram", "call", "visit", "meeting")
 LEVELS = ("president", "prime_minister", "foreign_minister")
 
@@ -34,13 +36,14 @@ def pair_rates(activity, cohesion, threat, base_rate_per_pair_month, cohesion_ga
         threat: (B,) shared external threat in [0, 1].
         base_rate_per_pair_month: interactions per pair and month at activity 1, cohesion 0, threat 0.
         cohesion_gain, threat_gain: dimensionless multipliers.
+        (Each of the three parameters a scalar or (B,).)
 
     Returns:
         (B, N(N-1)/2) interactions per month, pairs ordered as :func:`pair_index`.
     """
     i, j = pair_index(activity.shape[1])
-    mult = (1.0 + cohesion_gain * cohesion) * (1.0 + threat_gain * threat)
-    return base_rate_per_pair_month * activity[:, i] * activity[:, j] * mult[:, None]
+    mult = (1.0 + per_run(cohesion_gain, 1) * cohesion) * (1.0 + per_run(threat_gain, 1) * threat)
+    return per_run(base_rate_per_pair_month, 2) * activity[:, i] * activity[:, j] * mult[:, None]
 
 
 def kind_probabilities(cohesion, in_person_factor, base_logits, cohesion_slopes):
@@ -49,13 +52,13 @@ def kind_probabilities(cohesion, in_person_factor, base_logits, cohesion_slopes)
     Args:
         cohesion: (B,) in [0, 1].
         in_person_factor: (B,) multiplier on visits and meetings (1 normal, < 1 in a pandemic).
-        base_logits: (4,) log-odds of telegram, call, visit, meeting at cohesion 0.
-        cohesion_slopes: (4,) change of each log-odds per unit of cohesion.
+        base_logits: (4,) or per run (B, 4) log-odds of telegram, call, visit, meeting at cohesion 0.
+        cohesion_slopes: (4,) or (B, 4) change of each log-odds per unit of cohesion.
 
     Returns:
         (B, 4) probabilities in the order of :data:`KINDS`.
     """
-    logits = np.asarray(base_logits)[None, :] + cohesion[:, None] * np.asarray(cohesion_slopes)[None, :]
+    logits = np.atleast_2d(base_logits) + cohesion[:, None] * np.atleast_2d(cohesion_slopes)
     w = np.exp(logits - logits.max(axis=1, keepdims=True))
     w[:, 2:] *= in_person_factor[:, None]
     return w / w.sum(axis=1, keepdims=True)
@@ -71,7 +74,7 @@ def draw_interactions(rates, kind_probs, level_probs, uniforms_kind, uniforms_le
     Args:
         rates: (B, R) expected interactions (only its shape is used here).
         kind_probs: (B, 4) from :func:`kind_probabilities`.
-        level_probs: (4, 3) probability of each level given the kind.
+        level_probs: (4, 3), or per run (B, 4, 3), probability of each level given the kind.
         uniforms_kind, uniforms_level: (n,) uniforms in [0, 1), n = counts.sum().
         counts: (B, R) int interactions per pair.
 
@@ -83,6 +86,7 @@ def draw_interactions(rates, kind_probs, level_probs, uniforms_kind, uniforms_le
     batch, pair = np.divmod(flat, R)
     kcdf = np.cumsum(kind_probs, axis=1)[batch]
     kind = np.minimum((uniforms_kind[:, None] >= kcdf).sum(axis=1), 3)
-    lcdf = np.cumsum(np.asarray(level_probs), axis=1)[kind]
+    lcdf = np.cumsum(np.asarray(level_probs), axis=-1)
+    lcdf = lcdf[batch, kind] if lcdf.ndim == 3 else lcdf[kind]
     level = np.minimum((uniforms_level[:, None] >= lcdf).sum(axis=1), 2)
     return {"batch": batch, "pair": pair, "kind": kind, "level": level}

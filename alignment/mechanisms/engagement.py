@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from alignment.mechanisms import per_run
+
 
 def allocate_engagement(budget, weights, openness, gdp_usd_bn, size_elasticity, focus):
     """Split each power's budget over the states.
@@ -19,15 +21,15 @@ def allocate_engagement(budget, weights, openness, gdp_usd_bn, size_elasticity, 
         weights: (B, N, P) current alignment weights of the states.
         openness: (B, N) receptiveness of each state to outside engagement, > 0.
         gdp_usd_bn: (B, N) state GDP, USD bn.
-        size_elasticity: importance of a state grows as GDP ** size_elasticity.
-        focus: concentration of spending on the best value (0 = even split).
+        size_elasticity: importance of a state grows as GDP ** size_elasticity; scalar or (B,).
+        focus: concentration of spending on the best value (0 = even split); scalar or (B,).
 
     Returns:
         (B, P, N) allocation in the unit of ``budget``; sums over N to ``budget``.
     """
     room = np.clip(1.0 - weights, 1e-9, None)  # (B, N, P)
-    value = openness[:, :, None] * room * (gdp_usd_bn ** (size_elasticity - 1.0))[:, :, None]
-    score = np.swapaxes(value, 1, 2) ** focus  # (B, P, N)
+    value = openness[:, :, None] * room * (gdp_usd_bn ** (per_run(size_elasticity, 2) - 1.0))[:, :, None]
+    score = np.swapaxes(value, 1, 2) ** per_run(focus, 3)  # (B, P, N)
     share = score / score.sum(axis=2, keepdims=True)
     return share * budget[:, :, None]
 
@@ -38,11 +40,11 @@ def accumulate_stock(stock, flow_per_year, depreciation_per_year, months=1):
     Args:
         stock: (B, P, N) current stock.
         flow_per_year: (B, P, N) inflow, per year.
-        depreciation_per_year: fraction of the stock lost per year, in [0, 1).
+        depreciation_per_year: fraction of the stock lost per year, in [0, 1); scalar or (B,).
         months: length of the step, months.
 
     Returns:
         (B, P, N) new stock.
     """
-    keep = (1.0 - depreciation_per_year) ** (months / 12.0)
+    keep = (1.0 - per_run(depreciation_per_year, 3)) ** (months / 12.0)
     return stock * keep + flow_per_year * (months / 12.0)

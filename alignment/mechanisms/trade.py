@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from alignment.mechanisms import per_run
+
 
 def gravity_core(gdp_reporter, gdp_partner, distance_km, gdp_elasticity, distance_elasticity):
     """Log of the gravity core, without pair effects or trade costs.
@@ -18,17 +20,14 @@ def gravity_core(gdp_reporter, gdp_partner, distance_km, gdp_elasticity, distanc
         gdp_reporter: (B, N) reporter GDP, USD bn.
         gdp_partner: (B, Q) partner GDP, USD bn.
         distance_km: (B, N, Q) capital-to-capital great-circle distance, km.
-        gdp_elasticity: elasticity of trade to either side's GDP (dimensionless).
-        distance_elasticity: elasticity of trade to distance (dimensionless, > 0).
+        gdp_elasticity: elasticity of trade to either side's GDP (dimensionless), scalar or (B,).
+        distance_elasticity: elasticity of trade to distance (dimensionless, > 0), scalar or (B,).
 
     Returns:
         (B, N, Q) log USD bn.
     """
-    return (
-        gdp_elasticity * np.log(gdp_reporter)[:, :, None]
-        + gdp_elasticity * np.log(gdp_partner)[:, None, :]
-        - distance_elasticity * np.log(distance_km)
-    )
+    e = per_run(gdp_elasticity, 3)
+    return e * np.log(gdp_reporter)[:, :, None] + e * np.log(gdp_partner)[:, None, :] - per_run(distance_elasticity, 3) * np.log(distance_km)
 
 
 def calibrate_affinity(observed_usd_bn, log_core):
@@ -61,12 +60,12 @@ def gravity_flows(log_core, affinity, trade_cost, cost_elasticity):
         affinity: (B, N, Q) pair effects, log USD bn.
         trade_cost: (B, N, Q) trade-cost change against the base year, as a
             tariff-equivalent fraction (0 = base-year costs, 0.1 = 10 % dearer).
-        cost_elasticity: trade elasticity to costs (dimensionless, > 0).
+        cost_elasticity: trade elasticity to costs (dimensionless, > 0), scalar or (B,).
 
     Returns:
         (B, N, Q) USD bn per year, all > 0.
     """
-    return np.exp(affinity + log_core - cost_elasticity * trade_cost)
+    return np.exp(affinity + log_core - per_run(cost_elasticity, 3) * trade_cost)
 
 
 def divert_trade(direct_usd_bn, sanction, access, cost_elasticity, diversion_share):
@@ -83,8 +82,8 @@ def divert_trade(direct_usd_bn, sanction, access, cost_elasticity, diversion_sha
         direct_usd_bn: (B, P, P) symmetric unsanctioned turnover between powers, USD bn/yr.
         sanction: (B, P, P) symmetric sanction intensity in [0, 1].
         access: (B, N, P) intermediary access to each power, >= 0.
-        cost_elasticity: as in :func:`gravity_flows`.
-        diversion_share: fraction of lost trade that is re-routed, in [0, 1].
+        cost_elasticity: as in :func:`gravity_flows`, scalar or (B,).
+        diversion_share: fraction of lost trade that is re-routed, in [0, 1], scalar or (B,).
 
     Returns:
         (lost, extra): lost (B, P, P) direct turnover lost, USD bn/yr;
@@ -92,8 +91,8 @@ def divert_trade(direct_usd_bn, sanction, access, cost_elasticity, diversion_sha
         ``extra.sum((1, 2)) == 2 * diversion_share * triu(lost).sum((1, 2))`` when
         every sanctioned pair has at least one intermediary.
     """
-    lost = direct_usd_bn * (1.0 - np.exp(-cost_elasticity * sanction))
-    diverted = diversion_share * np.triu(lost, k=1)  # (B, P, P), each pair once
+    lost = direct_usd_bn * (1.0 - np.exp(-per_run(cost_elasticity, 3) * sanction))
+    diverted = per_run(diversion_share, 3) * np.triu(lost, k=1)  # (B, P, P), each pair once
     pair_access = access[:, :, :, None] * access[:, :, None, :]  # (B, N, P, P)
     total = pair_access.sum(axis=1, keepdims=True)
     share = np.divide(pair_access, total, out=np.zeros_like(pair_access), where=total > 0)
@@ -108,10 +107,10 @@ def remittances(base_usd_bn, source_gdp_ratio, gdp_elasticity, cut):
     Args:
         base_usd_bn: (B, N) base-year remittances from the source country, USD bn/yr.
         source_gdp_ratio: (B,) source-country GDP relative to the base year.
-        gdp_elasticity: elasticity of remittances to the source economy.
+        gdp_elasticity: elasticity of remittances to the source economy, scalar or (B,).
         cut: (B,) fraction of flows blocked (payment sanctions, deportations), in [0, 1].
 
     Returns:
         (B, N) USD bn per year.
     """
-    return base_usd_bn * (source_gdp_ratio**gdp_elasticity * (1.0 - cut))[:, None]
+    return base_usd_bn * (source_gdp_ratio ** per_run(gdp_elasticity, 1) * (1.0 - cut))[:, None]

@@ -1,7 +1,8 @@
 """Scenarios: dated, declarative events plus parameter overrides.
 
-An event is a small frozen dataclass with ``apply(model)``; a scenario file is a
-list of them (configs/scenario/). ``load_events`` checks every field before a
+An event is a small frozen dataclass with ``apply(engine, runs)``, which changes the
+state of the runs ``runs`` (an index array) of an :class:`~alignment.engine.Engine`;
+a scenario file is a list of them (configs/scenario/). ``load_events`` checks every field before a
 run starts: an unknown kind, field or ISO3 code, a wrong type, or a date outside
 the horizon is a :class:`ConfigError` naming the key, the value and what is
 allowed.
@@ -31,7 +32,7 @@ class Event:
     note: str = ""
     source: str = ""
 
-    def apply(self, model) -> None:  # pragma: no cover - abstract
+    def apply(self, engine, runs) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
@@ -44,11 +45,11 @@ class LeadershipChange(Event):
     activity_change: float = 0.0
     hedging_change: float = 0.0
 
-    def apply(self, model):
-        i = model.state_index[self.state]
-        model.openness[i] = max(0.01, model.openness[i] + self.openness_change)
-        model.activity[i] = max(0.0, model.activity[i] + self.activity_change)
-        model.hedging_extra[i] += self.hedging_change
+    def apply(self, engine, runs):
+        i = engine.state_index[self.state]
+        engine.openness[runs, i] = np.maximum(0.01, engine.openness[runs, i] + self.openness_change)
+        engine.activity[runs, i] = np.maximum(0.0, engine.activity[runs, i] + self.activity_change)
+        engine.hedging_extra[runs, i] += self.hedging_change
 
 
 @dataclass(frozen=True)
@@ -59,13 +60,13 @@ class TradeOpening(Event):
     partners: list = field(default_factory=list)
     cost_change: float = 0.0
 
-    def apply(self, model):
-        i = model.state_index[self.state]
-        partners = [p for p in self.partners if p in model.partner_index] if self.partners else list(model.partner_index)
+    def apply(self, engine, runs):
+        i = engine.state_index[self.state]
+        partners = [p for p in self.partners if p in engine.partner_index] if self.partners else list(engine.partner_index)
         for p in partners:
-            model.trade_cost_extra[i, model.partner_index[p]] += self.cost_change
-            if p in model.state_index and p != self.state:  # a neighbour's reports see the same border
-                model.trade_cost_extra[model.state_index[p], model.partner_index[self.state]] += self.cost_change
+            engine.trade_cost_extra[runs, i, engine.partner_index[p]] += self.cost_change
+            if p in engine.state_index and p != self.state:  # a neighbour's reports see the same border
+                engine.trade_cost_extra[runs, engine.state_index[p], engine.partner_index[self.state]] += self.cost_change
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,8 @@ class Membership(Event):
     institution: str = ""
     status: float = 1.0
 
-    def apply(self, model):
-        model.membership[model.state_index[self.state], model.institution_index[self.institution]] = self.status
+    def apply(self, engine, runs):
+        engine.membership[runs, engine.state_index[self.state], engine.institution_index[self.institution]] = self.status
 
 
 @dataclass(frozen=True)
@@ -88,13 +89,13 @@ class Sanctions(Event):
     by: list = field(default_factory=list)
     intensity: float = 1.0
 
-    def apply(self, model):
-        if self.target not in model.power_index:
+    def apply(self, engine, runs):
+        if self.target not in engine.power_index:
             return
-        t = model.power_index[self.target]
+        t = engine.power_index[self.target]
         for b in self.by:
-            if b in model.power_index:
-                model.sanction[t, model.power_index[b]] = self.intensity  # [target, by]: direction matters
+            if b in engine.power_index:
+                engine.sanction[runs, t, engine.power_index[b]] = self.intensity  # [run, target, by]: direction matters
 
 
 @dataclass(frozen=True)
@@ -104,9 +105,9 @@ class Stance(Event):
     power: str = ""
     coercion: float = 0.0
 
-    def apply(self, model):
-        if self.power in model.power_index:
-            model.coercion[model.power_index[self.power]] = self.coercion
+    def apply(self, engine, runs):
+        if self.power in engine.power_index:
+            engine.coercion[runs, engine.power_index[self.power]] = self.coercion
 
 
 @dataclass(frozen=True)
@@ -119,13 +120,13 @@ class CorridorChange(Event):
     risk_change: float = 0.0
     open: typing.Optional[bool] = None
 
-    def apply(self, model):
-        k = model.corridor_index[self.corridor]
-        model.corridor_price[k] += self.price_change_usd_per_feu
-        model.corridor_days[k] = max(1.0, model.corridor_days[k] + self.transit_days_change)
-        model.corridor_risk[k] = float(np.clip(model.corridor_risk[k] + self.risk_change, 0.0, 1.0))
+    def apply(self, engine, runs):
+        k = engine.corridor_index[self.corridor]
+        engine.corridor_price[runs, k] += self.price_change_usd_per_feu
+        engine.corridor_days[runs, k] = np.maximum(1.0, engine.corridor_days[runs, k] + self.transit_days_change)
+        engine.corridor_risk[runs, k] = np.clip(engine.corridor_risk[runs, k] + self.risk_change, 0.0, 1.0)
         if self.open is not None:
-            model.corridor_open[k] = self.open
+            engine.corridor_open[runs, k] = self.open
 
 
 @dataclass(frozen=True)
@@ -135,8 +136,8 @@ class MarketChange(Event):
     market: str = ""
     demand_change_pct: float = 0.0
 
-    def apply(self, model):
-        model.market_factor[model.market_index[self.market]] *= 1.0 + self.demand_change_pct / 100.0
+    def apply(self, engine, runs):
+        engine.market_factor[runs, engine.market_index[self.market]] *= 1.0 + self.demand_change_pct / 100.0
 
 
 @dataclass(frozen=True)
@@ -150,8 +151,8 @@ class Investment(Event):
     states: list = field(default_factory=list)
     corridor: str = ""
 
-    def apply(self, model):
-        model.add_pledge(self.power, self.amount_usd_bn, self.years, self.states, self.corridor)
+    def apply(self, engine, runs):
+        engine.add_pledge(runs, self.power, self.amount_usd_bn, self.years, self.states, self.corridor)
 
 
 @dataclass(frozen=True)
@@ -166,8 +167,8 @@ class Summit(Event):
     attention: float = 3.0
     institutions_change: float = 0.0
 
-    def apply(self, model):
-        model.hold_summit(self)
+    def apply(self, engine, runs):
+        engine.hold_summit(self, runs)
 
 
 @dataclass(frozen=True)
@@ -179,12 +180,12 @@ class Agreement(Event):
     ties_change: float = 0.0
     institutions_change: float = 0.0
 
-    def apply(self, model):
-        if self.power and self.power in model.power_index:
-            j = model.power_index[self.power]
+    def apply(self, engine, runs):
+        if self.power and self.power in engine.power_index:
+            j = engine.power_index[self.power]
             for s in self.states:
-                model.ties_extra[model.state_index[s], j] += self.ties_change
-        model.institutions = float(np.clip(model.institutions + self.institutions_change, 0.0, 1.0))
+                engine.ties_extra[runs, engine.state_index[s], j] += self.ties_change
+        engine.institutions[runs] = np.clip(engine.institutions[runs] + self.institutions_change, 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -195,10 +196,10 @@ class Shock(Event):
     in_person_factor: float = 1.0
     trade_factor: float = 1.0
 
-    def apply(self, model):
-        model.shock_until = self.date + self.months
-        model.in_person_factor = self.in_person_factor
-        model.trade_factor = self.trade_factor
+    def apply(self, engine, runs):
+        engine.shock_until[runs] = self.date + self.months
+        engine.in_person_factor[runs] = self.in_person_factor
+        engine.trade_factor[runs] = self.trade_factor
 
 
 @dataclass(frozen=True)
@@ -208,9 +209,9 @@ class Threat(Event):
     level: float = 0.0
     decay_per_year: float = 0.5
 
-    def apply(self, model):
-        model.threat = max(model.threat, self.level)
-        model.threat_decay_per_year = self.decay_per_year
+    def apply(self, engine, runs):
+        engine.threat[runs] = np.maximum(engine.threat[runs], self.level)
+        engine.threat_decay_per_year[runs] = self.decay_per_year
 
 
 @dataclass(frozen=True)
@@ -219,8 +220,8 @@ class RemittanceCut(Event):
 
     cut: float = 0.0
 
-    def apply(self, model):
-        model.remittance_cut = self.cut
+    def apply(self, engine, runs):
+        engine.remittance_cut[runs] = self.cut
 
 
 KINDS: dict[str, type[Event]] = {

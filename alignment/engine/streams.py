@@ -1,0 +1,102 @@
+"""Random streams of B runs: each run draws from its own generators, whatever batch it is in.
+
+A run seeded with ``seed`` owns one PCG64 generator per purpose (external contacts,
+regional contacts, alignment noise), spawned from ``SeedSequence(seed)``. Values are
+drawn in fixed-size chunks and handed out in order, so the numbers a run receives
+depend only on its seed and on how many it has asked for: a run computed inside a
+batch gets exactly the numbers it gets alone. Separate purposes keep common random
+numbers common: a change to diplomacy does not shift the alignment noise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from alignment.rng import make_generator
+
+EXTERNAL, REGIONAL, NOISE = 0, 1, 2  # spawn keys of a run's streams (3 is Mesa's own generator)
+CHUNK = 2048  # values drawn per refill of one run's buffer
+
+
+def generator(seed: int, purpose: int) -> np.random.Generator:
+    """The generator for one purpose of a run seeded with ``seed``."""
+    return make_generator(int(seed), stream=purpose)
+
+
+class Stream:
+    """Uniform (or standard normal) numbers for B runs, each run from its own generator."""
+
+    def __init__(self, seeds, purpose: int, normal: bool = False, chunk: int = CHUNK):
+        self._gens = [generator(s, purpose) for s in seeds]
+        self._draw = (lambda g, n: g.standard_normal(n)) if normal else (lambda g, n: g.random(n))
+        self._chunk = chunk
+        self.buffer = np.empty((len(self._gens), chunk))
+        self.pos = np.full(len(self._gens), chunk)  # next unread slot per run; chunk = empty
+
+    def _refill(self, need: np.ndarray) -> None:
+        """Make sure run b has at least need[b] unread values: append whole chunks drawn from its generator."""
+        for b in np.flatnonzero(self.pos + need > self.buffer.shape[1]):
+            left = self.buffer[b, self.pos[b]:]
+            chunks = -(-(int(need[b]) - len(left)) // self._chunk)
+            values = np.concatenate([left, self._draw(self._gens[b], chunks * self._chunk)])
+            if len(values) > self.buffer.shape[1]:  # keep every run's unread values right-aligned in a wider row
+                extra = len(values) - self.buffer.shape[1]
+                self.buffer = np.concatenate([np.empty((len(self._gens), extra)), self.buffer], axis=1)
+                self.pos = self.pos + extra
+            self.buffer[b, self.buffer.shape[1] - len(values):] = values
+            self.pos[b] = self.buffer.shape[1] - len(values)
+
+    def take(self, n: int) -> np.ndarray:
+        """(B, n): the next n values of every run."""
+        need = np.full(len(self._gens), n)
+        self._refill(need)
+        idx = self.pos[:, None] + np.arange(n)
+        out = np.take_along_axis(self.buffer, idx, axis=1)
+        self.pos += n
+        return out
+
+    def take_ragged(self, counts: np.ndarray) -> np.ndarray:
+        """(counts.sum(),): the next counts[b] values of each run b, run after run."""
+        counts = np.asarray(counts, dtype=np.int64)
+        self._refill(counts)
+        total = int(counts.sum())
+        if not total:
+            return np.empty(0)
+        run = np.repeat(np.arange(len(counts)), counts)
+        offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        out = self.buffer[run, self.pos[run] + offset]
+        self.pos += counts
+        return out
+
+
+def poisson_counts(rates: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """Poisson draws by inversion: the smallest k with P(X <= k) > u, one uniform per rate.
+
+    Exact for every finite rate up to ``MAX_POISSON_RATE`` (a rate that is not finite and >= 0
+    gives 0; the engine flags such a run as failed); inversion keeps one uniform per draw, so the
+    draws stay on the run's own stream.
+
+    Args:
+        rates: (B, R) expected counts, >= 0.
+        uniforms: (B, R) uniforms in [0, 1).
+
+    Returns:
+        (B, R) int64 counts.
+    """
+    lam = np.where(np.isfinite(rates) & (rates > 0), np.minimum(rates, MAX_POISSON_RATE), 0.0)
+    k = np.zeros(lam.shape, dtype=np.int64)
+    p = np.exp(-lam)
+    cdf = p.copy()
+    more = uniforms >= cdf
+    j = 0
+    while more.any():
+        j += 1
+        k[more] = j
+        p = p * lam / j
+        grown = cdf + p
+        more &= (uniforms >= grown) & (grown > cdf)  # a cdf that stops growing (rounding near 1) ends the search
+        cdf = grown
+    return k
+
+
+MAX_POISSON_RATE = 500.0  # exp(-500) is still a normal double; no rate of the model comes near it
