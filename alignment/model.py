@@ -70,7 +70,7 @@ class AlignmentModel(mesa.Model):
     @property
     def rec(self) -> dict:
         """Indicator arrays (month, ...) filled so far."""
-        return {k: v[0] for k, v in self.engine.rec.items()}
+        return {k: v[:, 0] for k, v in self.engine.rec.items()}
 
     @property
     def ledger(self) -> list[tuple]:

@@ -78,19 +78,19 @@ def test_a_batch_mixes_timelines_and_parameters_without_crosstalk():
     batch = simulate(h.world, [h.params, fast, h.params], [h.events, n.events, n.events], h.start, h.end, [1, 1, 1])
     alone = simulate(h.world, [fast], [n.events], h.start, h.end, [1])
     for key in batch.rec:
-        np.testing.assert_allclose(batch.rec[key][1], alone.rec[key][0], rtol=1e-12, atol=1e-300, err_msg=key)
+        np.testing.assert_allclose(batch.rec[key][:, 1], alone.rec[key][:, 0], rtol=1e-12, atol=1e-300, err_msg=key)
     mid = h.world.corridors.index("MIDDLE")
     k2023 = 2023 * 12 - h.start
-    assert batch.rec["volume"][0, k2023, mid] > 1.5 * batch.rec["volume"][2, k2023, mid]  # the war moved freight in run 0 only
+    assert batch.rec["volume"][k2023, 0, mid] > 1.5 * batch.rec["volume"][k2023, 2, mid]  # the war moved freight in run 0 only
     assert (batch.sanction_by_year[0].max(axis=(1, 2)) > 0).any() and not batch.sanction_by_year[2].any()
 
 
 def test_the_same_seed_gives_the_same_run_and_another_seed_another():
     h = prepared("historical")
     e = simulate(h.world, [h.params] * 3, [h.events] * 3, h.start, 2019 * 12, [5, 5, 6])
-    np.testing.assert_array_equal(e.rec["weights"][0], e.rec["weights"][1])
+    np.testing.assert_array_equal(e.rec["weights"][:, 0], e.rec["weights"][:, 1])
     assert e.ledger.rows(0) == e.ledger.rows(1) != e.ledger.rows(2)
-    assert not np.array_equal(e.rec["weights"][0], e.rec["weights"][2])
+    assert not np.array_equal(e.rec["weights"][:, 0], e.rec["weights"][:, 2])
 
 
 def test_the_engine_rejects_mismatched_run_lists():
@@ -106,7 +106,7 @@ def test_a_run_that_goes_non_finite_is_reported_and_its_neighbours_are_not():
     e = simulate(h.world, [h.params, wild], [h.events, h.events], h.start, h.end, [0, 0])
     fail = e.failures()
     assert fail[0] == "" and fail[1].startswith("non-finite ") and "2022-01" in fail[1]  # GDP data end in 2021
-    assert np.isfinite(e.rec["weights"][0]).all()
+    assert np.isfinite(e.rec["weights"][:, 0]).all()
 
 
 # ----------------------------------------------------------------------------- random streams

@@ -10,8 +10,9 @@ computed inside a batch is the run computed alone. The Mesa model
 (:class:`alignment.model.AlignmentModel`) is this engine with B = 1; sweeps,
 calibration and validation step larger batches through the same code.
 
-Indicators go into preallocated arrays (run, month, ...) and the interaction
-ledger into columns; frames are built once, after the run.
+Indicators go into preallocated arrays (month, run, ...), so that a month's record
+is one contiguous write, and the interaction ledger into columns; frames are built
+once, after the run.
 """
 
 from __future__ import annotations
@@ -133,10 +134,10 @@ class Engine:
             if "rail" in world.nests and "EAST_WEST" in world.markets else np.zeros(K, bool)
         self._state_mask = np.eye(N, dtype=bool)  # reporter == partner
 
-        # recorders (run, month, ...), the ledger, and the year-end record of memberships and sanctions
+        # recorders (month, run, ...), the ledger, and the year-end record of memberships and sanctions
         shapes = record_shapes(world)
         keep = shapes if record is None else {k: shapes[k] for k in record}
-        self.rec = {k: np.zeros((B, self.n_months) + shape) for k, shape in keep.items()}
+        self.rec = {k: np.zeros((self.n_months, B) + shape) for k, shape in keep.items()}
         self.first_year = start // 12
         n_years = end // 12 - self.first_year + 1
         self.membership_by_year = np.zeros((B, n_years) + self.membership.shape[1:])
@@ -445,7 +446,7 @@ class Engine:
             "transit_revenue": lambda: (vol * self.world.fee_usd_per_feu / 2.0) @ self.world.crosses / 1e9,
         }
         for key, arr in r.items():
-            arr[:, t] = values[key]()
+            arr[t] = values[key]()
         if self.month % 12 == 11 or self.month == self.end:  # status at the end of each year
             y = self.year - self.first_year
             self.membership_by_year[:, y] = self.membership
@@ -459,10 +460,10 @@ class Engine:
         out = [""] * self.B
         for key, arr in self.rec.items():
             bad = np.isnan(arr) if key == "capacity" else ~np.isfinite(arr)  # an unbounded corridor has infinite capacity
-            bad = bad.reshape(self.B, self.n_months, -1).any(axis=2)
-            for b in np.flatnonzero(bad.any(axis=1)):
+            bad = bad.reshape(self.n_months, self.B, -1).any(axis=2)  # (month, run)
+            for b in np.flatnonzero(bad.any(axis=0)):
                 if not out[b]:
-                    out[b] = f"non-finite {key} from {format_month(self.start + int(np.argmax(bad[b])))}"
+                    out[b] = f"non-finite {key} from {format_month(self.start + int(np.argmax(bad[:, b])))}"
         return out
 
     def view(self, b: int) -> "RunView":
@@ -484,7 +485,7 @@ class RunView:
         self.state_index, self.power_index = engine.state_index, engine.power_index
         self.partner_index, self.institution_index = engine.partner_index, engine.institution_index
         self.corridor_index = engine.corridor_index
-        self.rec = {k: v[b] for k, v in engine.rec.items()}
+        self.rec = {k: v[:, b] for k, v in engine.rec.items()}
         self._ledger = None
 
     @property

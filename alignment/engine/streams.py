@@ -30,8 +30,9 @@ class Stream:
         self._gens = [generator(s, purpose) for s in seeds]
         self._draw = (lambda g, n: g.standard_normal(n)) if normal else (lambda g, n: g.random(n))
         self._chunk = chunk
-        self.buffer = np.empty((len(self._gens), chunk))
-        self.pos = np.full(len(self._gens), chunk)  # next unread slot per run; chunk = empty
+        # room for a chunk plus what was left of the last one: rows grow only for a take larger than a chunk
+        self.buffer = np.empty((len(self._gens), 2 * chunk))
+        self.pos = np.full(len(self._gens), 2 * chunk)  # next unread slot per run; the row's width = empty
 
     def _refill(self, need: np.ndarray) -> None:
         """Make sure run b has at least need[b] unread values: append whole chunks drawn from its generator."""
@@ -50,8 +51,11 @@ class Stream:
         """(B, n): the next n values of every run."""
         need = np.full(len(self._gens), n)
         self._refill(need)
-        idx = self.pos[:, None] + np.arange(n)
-        out = np.take_along_axis(self.buffer, idx, axis=1)
+        first = self.pos[0]
+        if (self.pos == first).all():  # runs that have read alike (always so for fixed takes only) share one slice
+            out = self.buffer[:, first:first + n].copy()
+        else:
+            out = np.take_along_axis(self.buffer, self.pos[:, None] + np.arange(n), axis=1)
         self.pos += n
         return out
 
@@ -83,20 +87,21 @@ def poisson_counts(rates: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     Returns:
         (B, R) int64 counts.
     """
-    lam = np.where(np.isfinite(rates) & (rates > 0), np.minimum(rates, MAX_POISSON_RATE), 0.0)
+    lam = np.where(np.isfinite(rates) & (rates > 0), np.minimum(rates, MAX_POISSON_RATE), 0.0).ravel()
+    u = np.asarray(uniforms, dtype=float).ravel()
     k = np.zeros(lam.shape, dtype=np.int64)
     p = np.exp(-lam)
-    cdf = p.copy()
-    more = uniforms >= cdf
+    live = np.flatnonzero(u >= p)  # draws whose count is above 0; the search goes on only for them
+    lam, u, p, cdf = lam[live], u[live], p[live], p[live]
     j = 0
-    while more.any():
+    while len(live):
         j += 1
-        k[more] = j
+        k[live] = j
         p = p * lam / j
         grown = cdf + p
-        more &= (uniforms >= grown) & (grown > cdf)  # a cdf that stops growing (rounding near 1) ends the search
-        cdf = grown
-    return k
+        go = (u >= grown) & (grown > cdf)  # a cdf that stops growing (rounding near 1) ends the search
+        live, lam, u, p, cdf = live[go], lam[go], u[go], p[go], grown[go]
+    return k.reshape(np.shape(rates))
 
 
 MAX_POISSON_RATE = 500.0  # exp(-500) is still a normal double; no rate of the model comes near it

@@ -60,19 +60,19 @@ def choice_probabilities(gcost_usd, available, nest_of, nest_lambda, logit_scale
     Returns:
         (B, M, K) probabilities; each market's row sums to 1 (0 if nothing is available).
     """
-    lam_k = nest_of @ nest_lambda  # (K,)
+    nest_k = nest_of.argmax(axis=1)  # (K,) each corridor's nest (nest_of is one-hot)
+    lam_k = nest_lambda[nest_k]
     gc = np.where(available, gcost_usd[:, None, :], np.inf)  # (B, M, K)
     cheapest = gc.min(axis=2, keepdims=True)
-    has = np.isfinite(cheapest)
     # shifting each market's costs by its cheapest route keeps its best route at exp(0) = 1
     with np.errstate(invalid="ignore"):
-        e = np.exp(-(gc - np.where(has, cheapest, 0.0)) / (per_run(logit_scale_usd, 3) * lam_k))  # (B, M, K), 0 where unavailable
+        e = np.exp(-(gc - np.where(np.isfinite(cheapest), cheapest, 0.0)) / (per_run(logit_scale_usd, 3) * lam_k))  # 0 where unavailable
     s = e @ nest_of  # (B, M, G) nest sums
-    pn = np.where(s > 0, s, 0.0) ** nest_lambda  # nest weights exp(lambda * inclusive value), common factor dropped
-    s_k = s @ nest_of.T  # (B, M, K) each corridor's nest sum
-    w = np.divide(e, s_k, out=np.zeros_like(e), where=s_k > 0) * (pn @ nest_of.T)
+    pn = s ** nest_lambda  # nest weights exp(lambda * inclusive value), common factor dropped (0 for an empty nest)
+    s_k = s[:, :, nest_k]  # (B, M, K) each corridor's nest sum
+    w = e / np.where(s_k > 0, s_k, 1.0) * pn[:, :, nest_k]
     tot = w.sum(axis=2, keepdims=True)
-    return np.divide(w, tot, out=np.zeros_like(w), where=tot > 0)
+    return w / np.where(tot > 0, tot, 1.0)
 
 
 def capacity_prices(demand_teu, gcost_usd, available, capacity_teu, nest_of, nest_lambda, logit_scale_usd,

@@ -93,11 +93,11 @@ def divert_trade(direct_usd_bn, sanction, access, cost_elasticity, diversion_sha
     """
     lost = direct_usd_bn * (1.0 - np.exp(-per_run(cost_elasticity, 3) * sanction))
     diverted = per_run(diversion_share, 3) * np.triu(lost, k=1)  # (B, P, P), each pair once
-    pair_access = access[:, :, :, None] * access[:, :, None, :]  # (B, N, P, P)
-    total = pair_access.sum(axis=1, keepdims=True)
-    share = np.divide(pair_access, total, out=np.zeros_like(pair_access), where=total > 0)
-    through = share * diverted[:, None, :, :]  # (B, N, P, P)
-    extra = through.sum(axis=3) + through.sum(axis=2)
+    # intermediary i's share of pair (a, b) is access[i, a] * access[i, b] / total[a, b]; summed over the
+    # pair's other side, i's extra turnover with a is access[i, a] * sum_b access[i, b] * (r + r.T)[a, b]
+    total = np.swapaxes(access, 1, 2) @ access  # (B, P, P): sum_i access[i, a] * access[i, b]
+    r = np.divide(diverted, total, out=np.zeros_like(diverted), where=total > 0)
+    extra = access * (access @ (r + np.swapaxes(r, 1, 2)))
     return lost, extra
 
 
