@@ -70,68 +70,81 @@ KINDS = ("telegram", "call", "visit", "meeting", "summit")
 LEVELS = ("president", "prime_minister", "foreign_minister")
 
 
-def _block(name, dates, years, values, entities, partners):
-    """Long rows for one indicator from a (T, E) or (T, E, R) array."""
-    T = len(dates)
-    v = values.reshape(T, len(entities), -1)
-    R = v.shape[2]
-    n = len(entities) * R
-    return pd.DataFrame(
-        {
-            "date": np.repeat(dates, n),
-            "year": np.repeat(years, n),
-            "indicator": name,
-            "entity": np.tile(np.repeat(np.asarray(entities, dtype=object), R), T),
-            "partner": np.tile(np.asarray(partners if partners is not None else [None], dtype=object), T * len(entities)),
-            "value": v.reshape(-1),
-            "unit": INDICATORS[name][0],
-        }
-    )
+# which recorder arrays (alignment.engine.record_shapes) each indicator is computed from
+SOURCES = {
+    "alignment_weight": ("weights",), "multialignment_index": ("weights",), "trade_usd_bn": ("trade",),
+    "remittances_usd_bn": ("remittances",), "investment_usd_bn": ("investment",), "corridor_volume_teu": ("volume",),
+    "corridor_volume_mt": ("volume",), "corridor_capacity_teu": ("capacity",), "corridor_share": ("share",),
+    "transit_revenue_usd_bn": ("transit_revenue",), "cohesion": ("cohesion",),
+}
+
+
+def indicator_arrays(world, rec: dict, tonnes_per_teu, names=None) -> dict:
+    """The indicators of B runs from their recorder arrays (month, run, ...).
+
+    Returns {indicator: (values, entities, partners, keep)}: values (T, B, E, R) in the indicator's
+    unit, entities (E,) and partners (R,) codes (partners None where the indicator has none, R = 1),
+    keep (E, R) bool, the (entity, partner) cells that exist (no trade with oneself, shares only of
+    the markets a corridor serves, no capacity for the unbounded sea). Only ``names`` (default: all).
+    """
+    from alignment.mechanisms.alignment import multialignment_index
+
+    states, powers, corridors, markets = list(world.states), list(world.powers), list(world.corridors), list(world.markets)
+    rs = world.remittance_source
+    tpt = np.asarray(tonnes_per_teu, dtype=float).reshape(-1)[None, :, None, None]
+
+    def cells(a):
+        return a.reshape(a.shape[:2] + (a.shape[2] if a.ndim > 2 else 1, -1))
+
+    def every(e, r):
+        return np.ones((e, r), dtype=bool)
+
+    make = {
+        "alignment_weight": lambda: (rec["weights"], states, powers, None),
+        "multialignment_index": lambda: (multialignment_index(rec["weights"].reshape((-1,) + rec["weights"].shape[2:]))
+                                         .reshape(rec["weights"].shape[:3]), states, None, None),
+        "trade_usd_bn": lambda: (rec["trade"], states, list(world.partners),
+                                 np.array([[p != s for p in world.partners] for s in states])),
+        "remittances_usd_bn": lambda: (rec["remittances"], states, [powers[rs]], None),
+        "investment_usd_bn": lambda: (rec["investment"], states, powers, None),
+        "corridor_volume_teu": lambda: (rec["volume"], corridors, None, None),
+        "corridor_volume_mt": lambda: (cells(rec["volume"]) * tpt / 1e6, corridors, None, None),
+        "corridor_capacity_teu": lambda: (np.where(np.isfinite(rec["capacity"]), rec["capacity"], np.nan), corridors, None,
+                                          np.isfinite(world.capacity_teu)[:, None]),
+        "corridor_share": lambda: (np.swapaxes(rec["share"], 2, 3), corridors, markets, world.serves.T.copy()),
+        "transit_revenue_usd_bn": lambda: (rec["transit_revenue"], states, None, None),
+        "cohesion": lambda: (rec["cohesion"][:, :, None], ["C5"], None, None),
+    }
+    out = {}
+    for name in (names or INDICATORS):
+        if name == "remittances_usd_bn" and rs < 0:
+            continue
+        values, entities, partners, keep = make[name]()
+        values = cells(values)
+        out[name] = (values, entities, partners, every(*values.shape[2:]) if keep is None else keep)
+    return out
 
 
 def timeseries_frame(model) -> pd.DataFrame:
     """The tidy indicator frame of a finished run, built once from the recorders."""
-    from alignment.mechanisms.alignment import multialignment_index
-
-    w, r = model.world, model.rec
     dates = month_starts(model.start, model.n_months)
     years = (np.arange(model.start, model.start + model.n_months) // 12).astype(np.int16)
-    states, powers, corridors = list(w.states), list(w.powers), list(w.corridors)
-    trade = r["trade"].copy()
-    P = len(powers)
-    rows = [
-        _block("alignment_weight", dates, years, r["weights"], states, powers),
-        _block("multialignment_index", dates, years, multialignment_index(r["weights"]), states, None),
-    ]
-    # trade with every partner but itself
-    partners = list(w.partners)
-    keep = np.array([[p != s for p in partners] for s in states])
-    t_rows = _block("trade_usd_bn", dates, years, trade, states, partners)
-    rows.append(t_rows[np.tile(keep.reshape(-1), len(dates))])
-    remit = np.zeros((len(dates), len(states), P))
-    if w.remittance_source >= 0:
-        remit[:, :, w.remittance_source] = r["remittances"]
-    rows += [
-        _block("remittances_usd_bn", dates, years, remit[:, :, [w.remittance_source]] if w.remittance_source >= 0 else remit[:, :, :0],
-               states, [powers[w.remittance_source]] if w.remittance_source >= 0 else []),
-        _block("investment_usd_bn", dates, years, r["investment"], states, powers),
-        _block("corridor_volume_teu", dates, years, r["volume"], corridors, None),
-        _block("corridor_volume_mt", dates, years, r["volume"] * model.p.tonnes_per_teu / 1e6, corridors, None),
-        _block("corridor_capacity_teu", dates, years, np.where(np.isfinite(r["capacity"]), r["capacity"], np.nan), corridors, None),
-        _block("corridor_share", dates, years, np.swapaxes(r["share"], 1, 2), corridors, list(w.markets)),
-        _block("transit_revenue_usd_bn", dates, years, r["transit_revenue"], states, None),
-        _block("cohesion", dates, years, r["cohesion"][:, None], ["C5"], None),
-    ]
-    df = pd.concat([x for x in rows if len(x)], ignore_index=True)
-    # corridor_share rows only where the corridor serves the market
-    serves = {(c, m) for mi, m in enumerate(w.markets) for ki, c in enumerate(corridors) if w.serves[mi, ki]}
-    is_share = df["indicator"].to_numpy() == "corridor_share"
-    ok = np.array([(e, p) in serves for e, p in zip(df["entity"].to_numpy()[is_share], df["partner"].to_numpy()[is_share])])
-    mask = np.ones(len(df), dtype=bool)
-    mask[np.flatnonzero(is_share)[~ok]] = False
-    # unbounded capacity (the sea) has no capacity row
-    mask &= ~((df["indicator"].to_numpy() == "corridor_capacity_teu") & np.isnan(df["value"].to_numpy()))
-    return df[mask].reset_index(drop=True)
+    rec = {k: v[:, None] for k, v in model.rec.items()}  # one run: (month, 1, ...)
+    frames = []
+    for name, (values, entities, partners, keep) in indicator_arrays(model.world, rec, model.p.tonnes_per_teu).items():
+        E, R = keep.shape
+        cell = np.flatnonzero(keep.reshape(-1))
+        T = len(dates)
+        frames.append(pd.DataFrame({
+            "date": np.repeat(dates, len(cell)),
+            "year": np.repeat(years, len(cell)),
+            "indicator": name,
+            "entity": np.tile(np.asarray(entities, dtype=object)[cell // R], T),
+            "partner": np.tile(np.asarray(partners if partners is not None else [None], dtype=object)[cell % R], T),
+            "value": values[:, 0].reshape(T, E * R)[:, cell].reshape(-1),
+            "unit": INDICATORS[name][0],
+        }))
+    return pd.concat([f for f in frames if len(f)], ignore_index=True)
 
 
 def interactions_frame(model) -> pd.DataFrame:

@@ -289,12 +289,73 @@ class ValidateConfig(RunConfig):
     validate: ValidateSettings = field(default_factory=ValidateSettings)
 
 
+@dataclass
+class DesignSpec:
+    """How a sweep's points are drawn (alignment/sweep/design.py)."""
+
+    sampler: str = "latin"  # grid | list | latin | sobol | morris
+    n: int = 16  # latin: points; sobol: base sample N, a power of 2 (N * (D + 2) points); morris: trajectories (N * (D + 1) points)
+    levels: int = 4  # grid: points per range; morris: grid levels (even)
+    second_order: bool = False  # sobol: also the second-order indices (N * (2D + 2) points)
+
+
+@dataclass
+class SummarySpec:
+    """What a sweep keeps of each run: yearly values of these indicators (alignment/sweep/summaries.py)."""
+
+    indicators: List[str] = field(default_factory=lambda: ["alignment_weight", "multialignment_index", "corridor_share", "cohesion"])
+    years: Optional[List[int]] = None  # calendar years to keep; null: every year of the horizon
+
+
+@dataclass
+class SweepSpec:
+    """A sweep (configs/sweep/): scenarios x design points x replicates."""
+
+    name: str = "demo"
+    description: str = ""
+    scenarios: List[str] = field(default_factory=lambda: ["historical"])
+    parameters: Dict[str, Any] = field(default_factory=dict)  # nested like the run config: model: {hedging_base: {low, high, log} or {values}}
+    design: DesignSpec = field(default_factory=DesignSpec)
+    replicates: int = 1
+    seed: int = 0  # seeds the design and, with the replicate, every run (common random numbers)
+    summaries: SummarySpec = field(default_factory=SummarySpec)
+    batch_size: int = 128  # runs stepped together by one worker; the shards of the dataset
+    dry_run: bool = False  # print the number of runs, the time and the disk it would take, and stop
+
+
+@dataclass
+class ExecutorConfig:
+    """Where a sweep's batches run (configs/executor/): local processes, a Ray cluster, or SLURM through submitit."""
+
+    name: str = "local"
+    workers: Optional[int] = None  # local: processes; ray: CPUs of a local instance; null: every core
+    address: Optional[str] = None  # ray: host:port of a running cluster; null: start a local one on 127.0.0.1
+    connect_timeout_s: float = 5.0  # ray: how long to wait for the address to answer
+    cluster: str = "slurm"  # slurm: slurm | local (processes here, for tests) | debug (this process)
+    folder: Optional[str] = None  # slurm: submitit's job folder; null: <sweep dir>/slurm
+    partition: Optional[str] = None
+    timeout_min: int = 60
+    cpus_per_task: int = 1
+    mem_gb: float = 4.0
+    array_parallelism: int = 64
+    poll_s: float = 2.0
+
+
+@dataclass
+class SweepConfig(RunConfig):
+    results_dir: str = "results"
+    progress: bool = True
+    sweep: SweepSpec = field(default_factory=SweepSpec)
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+
+
 def register_configs() -> None:
     """Register the schemas so that configs/run.yaml and configs/calibrate.yaml can name them in their defaults."""
     cs = ConfigStore.instance()
     cs.store(name="run_schema", node=RunConfig)
     cs.store(name="calibrate_schema", node=CalibrateConfig)
     cs.store(name="validate_schema", node=ValidateConfig)
+    cs.store(name="sweep_schema", node=SweepConfig)
 
 
 def parameter_table() -> list[dict]:

@@ -1,0 +1,128 @@
+"""Designs: which parameter values a sweep runs, as a table with one row per design point.
+
+Five samplers: ``grid`` (full factorial over value lists or evenly spaced levels), ``list``
+(explicit values, zipped), and through SALib ``latin`` (Latin hypercube), ``sobol`` (Saltelli's
+scheme for Sobol indices) and ``morris`` (elementary-effect trajectories). One SALib problem
+(:func:`salib_problem`) serves the sampling here and the analysis of the results later; rows stay
+in the sampler's order, which SALib's analysers expect.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+
+from alignment.errors import ConfigError
+
+SAMPLERS = ("grid", "list", "latin", "sobol", "morris")
+_RANGE_KEYS, _VALUES_KEYS = {"low", "high", "log"}, {"values"}
+
+
+def flatten(parameters, prefix: str = "") -> dict:
+    """{"model.hedging_base": spec, ...} from the nested mapping of the config (``model: {hedging_base: spec}``),
+    which mirrors the run config so that ``sweep.parameters.model.hedging_base.low=0.3`` overrides it."""
+    out = {}
+    for key, node in (parameters or {}).items():
+        path = f"{prefix}{key}"
+        if isinstance(node, dict) and node and not ({"low", "high", "values", "log"} & set(node)):
+            out.update(flatten(node, path + "."))
+        else:
+            out[path] = node
+    return out
+
+
+def check_parameters(parameters: dict, sampler: str) -> dict:
+    """{key: ("range", low, high, log) | ("values", [..])}; ConfigError naming the first bad entry."""
+    if sampler not in SAMPLERS:
+        raise ConfigError("sweep.design.sampler", sampler, "allowed samplers: " + ", ".join(SAMPLERS))
+    out = {}
+    for key, spec in (parameters or {}).items():
+        where = f"sweep.parameters.{key}"
+        if not isinstance(spec, dict) or not (set(spec) <= _RANGE_KEYS and {"low", "high"} <= set(spec) or set(spec) == _VALUES_KEYS):
+            raise ConfigError(where, spec, "expected {low: number, high: number} (optionally log: true) or {values: [numbers]}")
+        if "values" in spec:
+            values = spec["values"]
+            if not isinstance(values, (list, tuple)) or not values:
+                raise ConfigError(f"{where}.values", values, "expected a non-empty list of numbers")
+            for v in values:
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
+                    raise ConfigError(f"{where}.values", v, "expected finite numbers")
+            if sampler in ("latin", "sobol", "morris"):
+                raise ConfigError(where, spec, f"the {sampler} sampler needs a range {{low, high}}, not a list of values")
+            out[key] = ("values", list(values))
+            continue
+        low, high, log = spec["low"], spec["high"], bool(spec.get("log", False))
+        for name, v in (("low", low), ("high", high)):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
+                raise ConfigError(f"{where}.{name}", v, "expected a finite number")
+        if low == high:
+            raise ConfigError(f"{where}.high", high, f"empty range: equal to low ({low}); give a wider range or a single value as values: [{low}]")
+        if low > high:
+            raise ConfigError(f"{where}.low", low, f"must be below high ({high})")
+        if log and low <= 0:
+            raise ConfigError(f"{where}.low", low, "must be > 0 for a log-scale range")
+        if sampler == "list":
+            raise ConfigError(where, spec, "the list sampler needs explicit values: {values: [...]}")
+        out[key] = ("range", float(low), float(high), log)
+    if not out:
+        raise ConfigError("sweep.parameters", parameters, "name at least one parameter, e.g. model.hedging_base: {low: 0.3, high: 0.9}")
+    return out
+
+
+def salib_problem(space: dict) -> dict:
+    """The SALib problem of the ranged parameters (log ranges in log10 units, as sampled)."""
+    names = [k for k, s in space.items() if s[0] == "range"]
+    bounds = [[np.log10(space[k][1]), np.log10(space[k][2])] if space[k][3] else [space[k][1], space[k][2]] for k in names]
+    return {"num_vars": len(names), "names": names, "bounds": bounds, "log10": [bool(space[k][3]) for k in names]}
+
+
+def points(space: dict, sampler: str, n: int, levels: int, second_order: bool, seed: int) -> pd.DataFrame:
+    """The design points in sampler order, one column per parameter key.
+
+    ``n``: latin, the number of points; sobol, the base sample N (a power of 2), giving
+    N * (D + 2) points, or N * (2D + 2) with ``second_order``; morris, the number of trajectories,
+    giving N * (D + 1) points. ``levels``: grid, points per range; morris, grid levels (even).
+    """
+    keys = list(space)
+    if sampler == "list":
+        lengths = {k: len(space[k][1]) for k in keys}
+        if len(set(lengths.values())) != 1:
+            raise ConfigError("sweep.parameters", lengths, "the list sampler zips the values lists: they must have equal lengths")
+        return pd.DataFrame({k: space[k][1] for k in keys})
+    if sampler == "grid":
+        if levels < 2 and any(space[k][0] == "range" for k in keys):
+            raise ConfigError("sweep.design.levels", levels, "a grid over a range needs at least 2 levels")
+        axes = []
+        for k in keys:
+            s = space[k]
+            if s[0] == "values":
+                axes.append(s[1])
+            else:
+                axes.append(list(np.geomspace(s[1], s[2], levels) if s[3] else np.linspace(s[1], s[2], levels)))
+        return pd.DataFrame(list(itertools.product(*axes)), columns=keys)
+    from SALib.sample import latin, morris, sobol
+
+    problem = salib_problem(space)
+    D = problem["num_vars"]
+    if sampler == "latin":
+        if n < 1:
+            raise ConfigError("sweep.design.n", n, "the latin sampler needs n >= 1 points")
+        x = latin.sample(problem, n, seed=seed)
+    elif sampler == "sobol":
+        if n < 2 or n & (n - 1):
+            raise ConfigError("sweep.design.n", n, "the sobol sampler needs n a power of 2 (>= 2): Sobol' sequences lose "
+                                                  "their balance otherwise; it runs n * (D + 2) points")
+        if D < 2:
+            raise ConfigError("sweep.parameters", list(problem["names"]), "Sobol indices need at least 2 ranged parameters")
+        x = sobol.sample(problem, n, calc_second_order=second_order, scramble=True, seed=seed)
+    else:
+        if n < 2:
+            raise ConfigError("sweep.design.n", n, "the morris sampler needs n >= 2 trajectories")
+        if levels < 2 or levels % 2:
+            raise ConfigError("sweep.design.levels", levels, "the morris sampler needs an even number of levels >= 2")
+        x = morris.sample(problem, n, num_levels=levels, seed=seed)
+    log = np.array(problem["log10"], dtype=bool)
+    x[:, log] = 10.0 ** x[:, log]
+    return pd.DataFrame(x, columns=keys)

@@ -1,0 +1,205 @@
+"""A sweep's plan: every run it stands for, checked before anything runs.
+
+A run is a scenario x a design point x a replicate. Its id is a stable key of the
+scenario, the point's parameter values and the replicate, so adding points or
+replicates never changes a finished run; its seed comes from ``sweep.seed`` and the
+replicate alone, so replicate r meets the same random numbers at every design point
+(common random numbers). Each run carries the ``alignment-run`` overrides that
+reproduce it. Runs that share a world (the scenario and any world-level parameter,
+e.g. ``actors.powers.EU.investment_usd_bn_per_year``) form a group; a batch is a slice
+of one group, so its runs share world, horizon and timeline and differ in ``model.*``
+parameters and seeds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import typing
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+
+from alignment.errors import ConfigError
+from alignment.run import Prepared, _apply_overrides, check_params, prepare
+from alignment.schema import ModelParams
+from alignment.sweep import design as design_m
+from alignment.sweep.summaries import UNITS
+
+# parts of the run config a command line may change for every run of a sweep (kept for reproduction)
+RUN_ROOTS = ("horizon", "world", "actors", "corridors", "model")
+WORLD_ROOTS = ("world", "actors", "corridors")  # a parameter here changes the world: its values make groups
+
+
+@dataclass(frozen=True)
+class Run:
+    run_id: str
+    point_id: str
+    point: int  # row of the design
+    scenario: str
+    replicate: int
+    seed: int
+    values: tuple  # ((key, value), ...) in the order of the plan's keys
+    overrides: str  # alignment-run overrides that reproduce the run
+
+
+@dataclass
+class Group:
+    """Runs that share a world, a horizon and a timeline."""
+
+    scenario: str
+    prepared: Prepared  # world, events, horizon of the group
+    model_params: ModelParams  # the configured model parameters, before sweep values and the scenario's overrides
+    scenario_overrides: dict  # the scenario's own parameter overrides, applied last (as alignment-run does)
+
+    def params(self, values: dict) -> ModelParams:
+        """A run's parameters: the sweep's model values, then the scenario's overrides, checked as alignment-run checks them."""
+        q = dataclasses.replace(self.model_params, **values) if values else self.model_params
+        check_params(q)
+        if self.scenario_overrides:
+            q = dataclasses.replace(q, **self.scenario_overrides)
+            check_params(q, prefix="scenario.overrides")
+        return q
+
+
+@dataclass
+class Plan:
+    name: str
+    keys: list  # swept parameters, in config order
+    design: pd.DataFrame  # one row per design point in sampler order: point and one column per key
+    problem: dict  # SALib problem of the ranged parameters
+    runs: list  # of Run, scenario-major, then point, then replicate
+    groups: dict  # group key -> Group
+    run_group: list  # group key of each run
+    indicators: list
+    years: list | None
+    batch_size: int
+    base_overrides: list  # the command line's changes to the run config, in every run's overrides
+
+    def batches(self, todo: set) -> list[tuple[str, list]]:
+        """The runs still to do as (group key, runs) batches of at most ``batch_size``, in plan order."""
+        out, current, key = [], [], None
+        for run, g in zip(self.runs, self.run_group):
+            if run.run_id not in todo:
+                continue
+            if current and (g != key or len(current) == self.batch_size):
+                out.append((key, current))
+                current = []
+            current.append(run)
+            key = g
+        if current:
+            out.append((key, current))
+        return out
+
+
+def replicate_seed(sweep_seed: int, replicate: int) -> int:
+    """The seed of replicate r: the same at every design point (common random numbers), stable as the sweep grows."""
+    return int(np.random.SeedSequence([int(sweep_seed), int(replicate)]).generate_state(1, np.uint32)[0])
+
+
+def _stable_id(text: str, n: int = 12) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()[:n]
+
+
+def _format(value) -> str:
+    return repr(int(value)) if isinstance(value, (int, np.integer)) else repr(float(value))
+
+
+def _numeric_model_fields() -> dict:
+    hints = typing.get_type_hints(ModelParams)
+    return {n: t for n, t in hints.items() if t in (float, int)}
+
+
+def check_key(cfg, key: str, spec) -> type:
+    """The type (int or float) of a sweepable config key; ConfigError if the model does not have it."""
+    where = f"sweep.parameters.{key}"
+    root, _, leaf = key.partition(".")
+    if root == "model":
+        fields = _numeric_model_fields()
+        if leaf not in fields:
+            near = difflib.get_close_matches(leaf, list(fields), n=1)
+            hint = f"did you mean model.{near[0]}?" if near else "see docs/ODD.md for the model's parameters"
+            raise ConfigError(where, spec, f"not a numeric model parameter; {hint}")
+        return fields[leaf]
+    if root not in WORLD_ROOTS:
+        raise ConfigError(where, spec, "only model.*, actors.*, corridors.* and world.* values can be swept; scenarios go in "
+                                       "sweep.scenarios and seeds come from sweep.seed and sweep.replicates")
+    value = OmegaConf.select(cfg, key, default=None, throw_on_missing=False)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(where, spec, "not a numeric value of the config" + (" (no such key)" if value is None else ""))
+    return type(value)
+
+
+def make_plan(cfg, scenario_cfgs: dict, base_overrides: list) -> Plan:
+    """Check the sweep config and expand it into runs.
+
+    Args:
+        cfg: the composed sweep config (a run config plus ``sweep``).
+        scenario_cfgs: scenario name -> its composed ``scenario`` node.
+        base_overrides: the command line's overrides of the run config (kept in every run's overrides).
+    """
+    sw = cfg.sweep
+    if sw.replicates < 1:
+        raise ConfigError("sweep.replicates", sw.replicates, "must be >= 1")
+    if sw.batch_size < 1:
+        raise ConfigError("sweep.batch_size", sw.batch_size, "must be >= 1")
+    if sw.seed < 0:
+        raise ConfigError("sweep.seed", sw.seed, "must be a non-negative integer")
+    if not sw.name or "/" in sw.name or sw.name.startswith("."):
+        raise ConfigError("sweep.name", sw.name, "a folder name: not empty, no '/', not starting with '.'")
+    indicators = list(sw.summaries.indicators)
+    if not indicators:
+        raise ConfigError("sweep.summaries.indicators", indicators, "name at least one; known: " + ", ".join(UNITS))
+    for n, name in enumerate(indicators):
+        if name not in UNITS:
+            raise ConfigError(f"sweep.summaries.indicators[{n}]", name, "unknown indicator; known: " + ", ".join(UNITS))
+    parameters = design_m.flatten(OmegaConf.to_container(sw.parameters))
+    space = design_m.check_parameters(parameters, sw.design.sampler)
+    types = {key: check_key(cfg, key, parameters[key]) for key in space}
+    table = design_m.points(space, sw.design.sampler, sw.design.n, sw.design.levels, sw.design.second_order, sw.seed)
+    for key, t in types.items():
+        if t is int:
+            table[key] = np.round(table[key]).astype(np.int64)
+    table.insert(0, "point", np.arange(len(table)))
+
+    keys = list(space)
+    model_keys = [k for k in keys if k.startswith("model.")]
+    world_keys = [k for k in keys if not k.startswith("model.")]
+    groups, runs, run_group = {}, [], []
+    for scenario, scen in scenario_cfgs.items():
+        base = OmegaConf.merge(cfg, {"scenario": scen})
+        for world_values, rows in (table.groupby(world_keys, sort=False) if world_keys else [((), table)]):
+            world_values = world_values if isinstance(world_values, tuple) else (world_values,)
+            gcfg = base.copy()
+            for key, value in zip(world_keys, world_values):
+                OmegaConf.update(gcfg, key, value.item() if hasattr(value, "item") else value)
+            prepared = prepare(gcfg)
+            model_params = OmegaConf.to_object(gcfg.model)
+            changes = _apply_overrides(model_params, gcfg.scenario.overrides)
+            group = Group(scenario, prepared, model_params, {k: getattr(changes, k) for k in (gcfg.scenario.overrides or {})})
+            gkey = _stable_id(f"{scenario}|" + "|".join(f"{k}={_format(v)}" for k, v in zip(world_keys, world_values)))
+            groups[gkey] = group
+            for record in rows.to_dict("records"):
+                point = int(record["point"])
+                values = tuple((k, record[k]) for k in keys)
+                group.params({k[len("model."):]: v for k, v in values if k in model_keys})  # checked now, before any run
+                point_key = f"{scenario}|" + "|".join(f"{k}={_format(v)}" for k, v in values)
+                point_id = _stable_id(point_key)
+                for r in range(sw.replicates):
+                    seed = replicate_seed(sw.seed, r)
+                    overrides = " ".join(list(base_overrides) + [f"scenario={scenario}"]
+                                         + [f"{k}={_format(v)}" for k, v in values] + [f"seed={seed}"])
+                    runs.append(Run(f"{point_id}-{r}", point_id, point, scenario, r, seed, values, overrides))
+                    run_group.append(gkey)
+    years = None if sw.summaries.years is None else [int(y) for y in sw.summaries.years]
+    if years is not None:
+        p = next(iter(groups.values())).prepared
+        first, last = p.start // 12, p.end // 12
+        for n, y in enumerate(years):
+            if not first <= y <= last:
+                raise ConfigError(f"sweep.summaries.years[{n}]", y, f"outside the horizon's years {first}..{last}")
+    return Plan(sw.name, keys, table, design_m.salib_problem(space) if sw.design.sampler in ("latin", "sobol", "morris") else {},
+                runs, groups, run_group, indicators, years, int(sw.batch_size), list(base_overrides))
