@@ -23,7 +23,7 @@ from alignment.world import World
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
 __all__ = ["AlignmentModel", "STEP_ORDER"]
-MESA_STREAM = 3  # the Mesa model's own generator (agent order); the dynamics draw from the engine's streams 0-2
+MESA_STREAM = 3  # the Mesa model's own generator (agent order); the dynamics draw from the engine's (alignment.engine.streams)
 
 
 class AlignmentModel(mesa.Model):

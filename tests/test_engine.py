@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from alignment.cli import compose_config
 from alignment.engine import Engine, simulate
-from alignment.engine.streams import EXTERNAL, NOISE, Stream, generator, poisson_counts
+from alignment.engine.streams import EXTERNAL_FORMS as EXTERNAL, NOISE, Stream, generator, poisson_counts
 from alignment.model import AlignmentModel
 from alignment.run import prepare
 
@@ -164,3 +164,24 @@ def test_finished_mesa_models_are_freed(compose):
     gc.collect()
     assert all(r() is None for r in refs)
     assert not any(isinstance(k, AlignmentModel) for k in mesa.Agent._ids)
+
+
+def test_without_the_ledger_every_other_number_is_the_same():
+    """Forms and levels of contacts have streams of their own and feed nothing but the ledger."""
+    h = prepared("historical")
+    with_ = simulate(h.world, [h.params] * 2, [h.events] * 2, h.start, 2023 * 12, [3, 4])
+    without = simulate(h.world, [h.params] * 2, [h.events] * 2, h.start, 2023 * 12, [3, 4], ledger=False)
+    for key in with_.rec:
+        np.testing.assert_array_equal(with_.rec[key], without.rec[key], err_msg=key)
+    assert without.ledger is None and len(with_.ledger.rows(0)) > 500
+
+
+def test_yearly_records_are_the_means_of_the_monthly_ones():
+    """A horizon starting in March: the first year's mean is over its ten months."""
+    h = prepare(compose_config(["horizon.start=2016-03", "horizon.end=2018-06", "horizon.drop_later_events=true"]))
+    monthly = simulate(h.world, [h.params] * 2, [h.events] * 2, h.start, h.end, [1, 2])
+    yearly = simulate(h.world, [h.params] * 2, [h.events] * 2, h.start, h.end, [1, 2], yearly=True)
+    for key, arr in monthly.rec.items():
+        np.testing.assert_allclose(yearly.rec[key][0], arr[:10].mean(axis=0), rtol=1e-12, err_msg=key)  # 2016-03..12
+        np.testing.assert_allclose(yearly.rec[key][1], arr[10:22].mean(axis=0), rtol=1e-12, err_msg=key)
+        np.testing.assert_allclose(yearly.rec[key][2], arr[22:].mean(axis=0), rtol=1e-12, err_msg=key)  # 2018-01..06

@@ -17,16 +17,20 @@ once, after the run.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from alignment.engine.ledger import Ledger
 from alignment.engine.params import BatchParams
-from alignment.engine.streams import EXTERNAL, NOISE, REGIONAL, Stream, poisson_counts
+from alignment.engine.streams import (EXTERNAL_COUNTS, EXTERNAL_FORMS, NOISE, REGIONAL_COUNTS, REGIONAL_FORMS, Stream,
+                                      poisson_counts)
 from alignment.mechanisms import alignment as align_m
 from alignment.mechanisms import corridors as corr_m
 from alignment.mechanisms import diplomacy as dipl_m
 from alignment.mechanisms import engagement as eng_m
 from alignment.mechanisms import trade as trade_m
+from alignment.mechanisms import max_axis, sum_axis
 from alignment.world import REMITTANCE_YEAR, World
 
 STEP_ORDER = ("apply_events", "allocate_engagement", "trade", "route_freight", "hold_diplomacy", "update_alignment", "record")
@@ -36,8 +40,8 @@ EUROPEAN = ("EU", "GBR", "TUR")  # partners reached over the east-west corridors
 def record_shapes(world: World) -> dict:
     """Per-month shape of every recorded indicator array (after the run and month axes)."""
     N, P, Q, K, M = len(world.states), len(world.powers), len(world.partners), len(world.corridors), len(world.markets)
-    return {"weights": (N, P), "trade": (N, Q), "remittances": (N,), "investment": (N, P), "volume": (K,),
-            "share": (M, K), "capacity": (K,), "cohesion": (), "transit_revenue": (N,)}
+    return {"weights": (N, P), "multialignment": (N,), "trade": (N, Q), "remittances": (N,), "investment": (N, P),
+            "volume": (K,), "share": (M, K), "capacity": (K,), "cohesion": (), "transit_revenue": (N,)}
 
 
 class Engine:
@@ -50,9 +54,14 @@ class Engine:
         start, end: first and last month index of the horizon (inclusive).
         seeds: one seed per run.
         record: names of the indicator arrays to keep (:func:`record_shapes`); all if None.
+        ledger: keep the interaction ledger. Without it the forms and levels of contacts are not drawn (they
+            come from streams of their own and feed nothing else), so every other number is the same.
+        yearly: record each indicator's mean over every calendar year, (year, run, ...), instead of every
+            month: what a sweep keeps, in a twelfth of the memory.
     """
 
-    def __init__(self, world: World, params: list, events: list, start: int, end: int, seeds: list, record=None):
+    def __init__(self, world: World, params: list, events: list, start: int, end: int, seeds: list, record=None,
+                 ledger: bool = True, yearly: bool = False):
         B = len(params)
         if not (len(events) == len(seeds) == B):
             raise ValueError(f"{B} parameter sets, {len(events)} event lists and {len(seeds)} seeds: one of each per run")
@@ -70,9 +79,10 @@ class Engine:
         p = self.p
 
         # each distinct timeline is walked once per month, for all the runs that follow it
-        timelines: dict = {}
+        timelines, keys = {}, {}
         for b, evs in enumerate(events):
-            timelines.setdefault(tuple(repr(e) for e in evs), (list(evs), []))[1].append(b)
+            key = keys.get(id(evs)) or keys.setdefault(id(evs), tuple(repr(e) for e in evs))  # one repr per distinct list
+            timelines.setdefault(key, (list(evs), []))[1].append(b)
         self._timelines = [[evs, np.array(runs), 0] for evs, runs in timelines.values()]
         # membership changes of the world record, by year (applied each January)
         self._membership_changes: dict[int, dict] = {}
@@ -112,8 +122,8 @@ class Engine:
         self._order_slot = p.construction_lag_months - 1  # a run's orders complete construction_lag_months later
 
         # random streams, one set per run
-        self.streams = {EXTERNAL: Stream(self.seeds, EXTERNAL), REGIONAL: Stream(self.seeds, REGIONAL),
-                        NOISE: Stream(self.seeds, NOISE, normal=True)}
+        self.streams = {k: Stream(self.seeds, k) for k in (EXTERNAL_COUNTS, EXTERNAL_FORMS, REGIONAL_COUNTS, REGIONAL_FORMS)}
+        self.streams[NOISE] = Stream(self.seeds, NOISE, normal=True)
 
         # constants of the mechanisms, and caches
         self._gdp_cache: dict[int, np.ndarray] = {}
@@ -137,12 +147,13 @@ class Engine:
         # recorders (month, run, ...), the ledger, and the year-end record of memberships and sanctions
         shapes = record_shapes(world)
         keep = shapes if record is None else {k: shapes[k] for k in record}
-        self.rec = {k: np.zeros((self.n_months, B) + shape) for k, shape in keep.items()}
         self.first_year = start // 12
         n_years = end // 12 - self.first_year + 1
+        self.yearly = yearly
+        self.rec = {k: np.zeros(((n_years if yearly else self.n_months), B) + shape) for k, shape in keep.items()}
         self.membership_by_year = np.zeros((B, n_years) + self.membership.shape[1:])
         self.sanction_by_year = np.zeros((B, n_years, P, P))
-        self.ledger = Ledger(world.partners, B)
+        self.ledger = Ledger(world.partners, B) if ledger else None
         self._recent = np.zeros((B, 12))  # intraregional interactions in the last 12 months
 
         # initial state: steady-state stocks and a warm start of the flows, then weights at their target
@@ -150,15 +161,17 @@ class Engine:
             gdp = self._gdp()
             even = np.full((B, N, P), 1.0 / P)
             self.weights = even.copy()
-            self.invest_flow = self._allocate(self.budget, gdp)
+            shares = self._shares(gdp)
+            self.invest_flow = shares * self.budget[:, :, None]
             self.investment_stock = self._steady_stock(self.invest_flow, p.investment_depreciation_per_year)
-            self.attention_stock = self._steady_stock(self._allocate(self._attention_budget, gdp), p.attention_depreciation_per_year)
+            self.attention_stock = self._steady_stock(shares * self._attention_budget[:, :, None], p.attention_depreciation_per_year)
             self.weights0 = self.weights.copy()
             # pair effects fitted to the base-year record at base-year GDP, whatever month the run starts in
             gdp0 = self._gdp_at(world.base_year)
             log_core0 = trade_m.gravity_core(gdp0[:, P:], gdp0, world.distance_km[None], p.gdp_elasticity, p.distance_elasticity)
             self.affinity = trade_m.calibrate_affinity(world.trade_base[None], log_core0)
             self._shared_union0 = self._shared_union()
+            self._note_sanctions()
             self._route(update_capacity=False)
             self._overland_gc0 = self._overland_gc
             self.trade()
@@ -188,10 +201,10 @@ class Engine:
             self._gdp_cache[self.year] = self._gdp_at(self.year)
         return self._gdp_cache[self.year]
 
-    def _allocate(self, budget, gdp):
-        """(B, P, N) a budget spread over the states where influence is cheapest."""
-        return eng_m.allocate_engagement(budget, self.weights, self.openness, gdp[:, len(self.world.powers):],
-                                         self.p.engagement_size_elasticity, self.p.engagement_focus)
+    def _shares(self, gdp):
+        """(B, P, N) how each power spreads any budget over the states (where influence is cheapest)."""
+        return eng_m.engagement_shares(self.weights, self.openness, gdp[:, len(self.world.powers):],
+                                       self.p.engagement_size_elasticity, self.p.engagement_focus)
 
     @staticmethod
     def _steady_stock(flow_per_year, depreciation_per_year):
@@ -247,6 +260,12 @@ class Engine:
                 events[n].apply(self, runs)
                 n += 1
             timeline[2] = n
+        self._note_sanctions()
+
+    def _note_sanctions(self) -> None:
+        """How heavily each power is sanctioned, and who sanctions: (B, P) each, read by trade and alignment."""
+        self.sanctioned = max_axis(self.sanction, 2)  # [run, target]
+        self.sanctioners = max_axis(self.sanction, 1) > 0  # [run, by]
 
     def review_memberships(self) -> None:
         """Each state takes up the memberships the record dates to this calendar year (run each January)."""
@@ -276,7 +295,8 @@ class Engine:
             participants.insert(0, ev.convenor)
         states_in = np.array([self.state_index[s] for s in ev.participants if s in self.state_index], dtype=int)
         intraregional = not ev.convenor and all(x in self.state_index for x in ev.participants)
-        self.ledger.log_summit(self.month, runs, ev.level, ev.format, participants, intraregional)
+        if self.ledger is not None:
+            self.ledger.log_summit(self.month, runs, ev.level, ev.format, participants, intraregional)
         if ev.convenor in self.power_index:
             self.attention_stock[runs[:, None], self.power_index[ev.convenor], states_in[None, :]] += ev.attention
         if intraregional:
@@ -305,16 +325,17 @@ class Engine:
         p = self.p
         self.disburse()
         gdp = self._gdp()
-        self.invest_flow = self._allocate(self.budget, gdp) + self.earmarked
-        rates = self._allocate(self._attention_budget, gdp).reshape(B, P * N) / 12.0  # expected contacts this month
-        counts = poisson_counts(rates, self.streams[EXTERNAL].take(P * N))
+        shares = self._shares(gdp)  # the same split for money and for attention
+        self.invest_flow = shares * self.budget[:, :, None] + self.earmarked
+        rates = (shares * self._attention_budget[:, :, None]).reshape(B, P * N) / 12.0  # expected contacts this month
+        counts = poisson_counts(rates, self.streams[EXTERNAL_COUNTS].take(P * N))
         self.investment_stock = eng_m.accumulate_stock(self.investment_stock, self.invest_flow, p.investment_depreciation_per_year)
         self.attention_stock = eng_m.accumulate_stock(self.attention_stock, counts.reshape(B, P, N) * 12.0,
                                                       p.attention_depreciation_per_year)
-        n = counts.sum(axis=1)
-        if n.any():
+        n = sum_axis(counts, 1)
+        if self.ledger is not None and n.any():
             kp = dipl_m.kind_probabilities(np.zeros(B), self.in_person_factor, self._ext_kind_logits, np.zeros((B, 4)))
-            kinds, levels = self.streams[EXTERNAL].take_ragged(n), self.streams[EXTERNAL].take_ragged(n)
+            kinds, levels = self.streams[EXTERNAL_FORMS].take_ragged(n), self.streams[EXTERNAL_FORMS].take_ragged(n)
             d = dipl_m.draw_interactions(rates, kp, self._ext_levels, kinds, levels, counts)
             power, state = np.divmod(d["pair"], N)
             self.ledger.log_contacts(self.month, d["batch"], d["kind"], d["level"], power, state + P, False)
@@ -328,7 +349,7 @@ class Engine:
         if self._core_year != self.year:  # the gravity core moves only with GDP, which is yearly
             self._core = trade_m.gravity_core(gdp[:, P:], gdp, w.distance_km[None], p.gdp_elasticity, p.distance_elasticity)
             self._core_year = self.year
-        sanctioned = self.sanction.max(axis=2)  # (B, P)
+        sanctioned = self.sanctioned
         cost = self.trade_cost_extra.copy()
         cost[:, :, :P] += p.secondary_sanction_cost[:, None, None] * sanctioned[:, None, :]
         cost[:, :, :P] -= p.alignment_trade_effect[:, None, None] * (self.weights - self.weights0)
@@ -341,7 +362,7 @@ class Engine:
             s = np.maximum(self.sanction, np.swapaxes(self.sanction, 1, 2))
             g0 = self._gdp_at(w.direct_trade_year)[:, :P]
             growth = ((gdp[:, :P, None] * gdp[:, None, :P]) / (g0[:, :, None] * g0[:, None, :])) ** p.gdp_elasticity[:, None, None]
-            access = flows[:, :, :P] / flows.sum(axis=2, keepdims=True)
+            access = flows[:, :, :P] / sum_axis(flows, 2, keepdims=True)
             _, extra = trade_m.divert_trade(w.direct_trade_usd_bn[None] * growth, s, access, p.sanction_cost_elasticity, p.diversion_share)
             flows[:, :, :P] += extra
         self.flows = flows * self.trade_factor[:, None, None]
@@ -364,10 +385,10 @@ class Engine:
                                      p.value_of_time_usd_per_feu_day, p.cargo_value_usd_per_feu)
         serves = w.serves[None] & self.corridor_open[:, None, :]
         # full corridors are rationed by shadow prices (warm-started from last month), then the split is made exact
-        self.surcharge, wanted = corr_m.capacity_prices(demand, gc, serves, self.capacity, w.nest_of, w.nest_lambda,
-                                                        p.logit_scale_usd, start_usd=self.surcharge)
+        self.surcharge, wanted, probs = corr_m.capacity_prices(demand, gc, serves, self.capacity, w.nest_of, w.nest_lambda,
+                                                               p.logit_scale_usd, start_usd=self.surcharge, with_probabilities=True)
         self.volume_m, _, _ = corr_m.assign_routes(demand, gc + self.surcharge, serves, self.capacity, w.nest_of,
-                                                   w.nest_lambda, p.logit_scale_usd)
+                                                   w.nest_lambda, p.logit_scale_usd, probabilities=probs)
         usable = self._rail_ew[None, :] & self.corridor_open & (self.capacity > 0)
         self._overland_gc = np.where(usable.any(axis=1), np.where(usable, gc, np.inf).min(axis=1), gc.max(axis=1))
         if update_capacity:  # ordered now, usable construction_lag_months later (capacity arrives before routing)
@@ -379,12 +400,12 @@ class Engine:
         """Draw this month's intraregional interactions and write them to the ledger."""
         p, P = self.p, len(self.world.powers)
         rates = dipl_m.pair_rates(self.activity, self.cohesion, self.threat, p.base_rate_per_pair_month, p.cohesion_gain, p.threat_gain)
-        counts = poisson_counts(rates, self.streams[REGIONAL].take(rates.shape[1]))
-        n = counts.sum(axis=1)
+        counts = poisson_counts(rates, self.streams[REGIONAL_COUNTS].take(rates.shape[1]))
+        n = sum_axis(counts, 1)
         self._recent[:, self.month % 12] += n
-        if n.any():
+        if self.ledger is not None and n.any():
             kp = dipl_m.kind_probabilities(self.cohesion, self.in_person_factor, p.kind_base_logits, p.kind_cohesion_slopes)
-            kinds, levels = self.streams[REGIONAL].take_ragged(n), self.streams[REGIONAL].take_ragged(n)
+            kinds, levels = self.streams[REGIONAL_FORMS].take_ragged(n), self.streams[REGIONAL_FORMS].take_ragged(n)
             d = dipl_m.draw_interactions(rates, kp, p.level_probabilities, kinds, levels, counts)
             self.ledger.log_contacts(self.month, d["batch"], d["kind"], d["level"], self._pairs_i[d["pair"]] + P,
                                      self._pairs_j[d["pair"]] + P, True)
@@ -397,13 +418,13 @@ class Engine:
         gdp_s = self._gdp()[:, P:]
         trade_p = self.flows[:, :, :P]
         ch = np.empty((B, 6, N, P))
-        ch[:, 0] = trade_p / trade_p.sum(axis=2, keepdims=True)
+        ch[:, 0] = trade_p / sum_axis(trade_p, 2, keepdims=True)
         ch[:, 1] = 1.0 - np.exp(-np.swapaxes(self.investment_stock, 1, 2) / (p.investment_scale_gdp_share[:, None, None] * gdp_s[:, :, None]))
         ch[:, 2] = np.minimum(np.maximum(self.membership @ w.convenors / len(w.institutions) + w.military + self.ties_extra, 0.0), 1.5)
         att = np.swapaxes(self.attention_stock, 1, 2)
-        ch[:, 3] = att / np.maximum(att.sum(axis=2, keepdims=True), 1e-12)
-        transit = self.volume_m.sum(axis=1)[:, :, None] * w.crosses[None]  # (B, K, N)
-        tot = transit.sum(axis=1)[:, :, None]
+        ch[:, 3] = att / np.maximum(sum_axis(att, 2, keepdims=True), 1e-12)
+        transit = sum_axis(self.volume_m, 1)[:, :, None] * w.crosses[None]  # (B, K, N)
+        tot = sum_axis(transit, 1)[:, :, None]
         ch[:, 4] = np.divide(np.swapaxes(transit, 1, 2) @ w.sponsors, tot, out=np.zeros((B, N, P)), where=tot > 0)
         ch[:, 5] = 0.0
         if w.remittance_source >= 0:
@@ -413,16 +434,14 @@ class Engine:
     def _target(self) -> np.ndarray:
         """(B, N, P) each state's target portfolio."""
         p, P = self.p, len(self.world.powers)
-        sanctioned = self.sanction.max(axis=2)
-        sanctioners = self.sanction.max(axis=1) > 0
-        exposure = np.where(sanctioners[:, None, :], self.flows[:, :, :P], 0.0).sum(axis=2) / self.flows.sum(axis=2)
-        scores = align_m.attraction_scores(self.channels(), self._coef, self.coercion, sanctioned, exposure,
+        exposure = sum_axis(np.where(self.sanctioners[:, None, :], self.flows[:, :, :P], 0.0), 2) / sum_axis(self.flows, 2)
+        scores = align_m.attraction_scores(self.channels(), self._coef, self.coercion, self.sanctioned, exposure,
                                            p.coercion_weight, p.sanction_weight)
         hedging = np.minimum(np.maximum(p.hedging_base[:, None] + self.hedging_extra, 0.0), 1.0)
         return align_m.target_weights(scores, p.temperature, hedging)
 
     def _cohesion(self) -> np.ndarray:
-        intensity = self._recent.sum(axis=1) / self.p.interaction_reference_per_year
+        intensity = sum_axis(self._recent, 1) / self.p.interaction_reference_per_year
         return align_m.regional_cohesion(self.weights, intensity, self.institutions, self.p.cohesion_similarity_weight,
                                          self.p.cohesion_intensity_weight)
 
@@ -436,34 +455,43 @@ class Engine:
     def record(self) -> None:
         """Copy this month's indicators into the preallocated arrays."""
         t, r = self.month - self.start, self.rec
-        vol = self.volume_m.sum(axis=1)
-        demand = self.volume_m.sum(axis=2, keepdims=True)
+        vol = sum_axis(self.volume_m, 1)
+        demand = sum_axis(self.volume_m, 2, keepdims=True)
         values = {
-            "weights": lambda: self.weights, "trade": lambda: self.flows, "remittances": lambda: self.remit,
+            "weights": lambda: self.weights, "multialignment": lambda: align_m.multialignment_index(self.weights),
+            "trade": lambda: self.flows, "remittances": lambda: self.remit,
             "investment": lambda: np.swapaxes(self.invest_flow, 1, 2), "volume": lambda: vol, "capacity": lambda: self.capacity,
             "share": lambda: np.divide(self.volume_m, demand, out=np.zeros_like(self.volume_m), where=demand > 0),
             "cohesion": lambda: self.cohesion,
             "transit_revenue": lambda: (vol * self.world.fee_usd_per_feu / 2.0) @ self.world.crosses / 1e9,
         }
+        y = self.year - self.first_year
         for key, arr in r.items():
-            arr[t] = values[key]()
+            if self.yearly:
+                arr[y] += values[key]()
+            else:
+                arr[t] = values[key]()
         if self.month % 12 == 11 or self.month == self.end:  # status at the end of each year
-            y = self.year - self.first_year
             self.membership_by_year[:, y] = self.membership
             self.sanction_by_year[:, y] = self.sanction
+            if self.yearly:  # the year's sums become its means over the months recorded in it
+                months = self.month - max(self.start, self.year * 12) + 1
+                for arr in r.values():
+                    arr[y] /= months
 
     # ------------------------------------------------------------------ results
     def failures(self) -> list[str]:
-        """Per run: '' if every recorded value is finite, else the first indicator and month that is not."""
+        """Per run: '' if every recorded value is finite, else the first indicator and month (or year) that is not."""
         from alignment.world.calendar import format_month
 
         out = [""] * self.B
         for key, arr in self.rec.items():
             bad = np.isnan(arr) if key == "capacity" else ~np.isfinite(arr)  # an unbounded corridor has infinite capacity
-            bad = bad.reshape(self.n_months, self.B, -1).any(axis=2)  # (month, run)
+            bad = bad.reshape(arr.shape[0], self.B, -1).any(axis=2)  # (period, run)
             for b in np.flatnonzero(bad.any(axis=0)):
-                if not out[b]:
-                    out[b] = f"non-finite {key} from {format_month(self.start + int(np.argmax(bad[:, b])))}"
+                first = int(np.argmax(bad[:, b]))
+                when = str(self.first_year + first) if self.yearly else format_month(self.start + first)
+                out[b] = out[b] or f"non-finite {key} from {when}"
         return out
 
     def view(self, b: int) -> "RunView":
@@ -507,6 +535,19 @@ class RunView:
         return self._by_year(self.engine.sanction_by_year)
 
 
-def simulate(world: World, params: list, events: list, start: int, end: int, seeds: list, record=None) -> Engine:
+@dataclass(frozen=True)
+class Prepared:
+    """One run ready to go: what :func:`alignment.run.prepare` makes of a checked config."""
+
+    world: World
+    params: object  # ModelParams
+    events: list
+    start: int
+    end: int
+    seed: int
+
+
+def simulate(world: World, params: list, events: list, start: int, end: int, seeds: list, record=None, ledger=True,
+             yearly=False) -> Engine:
     """Build and run B runs to the end of the horizon (one parameter set, event list and seed per run)."""
-    return Engine(world, params, events, start, end, seeds, record=record).run()
+    return Engine(world, params, events, start, end, seeds, record=record, ledger=ledger, yearly=yearly).run()

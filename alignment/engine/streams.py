@@ -1,11 +1,13 @@
 """Random streams of B runs: each run draws from its own generators, whatever batch it is in.
 
-A run seeded with ``seed`` owns one PCG64 generator per purpose (external contacts,
-regional contacts, alignment noise), spawned from ``SeedSequence(seed)``. Values are
-drawn in fixed-size chunks and handed out in order, so the numbers a run receives
-depend only on its seed and on how many it has asked for: a run computed inside a
-batch gets exactly the numbers it gets alone. Separate purposes keep common random
-numbers common: a change to diplomacy does not shift the alignment noise.
+A run seeded with ``seed`` owns one PCG64 generator per purpose, spawned from
+``SeedSequence(seed)``: the counts of external contacts, their forms and levels, the
+counts of regional contacts, their forms and levels, and the alignment noise. Values are
+drawn in fixed-size chunks and handed out in order, so the numbers a run receives depend
+only on its seed and on how many it has asked for: a run computed inside a batch gets
+exactly the numbers it gets alone. Separate purposes keep common random numbers common (a
+change to diplomacy does not shift the alignment noise), and keep the purposes read a fixed
+amount each month (counts, noise) in step across runs, which makes them one slice to read.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import numpy as np
 
 from alignment.rng import make_generator
 
-EXTERNAL, REGIONAL, NOISE = 0, 1, 2  # spawn keys of a run's streams (3 is Mesa's own generator)
-CHUNK = 2048  # values drawn per refill of one run's buffer
+# spawn keys of a run's streams (Mesa's own generator is stream MESA_STREAM of alignment.model)
+EXTERNAL_COUNTS, EXTERNAL_FORMS, REGIONAL_COUNTS, REGIONAL_FORMS, NOISE = 0, 1, 2, 4, 5
+CHUNK = 1024  # values drawn per refill of one run's buffer (a buffer holds two: 16 KB per run and purpose)
 
 
 def generator(seed: int, purpose: int) -> np.random.Generator:
@@ -24,35 +27,44 @@ def generator(seed: int, purpose: int) -> np.random.Generator:
 
 
 class Stream:
-    """Uniform (or standard normal) numbers for B runs, each run from its own generator."""
+    """Uniform (or standard normal) numbers for B runs, each run from its own generator.
+
+    Each row of ``buffer`` holds a run's unread values from ``pos`` to its end; a refill moves them
+    ahead and draws whole chunks behind them, straight into the row.
+    """
 
     def __init__(self, seeds, purpose: int, normal: bool = False, chunk: int = CHUNK):
         self._gens = [generator(s, purpose) for s in seeds]
-        self._draw = (lambda g, n: g.standard_normal(n)) if normal else (lambda g, n: g.random(n))
+        self._normal = normal
         self._chunk = chunk
-        # room for a chunk plus what was left of the last one: rows grow only for a take larger than a chunk
-        self.buffer = np.empty((len(self._gens), 2 * chunk))
+        self.buffer = np.empty((len(self._gens), 2 * chunk))  # a chunk and what was left of the last one
         self.pos = np.full(len(self._gens), 2 * chunk)  # next unread slot per run; the row's width = empty
 
     def _refill(self, need: np.ndarray) -> None:
-        """Make sure run b has at least need[b] unread values: append whole chunks drawn from its generator."""
-        for b in np.flatnonzero(self.pos + need > self.buffer.shape[1]):
-            left = self.buffer[b, self.pos[b]:]
-            chunks = -(-(int(need[b]) - len(left)) // self._chunk)
-            values = np.concatenate([left, self._draw(self._gens[b], chunks * self._chunk)])
-            if len(values) > self.buffer.shape[1]:  # keep every run's unread values right-aligned in a wider row
-                extra = len(values) - self.buffer.shape[1]
-                self.buffer = np.concatenate([np.empty((len(self._gens), extra)), self.buffer], axis=1)
-                self.pos = self.pos + extra
-            self.buffer[b, self.buffer.shape[1] - len(values):] = values
-            self.pos[b] = self.buffer.shape[1] - len(values)
+        """Make sure run b has at least need[b] unread values: whole chunks from its generator behind what is left."""
+        short = np.flatnonzero(self.pos + need > self.buffer.shape[1])
+        if not len(short):
+            return
+        width = self.buffer.shape[1]
+        left = width - self.pos[short]
+        fill = -(-(need[short] - left) // self._chunk) * self._chunk
+        if (left + fill).max() > width:  # a take larger than a chunk: wider rows for every run, unread values kept at the end
+            grown = np.empty((len(self._gens), int((left + fill).max())))
+            grown[:, grown.shape[1] - width:] = self.buffer
+            self.pos += grown.shape[1] - width
+            self.buffer, width = grown, grown.shape[1]
+        for b, n_left, n_fill in zip(short.tolist(), left.tolist(), fill.tolist()):
+            row, start = self.buffer[b], width - n_left - n_fill
+            row[start:start + n_left] = row[width - n_left:]  # what was left moves ahead of the fresh chunks
+            g = self._gens[b]
+            (g.standard_normal if self._normal else g.random)(out=row[width - n_fill:])
+            self.pos[b] = start
 
     def take(self, n: int) -> np.ndarray:
         """(B, n): the next n values of every run."""
-        need = np.full(len(self._gens), n)
-        self._refill(need)
+        self._refill(np.full(len(self._gens), n))
         first = self.pos[0]
-        if (self.pos == first).all():  # runs that have read alike (always so for fixed takes only) share one slice
+        if (self.pos == first).all():  # runs that read alike (streams read a fixed amount a month) share one slice
             out = self.buffer[:, first:first + n].copy()
         else:
             out = np.take_along_axis(self.buffer, self.pos[:, None] + np.arange(n), axis=1)

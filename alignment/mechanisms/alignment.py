@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from alignment.mechanisms import per_run
+from alignment.mechanisms import max_axis, per_run, sum_axis
 from alignment.mechanisms.diplomacy import pair_index
 
 CHANNELS = ("trade", "investment", "security", "attention", "corridor", "remittances")
@@ -52,8 +52,8 @@ def target_weights(scores, temperature, hedging):
         (B, N, P) on the simplex.
     """
     z = scores / per_run(temperature, 3)
-    e = np.exp(z - z.max(axis=2, keepdims=True))
-    soft = e / e.sum(axis=2, keepdims=True)
+    e = np.exp(z - max_axis(z, 2, keepdims=True))
+    soft = e / sum_axis(e, 2, keepdims=True)
     even = 1.0 / scores.shape[2]
     return (1.0 - hedging[:, :, None]) * soft + hedging[:, :, None] * even
 
@@ -76,7 +76,7 @@ def update_weights(weights, target, adjustment_rate, noise, noise_scale):
     rate = per_run(adjustment_rate, 3)
     mixed = (1.0 - rate) * weights + rate * target
     shocked = mixed * np.exp(per_run(noise_scale, 3) * noise)
-    return shocked / shocked.sum(axis=2, keepdims=True)
+    return shocked / sum_axis(shocked, 2, keepdims=True)
 
 
 def multialignment_index(weights):
@@ -111,7 +111,7 @@ def regional_cohesion(weights, interaction_intensity, institutions, similarity_w
         (B,) in [0, 1].
     """
     i, j = pair_index(weights.shape[1])
-    tv = 0.5 * np.abs(weights[:, i, :] - weights[:, j, :]).sum(axis=2).mean(axis=1)
+    tv = 0.5 * sum_axis(sum_axis(np.abs(weights[:, i, :] - weights[:, j, :]), 2), 1) / len(i)
     similarity = 1.0 - tv
     intensity = 1.0 - np.exp(-interaction_intensity)
     sw, iw = per_run(similarity_weight, 1), per_run(intensity_weight, 1)

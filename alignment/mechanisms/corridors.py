@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from alignment.mechanisms import per_run
+from alignment.mechanisms import min_axis, per_run, sum_axis
 
 
 def generalised_cost(
@@ -63,7 +63,7 @@ def choice_probabilities(gcost_usd, available, nest_of, nest_lambda, logit_scale
     nest_k = nest_of.argmax(axis=1)  # (K,) each corridor's nest (nest_of is one-hot)
     lam_k = nest_lambda[nest_k]
     gc = np.where(available, gcost_usd[:, None, :], np.inf)  # (B, M, K)
-    cheapest = gc.min(axis=2, keepdims=True)
+    cheapest = min_axis(gc, 2, keepdims=True)
     # shifting each market's costs by its cheapest route keeps its best route at exp(0) = 1
     with np.errstate(invalid="ignore"):
         e = np.exp(-(gc - np.where(np.isfinite(cheapest), cheapest, 0.0)) / (per_run(logit_scale_usd, 3) * lam_k))  # 0 where unavailable
@@ -71,12 +71,12 @@ def choice_probabilities(gcost_usd, available, nest_of, nest_lambda, logit_scale
     pn = s ** nest_lambda  # nest weights exp(lambda * inclusive value), common factor dropped (0 for an empty nest)
     s_k = s[:, :, nest_k]  # (B, M, K) each corridor's nest sum
     w = e / np.where(s_k > 0, s_k, 1.0) * pn[:, :, nest_k]
-    tot = w.sum(axis=2, keepdims=True)
+    tot = sum_axis(w, 2, keepdims=True)
     return w / np.where(tot > 0, tot, 1.0)
 
 
 def capacity_prices(demand_teu, gcost_usd, available, capacity_teu, nest_of, nest_lambda, logit_scale_usd,
-                    start_usd=None, iterations=30, tolerance=1e-3):
+                    start_usd=None, iterations=30, tolerance=1e-3, with_probabilities=False):
     """Shadow prices that ration full corridors inside the logit.
 
     A corridor that more freight wants than it can carry gets a surcharge (USD per
@@ -93,20 +93,26 @@ def capacity_prices(demand_teu, gcost_usd, available, capacity_teu, nest_of, nes
         nest_of, nest_lambda, logit_scale_usd: as in :func:`choice_probabilities`.
         start_usd: (B, K) initial surcharges (e.g. last month's), USD per FEU; zeros if None.
         iterations: most rounds; tolerance: relative excess of demand over capacity accepted.
+        with_probabilities: also return the choice probabilities at the final surcharges, (B, M, K),
+            which :func:`assign_routes` can start from instead of computing them again.
 
     Returns:
         (surcharge, wanted): surcharge (B, K) >= 0 USD per FEU, zero where capacity does not bind;
-        wanted (B, K) the demand for each corridor without surcharges, TEU per year.
+        wanted (B, K) the demand for each corridor without surcharges, TEU per year
+        (and the probabilities, with ``with_probabilities``).
     """
     demand = np.asarray(demand_teu, dtype=float)[:, :, None]
     cap = np.asarray(capacity_teu, dtype=float)
     open_ = available & (cap > 0)[:, None, :]
     priced = np.isfinite(cap) & (cap > 0)
     step_scale = per_run(logit_scale_usd, 2) * (nest_of @ nest_lambda)
-    wanted = (choice_probabilities(gcost_usd, open_, nest_of, nest_lambda, logit_scale_usd) * demand).sum(axis=1)
+    probs = choice_probabilities(gcost_usd, open_, nest_of, nest_lambda, logit_scale_usd)
+    wanted = sum_axis(probs * demand, 1)
     surcharge = np.zeros_like(wanted) if start_usd is None else np.where(priced, np.asarray(start_usd, dtype=float), 0.0)
-    want = wanted if start_usd is None else (
-        choice_probabilities(gcost_usd + surcharge, open_, nest_of, nest_lambda, logit_scale_usd) * demand).sum(axis=1)
+    want = wanted
+    if start_usd is not None and surcharge.any():
+        probs = choice_probabilities(gcost_usd + surcharge, open_, nest_of, nest_lambda, logit_scale_usd)
+        want = sum_axis(probs * demand, 1)
     for _ in range(iterations):
         with np.errstate(over="ignore"):  # a vanishing capacity gives an infinite surcharge: the corridor closes
             ratio = np.divide(want, cap, out=np.ones_like(want), where=priced)
@@ -116,11 +122,12 @@ def capacity_prices(demand_teu, gcost_usd, available, capacity_teu, nest_of, nes
         if not step.any():
             break
         surcharge = np.maximum(surcharge + step, 0.0)
-        want = (choice_probabilities(gcost_usd + surcharge, open_, nest_of, nest_lambda, logit_scale_usd) * demand).sum(axis=1)
-    return surcharge, wanted
+        probs = choice_probabilities(gcost_usd + surcharge, open_, nest_of, nest_lambda, logit_scale_usd)
+        want = sum_axis(probs * demand, 1)
+    return (surcharge, wanted, probs) if with_probabilities else (surcharge, wanted)
 
 
-def assign_routes(demand_teu, gcost_usd, serves, capacity_teu, nest_of, nest_lambda, logit_scale_usd):
+def assign_routes(demand_teu, gcost_usd, serves, capacity_teu, nest_of, nest_lambda, logit_scale_usd, probabilities=None):
     """Split each market's demand across corridors, bounded by shared capacity.
 
     Water-filling: give every market its nested-logit split over the corridors
@@ -135,6 +142,8 @@ def assign_routes(demand_teu, gcost_usd, serves, capacity_teu, nest_of, nest_lam
         serves: (B, M, K) bool, corridor k carries market m's freight and is open.
         capacity_teu: (B, K) capacity, TEU per year (``np.inf`` for the sea).
         nest_of, nest_lambda, logit_scale_usd: as in :func:`choice_probabilities`.
+        probabilities: (B, M, K) the choice probabilities at ``gcost_usd`` over the corridors that serve
+            and have capacity, if already known (e.g. from :func:`capacity_prices`); computed if None.
 
     Returns:
         (volume, wanted, unmet): volume (B, M, K) TEU per year with
@@ -150,19 +159,20 @@ def assign_routes(demand_teu, gcost_usd, serves, capacity_teu, nest_of, nest_lam
     open_ = serves & (room > 0)[:, None, :]
     active = np.ones(B, dtype=bool)  # runs whose split is not final yet
     wanted = None
-    for _ in range(K):
-        p = choice_probabilities(gcost_usd, open_, nest_of, nest_lambda, logit_scale_usd)
+    for round_ in range(K):
+        p = probabilities if round_ == 0 and probabilities is not None else choice_probabilities(
+            gcost_usd, open_, nest_of, nest_lambda, logit_scale_usd)
         split = p * remaining[:, :, None]
         if wanted is None:
-            wanted = split.sum(axis=1)
-        want = split.sum(axis=1)  # (B, K)
+            wanted = sum_axis(split, 1)
+        want = sum_axis(split, 1)  # (B, K)
         over = want > room
         with np.errstate(over="ignore"):  # room / tiny want overflows only where the corridor is not over-subscribed
             scale = np.where(over, np.divide(room, want, out=np.zeros_like(room), where=want > 0), 1.0)
         take = np.where(active[:, None, None], split * scale[:, None, :], 0.0)
         volume += take
-        remaining = remaining - take.sum(axis=2)
-        room = np.where(over, 0.0, room - take.sum(axis=1))
+        remaining = remaining - sum_axis(take, 2)
+        room = np.where(over, 0.0, room - sum_axis(take, 1))
         open_ = open_ & ~over[:, None, :]
         active &= over.any(axis=1)
         if not active.any():

@@ -84,9 +84,9 @@ def draw_interactions(rates, kind_probs, level_probs, uniforms_kind, uniforms_le
     B, R = rates.shape
     flat = np.repeat(np.arange(B * R), counts.ravel())
     batch, pair = np.divmod(flat, R)
-    kcdf = np.cumsum(kind_probs, axis=1)[batch]
-    kind = np.minimum((uniforms_kind[:, None] >= kcdf).sum(axis=1), 3)
+    kcdf = np.cumsum(kind_probs, axis=1)[batch]  # (n, 4)
+    kind = (uniforms_kind >= kcdf[:, 0]).astype(np.int64) + (uniforms_kind >= kcdf[:, 1]) + (uniforms_kind >= kcdf[:, 2])
     lcdf = np.cumsum(np.asarray(level_probs), axis=-1)
-    lcdf = lcdf[batch, kind] if lcdf.ndim == 3 else lcdf[kind]
-    level = np.minimum((uniforms_level[:, None] >= lcdf).sum(axis=1), 2)
+    lcdf = lcdf[batch, kind] if lcdf.ndim == 3 else lcdf[kind]  # (n, 3)
+    level = (uniforms_level >= lcdf[:, 0]).astype(np.int64) + (uniforms_level >= lcdf[:, 1])
     return {"batch": batch, "pair": pair, "kind": kind, "level": level}

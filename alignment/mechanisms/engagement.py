@@ -10,11 +10,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from alignment.mechanisms import per_run
+from alignment.mechanisms import per_run, sum_axis
+
+
+def engagement_shares(weights, openness, gdp_usd_bn, size_elasticity, focus):
+    """Each power's split of any budget over the states: (B, P, N), summing to 1 over N.
+
+    Args: as :func:`allocate_engagement`, without the budget.
+    """
+    room = np.clip(1.0 - weights, 1e-9, None)  # (B, N, P)
+    value = openness[:, :, None] * room * (gdp_usd_bn ** (per_run(size_elasticity, 2) - 1.0))[:, :, None]
+    score = np.swapaxes(value, 1, 2) ** per_run(focus, 3)  # (B, P, N)
+    return score / sum_axis(score, 2, keepdims=True)
 
 
 def allocate_engagement(budget, weights, openness, gdp_usd_bn, size_elasticity, focus):
-    """Split each power's budget over the states.
+    """Split each power's budget over the states (:func:`engagement_shares` times the budget).
 
     Args:
         budget: (B, P) budget to spend, any unit (USD bn/yr or visits/yr).
@@ -27,11 +38,7 @@ def allocate_engagement(budget, weights, openness, gdp_usd_bn, size_elasticity, 
     Returns:
         (B, P, N) allocation in the unit of ``budget``; sums over N to ``budget``.
     """
-    room = np.clip(1.0 - weights, 1e-9, None)  # (B, N, P)
-    value = openness[:, :, None] * room * (gdp_usd_bn ** (per_run(size_elasticity, 2) - 1.0))[:, :, None]
-    score = np.swapaxes(value, 1, 2) ** per_run(focus, 3)  # (B, P, N)
-    share = score / score.sum(axis=2, keepdims=True)
-    return share * budget[:, :, None]
+    return engagement_shares(weights, openness, gdp_usd_bn, size_elasticity, focus) * budget[:, :, None]
 
 
 def accumulate_stock(stock, flow_per_year, depreciation_per_year, months=1):
