@@ -167,8 +167,10 @@ def compose_config(overrides, config_dir=None, with_hydra: bool = False, config_
     return cfg
 
 
-def precheck(argv, full_product_limit: int = 200, config_name: str = "run", validate=None, prog: str = PROG) -> int:
-    """Compose and check the configurations the command line asks for; returns how many were composed.
+def precheck(argv, full_product_limit: int = 200, config_name: str = "run", validate=None, prog: str = PROG,
+             composed: list | None = None) -> int:
+    """Compose and check the configurations the command line asks for; returns how many were composed
+    (and appends them to ``composed`` if given).
 
     Seeds are checked on their own (a sweep over seeds changes nothing else). Up to
     ``full_product_limit`` configurations are checked one by one; a larger sweep has each of its
@@ -203,6 +205,8 @@ def precheck(argv, full_product_limit: int = 200, config_name: str = "run", vali
         except Exception as exc:  # noqa: BLE001 - Hydra and OmegaConf raise many types
             raise _explain(exc, _find_culprit(combo, config_dir, config_name)) from None
         validate(cfg)
+        if composed is not None:
+            composed.append(cfg)
     return len(combos)
 
 
@@ -233,10 +237,13 @@ def run_job(cfg: DictConfig) -> Path:
     return run_dir
 
 
-def console_entry(prog: str, config_name: str, job, validate=None):
+def console_entry(prog: str, config_name: str, job, validate=None, direct: bool = False):
     """A console entry point: pre-check the command line, then run ``job(cfg)`` as a Hydra app.
 
-    Bad input, found before or during the job, ends with one line on stderr and status 2.
+    Bad input, found before or during the job, ends with one line on stderr and status 2. With
+    ``direct`` (for an app that writes nothing into Hydra's run directory), a plain command line
+    (one configuration; no -m, --help, --cfg or other Hydra flag) runs ``job(cfg, overrides)`` on the
+    configuration the pre-check composed, instead of composing it a second time.
     """
 
     @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name=config_name)
@@ -250,8 +257,12 @@ def console_entry(prog: str, config_name: str, job, validate=None):
     def main(argv=None) -> None:
         argv = sys.argv[1:] if argv is None else list(argv)
         logging.getLogger("MESA").setLevel(logging.WARNING)
+        composed: list = []
         try:
-            precheck(argv, config_name=config_name, validate=validate, prog=prog)
+            precheck(argv, config_name=config_name, validate=validate, prog=prog, composed=composed)
+            if direct and len(composed) == 1 and not any(a.startswith("-") for a in argv):
+                job(composed[0], overrides=_split_args(argv)[0])
+                return
         except ConfigError as exc:
             print(f"{prog}: error: {exc}", file=sys.stderr)
             sys.exit(2)

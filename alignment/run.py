@@ -19,9 +19,8 @@ from omegaconf.errors import OmegaConfBaseException
 
 from alignment import outputs
 from alignment import schema as _schema
-from alignment.engine import RunView, simulate as simulate_batch
+from alignment.engine import Prepared, RunView, simulate as simulate_batch
 from alignment.errors import ConfigError
-from alignment.model import AlignmentModel
 from alignment.schema import ModelParams, RunConfig
 from alignment.world import World, build_world
 from alignment.world.calendar import format_month, parse_month
@@ -42,16 +41,6 @@ _UNIT_INTERVAL = {
 _POSITIVE = {"logit_scale_usd", "tonnes_per_teu", "temperature", "investment_scale_gdp_share", "interaction_reference_per_year",
              "cost_elasticity", "construction_lag_months"}
 _SIGNED = {"kind_base_logits", "kind_cohesion_slopes", "gdp_growth_pct_per_year"}
-
-
-@dataclass(frozen=True)
-class Prepared:
-    world: World
-    params: ModelParams
-    events: list
-    start: int
-    end: int
-    seed: int
 
 
 _LENGTHS = {"kind_base_logits": (4,), "kind_cohesion_slopes": (4,), "level_probabilities": (4, 3),
@@ -155,8 +144,10 @@ def prepare(cfg: DictConfig) -> Prepared:
     return Prepared(world, params, events, start, end, int(cfg.seed))
 
 
-def build_model(cfg: DictConfig) -> AlignmentModel:
+def build_model(cfg: DictConfig) -> "AlignmentModel":
     """A ready-to-step model from a composed config."""
+    from alignment.model import AlignmentModel  # Mesa is imported by the runs that use it, not by sweeps
+
     p = prepare(cfg)
     return AlignmentModel(p.world, p.params, p.events, p.start, p.end, seed=p.seed)
 
@@ -177,7 +168,7 @@ def run_replicates(p: Prepared, replicates: int, params: ModelParams | None = No
     return run_batch(p, [params] * replicates, list(range(replicates)))
 
 
-def simulate(cfg: DictConfig) -> AlignmentModel:
+def simulate(cfg: DictConfig) -> "AlignmentModel":
     """Build and run the model to the end of the horizon."""
     return build_model(cfg).run()
 
@@ -227,7 +218,7 @@ def _versions() -> dict:
     return out
 
 
-def write_run(model: AlignmentModel, cfg: DictConfig, run_dir: Path, figures: bool = True) -> dict:
+def write_run(model, cfg: DictConfig, run_dir: Path, figures: bool = True) -> dict:
     """Write the run's outputs into ``run_dir`` atomically; returns the manifest."""
     from alignment import figures as figs
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Dict, List, Optional
 
-from hydra.core.config_store import ConfigStore
-
 
 def param(default, meaning, unit, source):
     """A documented model parameter."""
@@ -351,6 +349,8 @@ class SweepConfig(RunConfig):
 
 def register_configs() -> None:
     """Register the schemas so that configs/run.yaml and configs/calibrate.yaml can name them in their defaults."""
+    from hydra.core.config_store import ConfigStore
+
     cs = ConfigStore.instance()
     cs.store(name="run_schema", node=RunConfig)
     cs.store(name="calibrate_schema", node=CalibrateConfig)

@@ -35,8 +35,8 @@ def _compose_scenario(name: str):
     from hydra.core.global_hydra import GlobalHydra
 
     if GlobalHydra.instance().is_initialized():  # inside the Hydra app: its search path, its own config dirs
-        return compose("run", overrides=[f"scenario={name}"]).scenario
-    return compose_config([f"scenario={name}"]).scenario
+        return compose("scenario_only", overrides=[f"scenario={name}"]).scenario
+    return compose_config([f"scenario={name}"], config_name="scenario_only").scenario
 
 
 def scenario_configs(cfg) -> dict:
@@ -58,14 +58,15 @@ def scenario_configs(cfg) -> dict:
     return out
 
 
-def base_overrides() -> list[str]:
-    """The command line's overrides of the run config, which every run's reproduction needs."""
+def base_overrides(overrides=None) -> list[str]:
+    """The command line's overrides of the run config, which every run's reproduction needs
+    (from ``overrides``, or else from Hydra's record of the command line)."""
     from hydra.core.hydra_config import HydraConfig
 
-    if not HydraConfig.initialized():
-        return []
+    if overrides is None:
+        overrides = list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
     out = []
-    for text in HydraConfig.get().overrides.task:
+    for text in overrides:
         key = text.lstrip("+~").split("=", 1)[0]
         if key.split(".", 1)[0] in RUN_ROOTS or key in ("world", "actors", "corridors", "model"):
             out.append(text)
@@ -89,13 +90,18 @@ def check_results_dir(results_dir: str) -> None:
         raise ConfigError("results_dir", results_dir, f"cannot be written ({probe}: {exc.strerror or exc})") from None
 
 
-def prepare_sweep(cfg: DictConfig) -> Plan:
-    """Check everything a sweep needs and return its plan; nothing is written."""
+def check_sweep(cfg: DictConfig) -> None:
+    """The checks that need no plan: seed, executor (a Ray address must answer), results folder."""
     if cfg.seed != 0:
         raise ConfigError("seed", cfg.seed, "a sweep seeds each run from sweep.seed and its replicate; set sweep.seed instead")
     check_executor(cfg.executor)
     check_results_dir(cfg.results_dir)
-    return make_plan(cfg, scenario_configs(cfg), base_overrides())
+
+
+def prepare_sweep(cfg: DictConfig, overrides=None) -> Plan:
+    """Check everything a sweep needs and return its plan; nothing is written."""
+    check_sweep(cfg)
+    return make_plan(cfg, scenario_configs(cfg), base_overrides(overrides))
 
 
 def _sha(obj) -> str:
@@ -183,21 +189,35 @@ def dry_run_report(cfg, plan: Plan, todo_ids: set) -> str:
             f"estimated disk: {rows * per_row / 1e6:,.1f} MB ({rows:,} summary rows) in {sweep_dir(cfg.results_dir, plan.name)}")
 
 
-def run_sweep(cfg: DictConfig) -> dict:
-    """Plan, then run what is missing and write it; returns counts and the sweep's folder."""
-    from tqdm.auto import tqdm
+def run_sweep(cfg: DictConfig, overrides=None) -> dict:
+    """Plan, then run what is missing and write it; returns counts and the sweep's folder.
 
-    plan = prepare_sweep(cfg)
+    The executor starts first (worker processes or Ray come up while the plan is made)."""
+    if cfg.sweep.dry_run:
+        return _dry_run(cfg, prepare_sweep(cfg, overrides))
+    check_sweep(cfg)
+    folder = Path(cfg.executor.folder) if cfg.executor.folder else sweep_dir(cfg.results_dir, cfg.sweep.name) / "slurm"
+    with executor(cfg.executor, folder) as run:
+        return _run(cfg, prepare_sweep(cfg, overrides), run)
+
+
+def _dry_run(cfg, plan: Plan) -> dict:
     root = sweep_dir(cfg.results_dir, plan.name)
     all_ids = {r.run_id for r in plan.runs}
-    if cfg.sweep.dry_run:
-        done = set()
-        if (root / "runs").is_dir():
-            import pyarrow.parquet as pq
+    done = set()
+    if (root / "runs").is_dir():  # read, never written: a dry run leaves the folder as it was
+        import pyarrow.parquet as pq
 
-            done = set(pq.read_table(root / "runs", columns=["run_id"]).column("run_id").to_pylist()) & all_ids
-        print(dry_run_report(cfg, plan, all_ids - done))
-        return {"plan": plan, "root": root, "ran": 0, "failed": 0}
+        done = set(pq.read_table(root / "runs", columns=["run_id"]).column("run_id").to_pylist()) & all_ids
+    print(dry_run_report(cfg, plan, all_ids - done))
+    return {"plan": plan, "root": root, "ran": 0, "failed": 0}
+
+
+def _run(cfg, plan: Plan, run) -> dict:
+    from tqdm.auto import tqdm
+
+    root = sweep_dir(cfg.results_dir, plan.name)
+    all_ids = {r.run_id for r in plan.runs}
     compat = compat_key(cfg, plan)
     with SweepStore(root, plan.name) as store:
         store.check_compatible(compat)
@@ -210,10 +230,8 @@ def run_sweep(cfg: DictConfig) -> dict:
               f"in {len(batches)} batches on {where} -> {root}", flush=True)
         failed = ran = 0
         tasks = (make_task(plan, g, runs) for g, runs in batches)
-        folder = Path(cfg.executor.folder) if cfg.executor.folder else root / "slurm"
         t0 = time.perf_counter()
-        with executor(cfg.executor, folder) as run, tqdm(total=len(todo), unit="run", desc=plan.name, disable=not cfg.progress,
-                                                          file=sys.stderr) as bar:
+        with tqdm(total=len(todo), unit="run", desc=plan.name, disable=not cfg.progress, file=sys.stderr) as bar:
             for result in run(run_task, tasks):
                 store.write(result)
                 n = result.runs.num_rows
@@ -228,7 +246,9 @@ def run_sweep(cfg: DictConfig) -> dict:
     return {"plan": plan, "root": root, "ran": ran, "failed": failed}
 
 
-main = console_entry(PROG, "sweep", run_sweep, prepare_sweep)
+# Checked once, in the job, before anything is written (Hydra itself writes nothing for this app): the
+# command-line pre-check only composes the config, so a bad key still fails in one line before the job.
+main = console_entry(PROG, "sweep", run_sweep, validate=lambda cfg: None, direct=True)
 
 
 if __name__ == "__main__":

@@ -102,27 +102,28 @@ def points(space: dict, sampler: str, n: int, levels: int, second_order: bool, s
             else:
                 axes.append(list(np.geomspace(s[1], s[2], levels) if s[3] else np.linspace(s[1], s[2], levels)))
         return pd.DataFrame(list(itertools.product(*axes)), columns=keys)
-    from SALib.sample import latin, morris, sobol
+    import importlib
 
+    sample = importlib.import_module(f"SALib.sample.{sampler}").sample  # only the sampler in use (sobol and morris pull in SciPy)
     problem = salib_problem(space)
     D = problem["num_vars"]
     if sampler == "latin":
         if n < 1:
             raise ConfigError("sweep.design.n", n, "the latin sampler needs n >= 1 points")
-        x = latin.sample(problem, n, seed=seed)
+        x = sample(problem, n, seed=seed)
     elif sampler == "sobol":
         if n < 2 or n & (n - 1):
             raise ConfigError("sweep.design.n", n, "the sobol sampler needs n a power of 2 (>= 2): Sobol' sequences lose "
                                                   "their balance otherwise; it runs n * (D + 2) points")
         if D < 2:
             raise ConfigError("sweep.parameters", list(problem["names"]), "Sobol indices need at least 2 ranged parameters")
-        x = sobol.sample(problem, n, calc_second_order=second_order, scramble=True, seed=seed)
+        x = sample(problem, n, calc_second_order=second_order, scramble=True, seed=seed)
     else:
         if n < 2:
             raise ConfigError("sweep.design.n", n, "the morris sampler needs n >= 2 trajectories")
         if levels < 2 or levels % 2:
             raise ConfigError("sweep.design.levels", levels, "the morris sampler needs an even number of levels >= 2")
-        x = morris.sample(problem, n, num_levels=levels, seed=seed)
+        x = sample(problem, n, num_levels=levels, seed=seed)
     log = np.array(problem["log10"], dtype=bool)
     x[:, log] = 10.0 ** x[:, log]
     return pd.DataFrame(x, columns=keys)

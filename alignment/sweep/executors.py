@@ -1,7 +1,7 @@
 """Executors: one interface, three ways to run a sweep's batches.
 
-``local`` runs batches in worker processes on this machine (joblib's loky backend; all
-cores by default; one worker runs in this process), ``ray`` on a Ray cluster (an existing
+``local`` runs batches in worker processes on this machine (joblib's loky process pool;
+all cores by default; one worker runs in this process), ``ray`` on a Ray cluster (an existing
 one by address, or a local one bound to 127.0.0.1), ``slurm`` as a SLURM job array through
 submitit (``executor.cluster=local`` runs the same jobs as local processes, for tests).
 Each yields results as batches finish; the sweep writes them, so the dataset is the same
@@ -69,7 +69,8 @@ def executor(ex, folder: Path):
     """A function ``map(fn, tasks)`` that yields ``fn(task)`` for every task as they finish, in any order."""
     workers = ex.workers or default_workers()
     if ex.name == "local":
-        yield _local(workers)
+        with _local(workers) as run:
+            yield run
     elif ex.name == "ray":
         with _ray(ex, workers) as run:
             yield run
@@ -77,18 +78,45 @@ def executor(ex, folder: Path):
         yield _slurm(ex, folder)
 
 
+@contextmanager
 def _local(workers: int):
-    def run(fn, tasks):
-        if workers == 1:
+    """One batch at a time per worker process (loky, joblib's process pool), at most two batches queued per worker.
+
+    The pool is the sweep's own (not joblib's shared one) and starts at once, so the workers import the model
+    while the sweep is being planned."""
+    if workers == 1:
+        def run_here(fn, tasks):
             for task in tasks:
                 yield fn(task)
-            return
-        from joblib import Parallel, delayed
 
-        yield from Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered", pre_dispatch="2*n_jobs")(
-            delayed(fn)(t) for t in tasks)
+        yield run_here
+        return
+    from concurrent.futures import FIRST_COMPLETED, wait
 
-    return run
+    from joblib.externals.loky import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=workers)
+    warm = [pool.submit(importlib.import_module, "alignment.sweep.runner") for _ in range(workers)]
+
+    def run(fn, tasks):
+        wait(warm)
+        it, pending = iter(tasks), set()
+        for task in it:
+            pending.add(pool.submit(fn, task))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+                nxt = next(it, None)
+                if nxt is not None:
+                    pending.add(pool.submit(fn, nxt))
+
+    try:
+        yield run
+    finally:
+        pool.shutdown(wait=True, kill_workers=True)
 
 
 @contextmanager

@@ -13,6 +13,7 @@ parameters and seeds.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import hashlib
@@ -24,7 +25,9 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from alignment.errors import ConfigError
-from alignment.run import Prepared, _apply_overrides, check_params, prepare
+from alignment.run import Prepared, _apply_overrides, check_params, event_codes, prepare
+from alignment.world import build_world
+from alignment.world.scenario import load_events
 from alignment.schema import ModelParams
 from alignment.sweep import design as design_m
 from alignment.sweep.summaries import UNITS
@@ -133,6 +136,17 @@ def check_key(cfg, key: str, spec) -> type:
     return type(value)
 
 
+def _world_with(cfg, values: dict, gdp_growth_pct_per_year: float):
+    """The world built with some world-level values changed (only the config groups they are in are copied)."""
+    nodes = {root: cfg[root] for root in WORLD_ROOTS}
+    for root in {key.split(".", 1)[0] for key in values}:
+        nodes[root] = copy.deepcopy(cfg[root])
+    for key, value in values.items():
+        root, _, rest = key.partition(".")
+        OmegaConf.update(nodes[root], rest, value)
+    return build_world(nodes["world"], nodes["actors"], nodes["corridors"], gdp_growth_pct_per_year)
+
+
 def make_plan(cfg, scenario_cfgs: dict, base_overrides: list) -> Plan:
     """Check the sweep config and expand it into runs.
 
@@ -168,18 +182,22 @@ def make_plan(cfg, scenario_cfgs: dict, base_overrides: list) -> Plan:
     keys = list(space)
     model_keys = [k for k in keys if k.startswith("model.")]
     world_keys = [k for k in keys if not k.startswith("model.")]
+    base = prepare(cfg)  # the run config (horizon, world, model) checked once, the world built once
+    model_params = OmegaConf.to_object(cfg.model)
+    codes = event_codes(base.world, cfg.world.catalogue)
+    worlds = {(): base.world}
     groups, runs, run_group = {}, [], []
     for scenario, scen in scenario_cfgs.items():
-        base = OmegaConf.merge(cfg, {"scenario": scen})
+        events = load_events(scen, codes, (base.start, base.end), drop_later=cfg.horizon.drop_later_events)
+        changed = _apply_overrides(model_params, scen.overrides)
+        check_params(changed, prefix="scenario.overrides")
+        scenario_overrides = {k: getattr(changed, k) for k in (scen.overrides or {})}
         for world_values, rows in (table.groupby(world_keys, sort=False) if world_keys else [((), table)]):
-            world_values = world_values if isinstance(world_values, tuple) else (world_values,)
-            gcfg = base.copy()
-            for key, value in zip(world_keys, world_values):
-                OmegaConf.update(gcfg, key, value.item() if hasattr(value, "item") else value)
-            prepared = prepare(gcfg)
-            model_params = OmegaConf.to_object(gcfg.model)
-            changes = _apply_overrides(model_params, gcfg.scenario.overrides)
-            group = Group(scenario, prepared, model_params, {k: getattr(changes, k) for k in (gcfg.scenario.overrides or {})})
+            world_values = tuple(v.item() if hasattr(v, "item") else v for v in (world_values if isinstance(world_values, tuple) else (world_values,)))
+            if world_values not in worlds:
+                worlds[world_values] = _world_with(cfg, dict(zip(world_keys, world_values)), changed.gdp_growth_pct_per_year)
+            prepared = Prepared(worlds[world_values], changed, events, base.start, base.end, 0)
+            group = Group(scenario, prepared, model_params, scenario_overrides)
             gkey = _stable_id(f"{scenario}|" + "|".join(f"{k}={_format(v)}" for k, v in zip(world_keys, world_values)))
             groups[gkey] = group
             for record in rows.to_dict("records"):

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from alignment.engine import simulate
-from alignment.run import Prepared
+from alignment.engine import Prepared, simulate
 from alignment.sweep.summaries import records_needed, summary_columns, summary_schema
 
 RUNS_SCHEMA_FIXED = [("run_id", pa.string()), ("point_id", pa.string()), ("point", pa.int64()), ("scenario", pa.string()),
@@ -59,7 +58,7 @@ def make_task(plan, group_key: str, runs: list) -> Task:
 def _simulate(task: Task):
     p = task.prepared
     engine = simulate(p.world, task.params, [p.events] * len(task.runs), p.start, p.end, [r.seed for r in task.runs],
-                      record=records_needed(task.indicators))
+                      record=records_needed(task.indicators), ledger="interactions" in task.indicators, yearly=True)
     return engine, engine.failures()
 
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from alignment.engine import record_shapes
 from alignment.engine.ledger import KINDS as LEDGER_KINDS
-from alignment.outputs import INDICATORS, SOURCES, indicator_arrays
+from alignment.indicators import INDICATORS, SOURCES, indicator_arrays
 
 UNITS = {**{k: v[0] for k, v in INDICATORS.items()}, "interactions": "interactions per year"}
 SCOPES = ("external", "intraregional")
@@ -49,8 +49,11 @@ def summary_columns(engine, indicators, years, keep_runs: np.ndarray) -> dict:
             values = np.moveaxis(counts, 1, 0).reshape(n_years, engine.B, len(SCOPES), len(LEDGER_KINDS))
             entities, partners, keep = list(SCOPES), list(LEDGER_KINDS), np.ones((len(SCOPES), len(LEDGER_KINDS)), bool)
         elif name in arrays:
-            monthly, entities, partners, keep = arrays[name]
-            ys, values = yearly_means(monthly, engine.start)  # (Y, B, E, R)
+            recorded, entities, partners, keep = arrays[name]
+            if engine.yearly:  # the engine kept yearly means
+                ys, values = engine.first_year + np.arange(recorded.shape[0]), recorded
+            else:
+                ys, values = yearly_means(recorded, engine.start)  # (Y, B, E, R)
         else:  # remittances without a remittance source
             continue
         pick = np.isin(ys, years) if years is not None else np.ones(len(ys), bool)
