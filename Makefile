@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-fast calibrate validate bench odd world clean
+.PHONY: setup run demo test test-fast calibrate validate bench bench-sweep odd world clean
 
 setup: $(STAMP)
 
@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml
 
 run: setup           ## the main job: historical and no_war_2022, seed 0, 2015-01..2035-12
 	$(VENV)/bin/alignment-run -m scenario=historical,no_war_2022 hydra.sweep.dir=outputs/main
+
+demo: setup          ## the demo sweep (240 runs) into results/sweeps/demo/ and its figure into results/demo_sweep/
+	$(VENV)/bin/alignment-sweep sweep=demo
+	$(PY) experiments/demo_sweep/figure.py results/sweeps/demo results/demo_sweep
 
 test: setup          ## the whole test suite (what CI runs)
 	$(PY) -m pytest -q -n 2 --dist loadfile
@@ -28,8 +32,12 @@ calibrate: setup     ## fit the free parameters to the 2015-2021 record (resumab
 validate: setup      ## regenerate results/validation (every target against the model, 20 replicates)
 	$(VENV)/bin/alignment-validate
 
-bench: setup         ## speed benchmark (simulated months per second, CLI wall time)
+bench: setup         ## speed benchmarks: one run and its outputs; the engine's batch scaling
 	$(PY) benchmarks/bench_run.py
+	$(PY) benchmarks/bench_batch.py
+
+bench-sweep: setup   ## alignment-sweep against mesa.batch_run on the same 1,000 runs (about 5 minutes; last line: ratio)
+	$(PY) benchmarks/sweep_vs_batch_run.py
 
 odd: setup           ## regenerate the parameter tables of docs/ODD.md and configs/model/default.yaml
 	$(PY) -m alignment.odd

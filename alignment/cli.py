@@ -266,6 +266,9 @@ def console_entry(prog: str, config_name: str, job, validate=None, direct: bool 
         except ConfigError as exc:
             print(f"{prog}: error: {exc}", file=sys.stderr)
             sys.exit(2)
+        except KeyboardInterrupt:
+            print(f"{prog}: interrupted; what was finished is kept (run the same command to go on)", file=sys.stderr)
+            sys.exit(130)
         sys.argv = [prog] + argv
         app()
 

@@ -101,6 +101,10 @@ def check_sweep(cfg: DictConfig) -> None:
 def prepare_sweep(cfg: DictConfig, overrides=None) -> Plan:
     """Check everything a sweep needs and return its plan; nothing is written."""
     check_sweep(cfg)
+    return _plan(cfg, overrides)
+
+
+def _plan(cfg: DictConfig, overrides) -> Plan:
     return make_plan(cfg, scenario_configs(cfg), base_overrides(overrides))
 
 
@@ -193,12 +197,12 @@ def run_sweep(cfg: DictConfig, overrides=None) -> dict:
     """Plan, then run what is missing and write it; returns counts and the sweep's folder.
 
     The executor starts first (worker processes or Ray come up while the plan is made)."""
-    if cfg.sweep.dry_run:
-        return _dry_run(cfg, prepare_sweep(cfg, overrides))
     check_sweep(cfg)
+    if cfg.sweep.dry_run:
+        return _dry_run(cfg, _plan(cfg, overrides))
     folder = Path(cfg.executor.folder) if cfg.executor.folder else sweep_dir(cfg.results_dir, cfg.sweep.name) / "slurm"
     with executor(cfg.executor, folder) as run:
-        return _run(cfg, prepare_sweep(cfg, overrides), run)
+        return _run(cfg, _plan(cfg, overrides), run)
 
 
 def _dry_run(cfg, plan: Plan) -> dict:
