@@ -259,7 +259,7 @@ def console_entry(prog: str, config_name: str, job, validate=None, direct: bool 
         logging.getLogger("MESA").setLevel(logging.WARNING)
         composed: list = []
         try:
-            precheck(argv, config_name=config_name, validate=validate, prog=prog, composed=composed)
+            precheck(argv, config_name=config_name, validate=validate, prog=prog, composed=composed if direct else None)
             if direct and len(composed) == 1 and not any(a.startswith("-") for a in argv):
                 job(composed[0], overrides=_split_args(argv)[0])
                 return

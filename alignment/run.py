@@ -10,8 +10,9 @@ moves them into the run directory only when all are complete, with
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
@@ -25,6 +26,9 @@ from alignment.schema import ModelParams, RunConfig
 from alignment.world import World, build_world
 from alignment.world.calendar import format_month, parse_month
 from alignment.world.scenario import load_events
+
+if TYPE_CHECKING:
+    from alignment.model import AlignmentModel
 
 _schema_types = {name: getattr(_schema, name) for name in dir(_schema) if isinstance(getattr(_schema, name), type)}
 

@@ -8,7 +8,7 @@ from omegaconf import OmegaConf
 
 from alignment.cli import CONFIG_DIR
 from alignment.errors import ConfigError
-from alignment.run import build_model, prepare
+from alignment.run import prepare
 from alignment.fit.targets import TERM_CAP, Target, evaluate, load_targets, loss
 
 TARGETS = OmegaConf.load(CONFIG_DIR / "targets" / "default.yaml")

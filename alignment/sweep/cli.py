@@ -196,13 +196,15 @@ def dry_run_report(cfg, plan: Plan, todo_ids: set) -> str:
 def run_sweep(cfg: DictConfig, overrides=None) -> dict:
     """Plan, then run what is missing and write it; returns counts and the sweep's folder.
 
-    The executor starts first (worker processes or Ray come up while the plan is made)."""
+    Local worker processes start first and import the model while the plan is made; a Ray cluster or a
+    SLURM array is only reached once the plan holds."""
     check_sweep(cfg)
     if cfg.sweep.dry_run:
         return _dry_run(cfg, _plan(cfg, overrides))
     folder = Path(cfg.executor.folder) if cfg.executor.folder else sweep_dir(cfg.results_dir, cfg.sweep.name) / "slurm"
+    plan = None if cfg.executor.name == "local" else _plan(cfg, overrides)
     with executor(cfg.executor, folder) as run:
-        return _run(cfg, _plan(cfg, overrides), run)
+        return _run(cfg, plan or _plan(cfg, overrides), run)
 
 
 def _dry_run(cfg, plan: Plan) -> dict:

@@ -214,8 +214,7 @@ def make_plan(cfg, scenario_cfgs: dict, base_overrides: list) -> Plan:
                     run_group.append(gkey)
     years = None if sw.summaries.years is None else [int(y) for y in sw.summaries.years]
     if years is not None:
-        p = next(iter(groups.values())).prepared
-        first, last = p.start // 12, p.end // 12
+        first, last = base.start // 12, base.end // 12
         for n, y in enumerate(years):
             if not first <= y <= last:
                 raise ConfigError(f"sweep.summaries.years[{n}]", y, f"outside the horizon's years {first}..{last}")
