@@ -56,6 +56,7 @@ def test_the_written_option_is_a_model_config(tmp_path):
         ("+targets.bad={kind:vibes,source:x}", "targets.bad.kind", "allowed kinds"),
         ("+targets.nosource={kind:interactions,year:2015,measure:total,value:60,tolerance:8}", "targets.nosource.source", "needs 'source'"),
         ("study.n_trials=0", "study.n_trials", ">= 1"),
+        ("study.batch_trials=0", "study.batch_trials", ">= 1"),
     ],
 )
 def test_bad_calibration_input_stops_before_any_trial(capsys, tmp_path, override, key, words):
@@ -107,3 +108,34 @@ def test_defaults_are_the_committed_studys_best_trial():
         assert getattr(defaults, name) == pytest.approx(expected), name
     assert "base_rate_per_pair_month" in (root / "results" / "calibration" / "README.md").read_text()
 
+
+
+def test_an_interrupted_round_leaves_no_trial_running(tmp_path, monkeypatch):
+    """Ctrl-C while a batch of trials runs: the asked trials are told as failed, none stays RUNNING."""
+    from alignment.fit import calibrate
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(calibrate, "run_batch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_calibration(small(tmp_path, 4, ["study.batch_trials=3"]))
+    study = optuna.load_study(study_name="alignment", storage=f"sqlite:///{tmp_path / 'cal' / 'study.db'}")
+    assert [t.state for t in study.trials] == [optuna.trial.TrialState.FAIL] * 3
+
+
+def test_trials_asked_together_are_one_batch_of_the_engine(tmp_path, monkeypatch):
+    """batch_trials=3, replicates=2: one call with 6 runs, seeds 0, 1 for each trial, then one with 2 for the last trial."""
+    from alignment.fit import calibrate
+
+    calls = []
+    original = calibrate.run_batch
+
+    def spy(prepared, params, seeds):
+        calls.append(list(seeds))
+        return original(prepared, params, seeds)
+
+    monkeypatch.setattr(calibrate, "run_batch", spy)
+    cfg = small(tmp_path, 4, ["study.batch_trials=3", "study.replicates=2"])
+    run_calibration(cfg)
+    assert calls == [[0, 1, 0, 1, 0, 1], [0, 1]]

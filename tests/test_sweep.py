@@ -339,3 +339,11 @@ def test_the_demo_sweep_and_its_figure(tmp_path):
     assert (tmp_path / "fig" / "demo_sweep.png").stat().st_size > 30_000
     by_year = table[table.panel == "middle_share_by_year"].set_index(["scenario", "year"])["median"]
     assert by_year["historical", 2025] > 1.5 * by_year["no_war_2022", 2025]  # the war's corridor shift, in the median run
+
+
+def test_hydra_flags_still_reach_hydra(capsys, tmp_path):
+    """A plain command line runs the pre-checked config directly; --cfg job goes through the Hydra app and runs nothing."""
+    main(["--cfg", "job", f"results_dir={tmp_path}", "sweep.replicates=7"])
+    out = capsys.readouterr().out
+    assert "replicates: 7" in out and "name: demo" in out
+    assert not (tmp_path / "sweeps").exists()
