@@ -114,7 +114,7 @@ def validate_interactions(df: pd.DataFrame) -> None:
         raise ValueError("unknown kind or level")
 
 
-def _atomic_write_table(table: pa.Table, path: Path) -> None:
+def atomic_write_table(table: pa.Table, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.partial")
     pq.write_table(table, tmp, compression="zstd")
     os.replace(tmp, path)
@@ -122,12 +122,12 @@ def _atomic_write_table(table: pa.Table, path: Path) -> None:
 
 def write_timeseries(df: pd.DataFrame, path: Path) -> None:
     validate_timeseries(df)
-    _atomic_write_table(pa.Table.from_pandas(df, schema=TIMESERIES_SCHEMA, preserve_index=False), Path(path))
+    atomic_write_table(pa.Table.from_pandas(df, schema=TIMESERIES_SCHEMA, preserve_index=False), Path(path))
 
 
 def write_interactions(df: pd.DataFrame, path: Path) -> None:
     validate_interactions(df)
-    _atomic_write_table(pa.Table.from_pandas(df, schema=INTERACTIONS_SCHEMA, preserve_index=False), Path(path))
+    atomic_write_table(pa.Table.from_pandas(df, schema=INTERACTIONS_SCHEMA, preserve_index=False), Path(path))
 
 
 def atomic_write_text(text: str, path: Path) -> None:

@@ -162,14 +162,19 @@ def run_batch(p: Prepared, params: list[ModelParams], seeds: list[int]) -> list[
     return [engine.view(b) for b in range(engine.B)]
 
 
-def run_replicates(p: Prepared, replicates: int, params: ModelParams | None = None) -> list[RunView]:
-    """Finished runs for seeds 0..replicates-1, with ``params`` in place of ``p.params`` if given, as one batch.
+def run_param_sets(p: Prepared, params: list[ModelParams], replicates: int) -> list[list[RunView]]:
+    """For each parameter set, its finished runs for seeds 0..replicates-1; all sets x replicates as one batch.
 
     The same seeds for every parameter set (common random numbers): calibration trials, loss slices
     and the validation report compare parameters, not luck.
     """
-    params = p.params if params is None else params
-    return run_batch(p, [params] * replicates, list(range(replicates)))
+    runs = run_batch(p, [q for q in params for _ in range(replicates)], list(range(replicates)) * len(params))
+    return [runs[n * replicates:(n + 1) * replicates] for n in range(len(params))]
+
+
+def run_replicates(p: Prepared, replicates: int, params: ModelParams | None = None) -> list[RunView]:
+    """Finished runs for seeds 0..replicates-1, with ``params`` in place of ``p.params`` if given, as one batch."""
+    return run_param_sets(p, [p.params if params is None else params], replicates)[0]
 
 
 def simulate(cfg: DictConfig) -> "AlignmentModel":

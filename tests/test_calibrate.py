@@ -117,7 +117,7 @@ def test_an_interrupted_round_leaves_no_trial_running(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(calibrate, "run_batch", interrupted)
+    monkeypatch.setattr(calibrate, "run_param_sets", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run_calibration(small(tmp_path, 4, ["study.batch_trials=3"]))
     study = optuna.load_study(study_name="alignment", storage=f"sqlite:///{tmp_path / 'cal' / 'study.db'}")
@@ -126,16 +126,16 @@ def test_an_interrupted_round_leaves_no_trial_running(tmp_path, monkeypatch):
 
 def test_trials_asked_together_are_one_batch_of_the_engine(tmp_path, monkeypatch):
     """batch_trials=3, replicates=2: one call with 6 runs, seeds 0, 1 for each trial, then one with 2 for the last trial."""
-    from alignment.fit import calibrate
+    from alignment import run
 
     calls = []
-    original = calibrate.run_batch
+    original = run.run_batch
 
     def spy(prepared, params, seeds):
         calls.append(list(seeds))
         return original(prepared, params, seeds)
 
-    monkeypatch.setattr(calibrate, "run_batch", spy)
+    monkeypatch.setattr(run, "run_batch", spy)
     cfg = small(tmp_path, 4, ["study.batch_trials=3", "study.replicates=2"])
     run_calibration(cfg)
     assert calls == [[0, 1, 0, 1, 0, 1], [0, 1]]

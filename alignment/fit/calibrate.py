@@ -21,7 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 from alignment.cli import console_entry
 from alignment.errors import ConfigError
 from alignment.outputs import atomic_write_text
-from alignment.run import Prepared, check_params, prepare, run_batch
+from alignment.run import Prepared, check_params, prepare, run_param_sets
 from alignment.schema import ModelParams
 from alignment.fit.targets import evaluate, load_targets, loss
 
@@ -118,9 +118,8 @@ def run_trials(study, cal: Calibration, n_trials: int, replicates: int, batch_tr
             trials, told = [study.ask() for _ in range(k)], set()
             try:
                 params = [suggest(t, cal) for t in trials]
-                runs = run_batch(cal.prepared, [q for q in params for _ in range(replicates)], list(range(replicates)) * k)
-                for n, trial in enumerate(trials):
-                    table = evaluate(cal.targets, runs[n * replicates:(n + 1) * replicates])
+                for trial, runs in zip(trials, run_param_sets(cal.prepared, params, replicates)):
+                    table = evaluate(cal.targets, runs)
                     trial.set_user_attr("targets_met", int(table["met"].sum()))
                     trial.set_user_attr("targets", len(table))
                     value = loss(table)

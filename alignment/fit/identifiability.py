@@ -133,14 +133,13 @@ def summarise(slices: pd.DataFrame, trials: pd.DataFrame | None, space: dict, ca
 
 def _slice(prepared, targets, name, grid, replicates) -> list[float]:
     """The loss at each value of ``grid`` for one parameter: every point x replicate in one batch of the engine."""
-    from alignment.run import check_params, run_batch
+    from alignment.run import check_params, run_param_sets
     from alignment.fit.targets import evaluate, loss
 
     params = [dataclasses.replace(prepared.params, **{name: v}) for v in grid]
     for q in params:
         check_params(q)
-    runs = run_batch(prepared, [q for q in params for _ in range(replicates)], list(range(replicates)) * len(params))
-    return [loss(evaluate(targets, runs[n * replicates:(n + 1) * replicates])) for n in range(len(params))]
+    return [loss(evaluate(targets, runs)) for runs in run_param_sets(prepared, params, replicates)]
 
 
 def loss_slices(prepared, targets, space: dict, points: int, replicates: int, n_jobs: int = 1,

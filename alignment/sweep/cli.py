@@ -23,7 +23,7 @@ from alignment.sweep import design as design_m
 from alignment.sweep.executors import check_executor, default_workers, executor
 from alignment.sweep.plan import RUN_ROOTS, Plan, make_plan
 from alignment.sweep.runner import make_task, run_task
-from alignment.sweep.store import SWEEP_SCHEMA_VERSION, SweepStore, sweep_dir
+from alignment.sweep.store import SWEEP_SCHEMA_VERSION, SweepStore, finished_ids, sweep_dir
 from alignment.sweep.summaries import UNITS, rows_per_run
 
 PROG = "alignment-sweep"
@@ -210,12 +210,7 @@ def run_sweep(cfg: DictConfig, overrides=None) -> dict:
 def _dry_run(cfg, plan: Plan) -> dict:
     root = sweep_dir(cfg.results_dir, plan.name)
     all_ids = {r.run_id for r in plan.runs}
-    done = set()
-    if (root / "runs").is_dir():  # read, never written: a dry run leaves the folder as it was
-        import pyarrow.parquet as pq
-
-        done = set(pq.read_table(root / "runs", columns=["run_id"]).column("run_id").to_pylist()) & all_ids
-    print(dry_run_report(cfg, plan, all_ids - done))
+    print(dry_run_report(cfg, plan, all_ids - finished_ids(root)))  # read, never written: the folder stays as it was
     return {"plan": plan, "root": root, "ran": 0, "failed": 0}
 
 

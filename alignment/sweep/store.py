@@ -26,20 +26,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from alignment.errors import ConfigError
+from alignment.outputs import atomic_write_table, atomic_write_text
 
 SWEEP_SCHEMA_VERSION = "1.0"
-
-
-def _write_table(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
-
-
-def _write_text(text: str, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 class SweepStore:
@@ -88,8 +77,8 @@ class SweepStore:
                                                        f"{', '.join(differ)}); choose another sweep.name or remove that folder")
 
     def write_manifest(self, manifest: dict, design: pd.DataFrame) -> None:
-        _write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", self.root / "manifest.json")
-        _write_table(pa.Table.from_pandas(design, preserve_index=False), self.root / "design.parquet")
+        atomic_write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", self.root / "manifest.json")
+        atomic_write_table(pa.Table.from_pandas(design, preserve_index=False), self.root / "design.parquet")
 
     def done(self) -> set:
         """Ids of the runs whose batch is written (finished or failed); stray summaries without their runs shard go."""
@@ -97,14 +86,20 @@ class SweepStore:
         for p in list(self.summaries_dir.glob("part-*.parquet")) + list(self.root.glob("*/.*.partial")):
             if p.name.endswith(".partial") or p.name not in shards:
                 p.unlink(missing_ok=True)
-        if not shards:
-            return set()
-        return set(pq.read_table(self.runs_dir, columns=["run_id"]).column("run_id").to_pylist())
+        return finished_ids(self.root)
 
     def write(self, result) -> None:
         """A finished batch: its summaries, then its runs (the mark that the batch is done)."""
-        _write_table(result.summaries, self.summaries_dir / f"part-{result.shard}.parquet")
-        _write_table(result.runs, self.runs_dir / f"part-{result.shard}.parquet")
+        atomic_write_table(result.summaries, self.summaries_dir / f"part-{result.shard}.parquet")
+        atomic_write_table(result.runs, self.runs_dir / f"part-{result.shard}.parquet")
+
+
+def finished_ids(root) -> set:
+    """Ids of the runs whose batch is written in the sweep at ``root`` (finished or failed); reads, never writes."""
+    runs = Path(root) / "runs"
+    if not any(runs.glob("part-*.parquet")):
+        return set()
+    return set(pq.read_table(runs, columns=["run_id"]).column("run_id").to_pylist())
 
 
 def sweep_dir(results_dir, name: str) -> Path:

@@ -24,21 +24,15 @@ def records_needed(indicators) -> list[str]:
     return sorted({src for name in indicators if name in SOURCES for src in SOURCES[name]})
 
 
-def yearly_means(values: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]:
-    """(years (Y,), means (Y, ...)) of monthly values (T, ...) starting at month index ``start``."""
-    year = (start + np.arange(values.shape[0])) // 12
-    first = np.r_[0, np.flatnonzero(np.diff(year)) + 1]
-    counts = np.diff(np.r_[first, values.shape[0]])
-    sums = np.add.reduceat(values, first, axis=0)
-    return year[first], sums / counts.reshape((-1,) + (1,) * (values.ndim - 1))
-
-
 def summary_columns(engine, indicators, years, keep_runs: np.ndarray) -> dict:
     """Tidy summary columns of the runs ``keep_runs`` (indices into the batch), run after run.
 
     Returns {"run": run index, "indicator", "entity", "partner", "year", "value", "unit"} arrays.
-    ``years``: the calendar years to keep (None: every year of the horizon).
+    ``years``: the calendar years to keep (None: every year of the horizon). The engine must have kept
+    yearly records (``yearly=True``): they are the yearly means.
     """
+    if not engine.yearly:
+        raise ValueError("summary_columns reads yearly records: step the engine with yearly=True")
     parts = []
     arrays = indicator_arrays(engine.world, engine.rec, engine.p.tonnes_per_teu, names=[i for i in indicators if i != "interactions"])
     for name in indicators:
@@ -49,11 +43,8 @@ def summary_columns(engine, indicators, years, keep_runs: np.ndarray) -> dict:
             values = np.moveaxis(counts, 1, 0).reshape(n_years, engine.B, len(SCOPES), len(LEDGER_KINDS))
             entities, partners, keep = list(SCOPES), list(LEDGER_KINDS), np.ones((len(SCOPES), len(LEDGER_KINDS)), bool)
         elif name in arrays:
-            recorded, entities, partners, keep = arrays[name]
-            if engine.yearly:  # the engine kept yearly means
-                ys, values = engine.first_year + np.arange(recorded.shape[0]), recorded
-            else:
-                ys, values = yearly_means(recorded, engine.start)  # (Y, B, E, R)
+            values, entities, partners, keep = arrays[name]  # (Y, B, E, R) yearly means
+            ys = engine.first_year + np.arange(values.shape[0])
         else:  # remittances without a remittance source
             continue
         pick = np.isin(ys, years) if years is not None else np.ones(len(ys), bool)
