@@ -219,3 +219,13 @@ def test_remittances_batch_matches_singles():
     B, N = 3, 5
     arrays = [rng.uniform(0, 5, (B, N)), rng.uniform(0.5, 1.5, B), rng.uniform(0, 1, B)]
     assert_batch_matches_singles(lambda a, b, c: trade.remittances(a, b, 1.3, c), arrays)
+
+
+def test_divert_trade_with_vanishing_access_still_shares_what_is_diverted():
+    """Found by the property test on a fresh machine: access of 1.6e-162 underflowed in the pair products and made
+    the diverted trade infinite. Shares do not depend on the scale of a power's access, so the result is the
+    one of access 1: each intermediary takes half of 0.632, both sides."""
+    direct = np.array([[[0.0, 1.0], [1.0, 0.0]]])
+    sanction = np.array([[[0.0, 1.0], [1.0, 0.0]]])
+    _, extra = trade.divert_trade(direct, sanction, np.full((1, 2, 2), 1.58606415e-162), 1.0, 1.0)
+    np.testing.assert_allclose(extra, np.full((1, 2, 2), 0.5 * (1 - np.exp(-1.0))), rtol=1e-12)

@@ -94,7 +94,11 @@ def divert_trade(direct_usd_bn, sanction, access, cost_elasticity, diversion_sha
     lost = direct_usd_bn * (1.0 - np.exp(-per_run(cost_elasticity, 3) * sanction))
     diverted = per_run(diversion_share, 3) * np.triu(lost, k=1)  # (B, P, P), each pair once
     # intermediary i's share of pair (a, b) is access[i, a] * access[i, b] / total[a, b]; summed over the
-    # pair's other side, i's extra turnover with a is access[i, a] * sum_b access[i, b] * (r + r.T)[a, b]
+    # pair's other side, i's extra turnover with a is access[i, a] * sum_b access[i, b] * (r + r.T)[a, b].
+    # Shares do not change when a power's access column is rescaled, so each column is scaled to a maximum
+    # of 1 first: tiny access (1e-160) would otherwise underflow in the products and blow r up.
+    peak = np.max(access, axis=1, keepdims=True)
+    access = access / np.where(peak > 0, peak, 1.0)
     total = np.swapaxes(access, 1, 2) @ access  # (B, P, P): sum_i access[i, a] * access[i, b]
     r = np.divide(diverted, total, out=np.zeros_like(diverted), where=total > 0)
     extra = access * (access @ (r + np.swapaxes(r, 1, 2)))
