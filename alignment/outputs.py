@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from alignment.indicators import INDICATORS, SOURCES, indicator_arrays  # noqa: F401 - part of the contract
+from alignment.indicators import INDICATORS, SOURCES, YEARLY, indicator_arrays  # noqa: F401 - part of the contract
 from alignment.world.calendar import month_starts
 
 SCHEMA_VERSION = "1.0"
@@ -58,13 +58,19 @@ LEVELS = ("president", "prime_minister", "foreign_minister")
 
 def timeseries_frame(model) -> pd.DataFrame:
     """The tidy indicator frame of a finished run, built once from the recorders."""
-    dates = month_starts(model.start, model.n_months)
-    years = (np.arange(model.start, model.start + model.n_months) // 12).astype(np.int16)
+    month_dates = month_starts(model.start, model.n_months)
+    month_years = (np.arange(model.start, model.start + model.n_months) // 12).astype(np.int16)
+    first = np.r_[True, month_years[1:] != month_years[:-1]]  # the first recorded month of each year
     rec = {k: v[:, None] for k, v in model.rec.items()}  # one run: (month, 1, ...)
     frames = []
     for name, (values, entities, partners, keep) in indicator_arrays(model.world, rec, model.p.tonnes_per_teu).items():
         E, R = keep.shape
         cell = np.flatnonzero(keep.reshape(-1))
+        dates, years = month_dates, month_years
+        if name in YEARLY:  # one row per calendar year, dated at its first month: the mean over its months
+            starts = np.flatnonzero(first)
+            values = np.add.reduceat(values, starts, axis=0) / np.diff(np.r_[starts, len(month_years)])[:, None, None, None]
+            dates, years = month_dates[first], month_years[first]
         T = len(dates)
         frames.append(pd.DataFrame({
             "date": np.repeat(dates, len(cell)),

@@ -38,7 +38,7 @@ LATEST_END = "2100-12"
 # parameters that are fractions or probabilities, and those that must be strictly positive
 _UNIT_INTERVAL = {
     "diversion_share", "corridor_trade_share", "expansion_response_share", "max_capacity_growth_share",
-    "investment_depreciation_per_year", "attention_depreciation_per_year", "hedging_base", "neutrality_hedging",
+    "investment_depreciation_per_year", "attention_depreciation_per_year", "hedging_base", "neutrality_damping", "reexport_access_outside_union",
     "adjustment_rate", "cohesion_similarity_weight", "cohesion_intensity_weight", "institutions_initial",
     "institutions_decay_per_year",
 }

@@ -56,8 +56,9 @@ def test_no_war_drops_exactly_the_war_events(compose):
     h = prepare(compose(["scenario=historical"]))
     n = prepare(compose(["scenario=no_war_2022"]))
     dropped = {e.id for e in h.events} - {e.id for e in n.events}
-    assert dropped == {"invasion_2022", "russia_coercion_2022", "sanctions_2022", "northern_risk_2022", "north_south_2022"}
-    assert len(h.events) - len(n.events) == 5
+    assert dropped == {"invasion_2022", "russia_coercion_2022", "sanctions_2022", "northern_risk_2022", "north_south_2022",
+                       "remittances_2022", "russia_output_2022", "remittances_2023", "russia_output_2023"}  # and the war economy
+    assert len(h.events) - len(n.events) == 9
     assert [e.date for e in h.events] == sorted(e.date for e in h.events)
 
 

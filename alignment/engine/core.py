@@ -31,6 +31,7 @@ from alignment.mechanisms import diplomacy as dipl_m
 from alignment.mechanisms import engagement as eng_m
 from alignment.mechanisms import trade as trade_m
 from alignment.mechanisms import max_axis, sum_axis
+from alignment.mechanisms import observation as obs_m
 from alignment.world import REMITTANCE_YEAR, World
 
 STEP_ORDER = ("apply_events", "allocate_engagement", "trade", "route_freight", "hold_diplomacy", "update_alignment", "record")
@@ -41,7 +42,8 @@ def record_shapes(world: World) -> dict:
     """Per-month shape of every recorded indicator array (after the run and month axes)."""
     N, P, Q, K, M = len(world.states), len(world.powers), len(world.partners), len(world.corridors), len(world.markets)
     return {"weights": (N, P), "multialignment": (N,), "trade": (N, Q), "remittances": (N,), "investment": (N, P),
-            "volume": (K,), "share": (M, K), "capacity": (K,), "cohesion": (), "transit_revenue": (N,)}
+            "volume": (K,), "share": (M, K), "capacity": (K,), "cohesion": (), "transit_revenue": (N,),
+            "unga": (N, P), "arms": (N, P)}
 
 
 class Engine:
@@ -96,7 +98,8 @@ class Engine:
 
         # state of the world that events change
         self.openness, self.activity = per_run(world.openness).astype(float), per_run(world.activity).astype(float)
-        self.hedging_extra = np.where(world.neutral[None, :], p.neutrality_hedging[:, None], 0.0)
+        self.hedging_extra = np.zeros((B, N))
+        self.gdp_factor = np.ones((B, Q))  # level shocks to an economy (war), on top of its data and growth path
         self.trade_cost_extra = np.zeros((B, N, Q))
         self.sanction = np.zeros((B, P, P))  # [run, target, by]
         self.coercion = per_run(world.coercion).astype(float)
@@ -129,6 +132,7 @@ class Engine:
         self._gdp_cache: dict[int, np.ndarray] = {}
         self._core, self._core_year = None, None
         self._union_key, self._union_value = None, None
+        self._ties_key, self._ties_value = None, None
         with np.errstate(divide="ignore"):
             self._ext_kind_logits = np.log(p.external_kind_probabilities)  # (B, 4)
         self._ext_levels = np.repeat(p.external_level_probabilities[:, None, :], 4, axis=1)  # (B, 4, 3)
@@ -143,6 +147,13 @@ class Engine:
         self._rail_ew = (world.nest_of[:, world.nests.index("rail")] > 0) & world.serves[world.markets.index("EAST_WEST")] \
             if "rail" in world.nests and "EAST_WEST" in world.markets else np.zeros(K, bool)
         self._state_mask = np.eye(N, dtype=bool)  # reporter == partner
+        # a neutral state adjusts more slowly toward its target (neutrality damps, it does not freeze)
+        self._rate = (p.adjustment_rate[:, None] * np.where(world.neutral[None, :], 1.0 - p.neutrality_damping[:, None], 1.0))[:, :, None]
+        self._rivalry = world.rivalry
+        obs = world.observations
+        with np.errstate(invalid="ignore"):
+            self._unga_baseline = np.where(obs.has_unga, np.nanmean(obs.unga_mean(), axis=0), 0.5)  # (P,)
+        self._arms_supplier = obs.supplier
 
         # recorders (month, run, ...), the ledger, and the year-end record of memberships and sanctions
         shapes = record_shapes(world)
@@ -177,7 +188,10 @@ class Engine:
             self.trade()
             self._recent[:] = p.interaction_reference_per_year[:, None] / 12.0
             self.weights = self._target()
+            for _ in range(50):  # the target depends on the weights (dependence discount): start at its fixed point
+                self.weights = 0.5 * self.weights + 0.5 * self._target()
             self.weights0 = self.weights.copy()
+            self._unga_reference = obs_m.geometric_mean_weights(self.weights0)
             self.cohesion = self._cohesion()
         self.running = True
 
@@ -196,10 +210,10 @@ class Engine:
         return w.gdp_table[-1][None, :] * ((1.0 + growth) ** (year - last))[:, None]
 
     def _gdp(self) -> np.ndarray:
-        """(B, Q) GDP this calendar year (cached per year)."""
+        """(B, Q) GDP this calendar year (the data and growth path cached per year), times any level shock."""
         if self.year not in self._gdp_cache:
             self._gdp_cache[self.year] = self._gdp_at(self.year)
-        return self._gdp_cache[self.year]
+        return self._gdp_cache[self.year] * self.gdp_factor
 
     def _shares(self, gdp):
         """(B, P, N) how each power spreads any budget over the states (where influence is cheapest)."""
@@ -222,6 +236,20 @@ class Engine:
         with_states = np.minimum(m[:, :, None, :], m[:, None, :, :]).max(axis=3, initial=0.0)
         self._union_key, self._union_value = self.membership.copy(), np.concatenate([with_powers, with_states], axis=2)
         return self._union_value
+
+    def ties(self) -> tuple:
+        """(alliance, union, forum), each (B, N, P): each state's membership of the institutions of that kind,
+        weighted by convenor; the alliance tie adds the presence of the power's forces (cached until membership changes)."""
+        if self._ties_key is not None and np.array_equal(self._ties_key, self.membership):
+            return self._ties_value
+        w = self.world
+        out = []
+        for kind in ("alliance", "union", "forum"):
+            cols = np.array([k == kind for k in w.institution_kind], dtype=float)
+            out.append(self.membership @ (w.convenors * cols[:, None]))
+        out[0] = out[0] + w.military[None]
+        self._ties_key, self._ties_value = self.membership.copy(), tuple(out)
+        return self._ties_value
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
@@ -357,12 +385,17 @@ class Engine:
         cost[:, :, :P][:, :, self._european] += (p.corridor_trade_share * (self._overland_gc / self._overland_gc0 - 1.0))[:, None, None]
         flows = trade_m.gravity_flows(self._core, self.affinity, cost, p.cost_elasticity)
         flows[:, :, P:][:, self._state_mask] = 0.0
+        # exposure to the sanctioning powers is read from ordinary trade: re-exports are not a push away from the sanctioned power
+        self._exposure = sum_axis(np.where(self.sanctioners[:, None, :], flows[:, :, :P], 0.0), 2) / sum_axis(flows, 2)
         # diversion of trade the sanctions cut between powers, through the C5 (zero for a run without sanctions)
         if sanctioned.any():
             s = np.maximum(self.sanction, np.swapaxes(self.sanction, 1, 2))
             g0 = self._gdp_at(w.direct_trade_year)[:, :P]
             growth = ((gdp[:, :P, None] * gdp[:, None, :P]) / (g0[:, :, None] * g0[:, None, :])) ** p.gdp_elasticity[:, None, None]
             access = flows[:, :, :P] / sum_axis(flows, 2, keepdims=True)
+            # goods reach a sanctioned power without customs checks from inside its customs union (EAEU)
+            union = np.maximum(self._shared_union()[:, :, :P], p.reexport_access_outside_union[:, None, None])
+            access = np.where(sanctioned[:, None, :] > 0, union, access)
             _, extra = trade_m.divert_trade(w.direct_trade_usd_bn[None] * growth, s, access, p.sanction_cost_elasticity, p.diversion_share)
             flows[:, :, :P] += extra
         self.flows = flows * self.trade_factor[:, None, None]
@@ -420,7 +453,9 @@ class Engine:
         ch = np.empty((B, 6, N, P))
         ch[:, 0] = trade_p / sum_axis(trade_p, 2, keepdims=True)
         ch[:, 1] = 1.0 - np.exp(-np.swapaxes(self.investment_stock, 1, 2) / (p.investment_scale_gdp_share[:, None, None] * gdp_s[:, :, None]))
-        ch[:, 2] = np.minimum(np.maximum(self.membership @ w.convenors / len(w.institutions) + w.military + self.ties_extra, 0.0), 1.5)
+        alliance, union, forum = self.ties()
+        ch[:, 2] = np.minimum(np.maximum(alliance + p.tie_union_weight[:, None, None] * union
+                                         + p.tie_forum_weight[:, None, None] * forum + self.ties_extra, 0.0), 2.0)
         att = np.swapaxes(self.attention_stock, 1, 2)
         ch[:, 3] = att / np.maximum(sum_axis(att, 2, keepdims=True), 1e-12)
         transit = sum_axis(self.volume_m, 1)[:, :, None] * w.crosses[None]  # (B, K, N)
@@ -433,10 +468,10 @@ class Engine:
 
     def _target(self) -> np.ndarray:
         """(B, N, P) each state's target portfolio."""
-        p, P = self.p, len(self.world.powers)
-        exposure = sum_axis(np.where(self.sanctioners[:, None, :], self.flows[:, :, :P], 0.0), 2) / sum_axis(self.flows, 2)
-        scores = align_m.attraction_scores(self.channels(), self._coef, self.coercion, self.sanctioned, exposure,
-                                           p.coercion_weight, p.sanction_weight)
+        p = self.p
+        scores = align_m.attraction_scores(self.channels(), self._coef, self.coercion, self.sanctioned, self._exposure,
+                                           p.coercion_weight, p.sanction_weight, self._rivalry, p.rivalry_weight,
+                                           self.weights, p.dependence_aversion)
         hedging = np.minimum(np.maximum(p.hedging_base[:, None] + self.hedging_extra, 0.0), 1.0)
         return align_m.target_weights(scores, p.temperature, hedging)
 
@@ -448,7 +483,7 @@ class Engine:
     def update_alignment(self) -> None:
         """Move every state's weights toward its target; update regional cohesion."""
         noise = self.streams[NOISE].take(self.weights[0].size).reshape(self.weights.shape)
-        self.weights[:] = align_m.update_weights(self.weights, self._target(), self.p.adjustment_rate, noise, self.p.noise_scale)
+        self.weights[:] = align_m.update_weights(self.weights, self._target(), self._rate, noise, self.p.noise_scale)
         self.cohesion = self._cohesion()
 
     # ------------------------------------------------------------------ 7. record
@@ -464,6 +499,9 @@ class Engine:
             "share": lambda: np.divide(self.volume_m, demand, out=np.zeros_like(self.volume_m), where=demand > 0),
             "cohesion": lambda: self.cohesion,
             "transit_revenue": lambda: (vol * self.world.fee_usd_per_feu / 2.0) @ self.world.crosses / 1e9,
+            "unga": lambda: obs_m.unga_agreement(self.weights, self._unga_baseline, self._unga_reference, self.p.unga_slope),
+            "arms": lambda: obs_m.arms_import_shares(self.weights, self.ties()[0], self._arms_supplier, self.p.arms_weight_elasticity,
+                                                     self.p.arms_alliance_gain),
         }
         y = self.year - self.first_year
         for key, arr in r.items():

@@ -19,7 +19,8 @@ import pandas as pd
 from alignment.errors import ConfigError
 
 TERM_CAP = 25.0  # a target five tolerances off adds no more: one idiosyncratic flow (KGZ-GBR gold) cannot dominate
-KINDS = ("trade_by_pair", "china_share", "interactions", "remittances", "membership", "pattern")
+KINDS = ("trade_by_pair", "china_share", "interactions", "remittances", "membership", "pattern", "unga_agreement", "arms_share")
+TOLERANCES = {"unga_agreement": ("data_noise",), "arms_share": ("jackknife",)}
 MEASURES = ("total", "president_share", "bilateral_share", "telegram_share", "in_person")
 
 
@@ -68,6 +69,31 @@ def remittances_pct(m, state, year) -> float:
     i = m.state_index[state]
     gdp = m.world.gdp_at(year)[len(m.world.powers) + i]
     return float(100.0 * m.rec["remittances"][_year_rows(m, year), i].mean() / gdp)
+
+
+def mean_observable(m, key, i, j, first, last) -> float:
+    """The run's mean predicted observable (``unga`` or ``arms``) for state i and power j over the years."""
+    return float(m.rec[key][first * 12 - m.start:(last + 1) * 12 - m.start, i, j].mean())
+
+
+def unga_tolerance(obs, i, j, rows) -> float:
+    """How far one year's recorded agreement scatters around the dyad's level: its year-to-year standard
+    deviation and the sampling error of a score over n jointly cast votes, added in quadrature."""
+    a, n = obs.unga[rows, i, j], obs.unga_votes[rows, i, j]
+    ok = np.isfinite(a) & (n > 0)
+    a, n = a[ok], n[ok]
+    return float(np.sqrt(np.var(a, ddof=1) + np.mean(a * (1.0 - a) / n)))
+
+
+def arms_tolerance(obs, i, j, rows) -> float:
+    """Jackknife standard error over years of a supplier's window share: how much the share depends on
+    single lumpy deliveries (large for the small importers, KGZ and TJK)."""
+    tiv = obs.arms_tiv[rows, i, :-1]
+    keep = [np.delete(tiv, y, axis=0).sum(axis=0) for y in range(len(tiv))]
+    shares = np.array([k[j] / k.sum() if k.sum() > 0 else np.nan for k in keep])
+    shares = shares[np.isfinite(shares)]
+    n = len(shares)
+    return float(np.sqrt((n - 1) / n * np.sum((shares - shares.mean()) ** 2))) if n > 1 else float("nan")
 
 
 def _mean_weights(m, first=2015, last=2021):
@@ -145,6 +171,40 @@ def load_targets(targets_cfg, world, world_cfg) -> list[Target]:
                 value = float(np.nansum(rec[:, world.partners.index("CHN")]) / np.nansum(rec))
                 out.append(Target(f"{name}.{y}", kind, value, float(_need(spec, name, "tolerance")), False, weight, source,
                                   lambda m, y=int(y): china_share(m, y)))
+            continue
+        if kind in TOLERANCES:
+            y0, y1 = (int(y) for y in _need(spec, name, "years"))
+            obs = world.observations
+            rows = (obs.years >= y0) & (obs.years <= y1)
+            if not rows.any():
+                raise ConfigError(f"targets.{name}.years", [y0, y1], f"no observation record in these years; recorded: {obs.years[0]}-{obs.years[-1]}")
+            observed = obs.has_unga if kind == "unga_agreement" else obs.supplier
+            produced = [p for p, o in zip(world.powers, observed) if o]
+            powers = spec.get("powers") or produced
+            for p in powers:
+                if p not in produced:
+                    raise ConfigError(f"targets.{name}.powers", p, f"the model predicts no {kind} for it; predicted for: " + ", ".join(produced))
+            tol_rule = spec.get("tolerance", TOLERANCES[kind][0])
+            if tol_rule not in TOLERANCES[kind] and not isinstance(tol_rule, (int, float)):
+                raise ConfigError(f"targets.{name}.tolerance", tol_rule, "a number or " + ", ".join(TOLERANCES[kind]))
+            floor = float(spec.get("min_tolerance", 0.0))
+            key = "unga" if kind == "unga_agreement" else "arms"
+            record = obs.unga_mean() if kind == "unga_agreement" else obs.arms_shares(y0, y1)
+            if kind == "unga_agreement":
+                with np.errstate(invalid="ignore"):
+                    record = np.nanmean(np.where(rows[:, None, None], obs.unga, np.nan), axis=0)
+            for i, st in enumerate(world.states):
+                for p in powers:
+                    j = world.powers.index(p)
+                    if not np.isfinite(record[i, j]):
+                        continue
+                    if isinstance(tol_rule, (int, float)):
+                        tol = float(tol_rule)
+                    else:
+                        tol = (unga_tolerance if kind == "unga_agreement" else arms_tolerance)(obs, i, j, rows)
+                    tol = max(tol if np.isfinite(tol) else floor, floor)
+                    out.append(Target(f"{name}.{st}.{p}", kind, float(record[i, j]), tol, False, weight, source,
+                                      lambda m, k=key, i=i, j=j, a=y0, b=y1: mean_observable(m, k, i, j, a, b)))
             continue
         if kind == "pattern":
             check = _need(spec, name, "check")

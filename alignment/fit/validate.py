@@ -274,6 +274,20 @@ def identifiability_markdown(summary, ident, n_trials) -> list[str]:
     return lines
 
 
+def no_war_scenario(cfg):
+    """The no_war_2022 counterfactual as layered over the scenario in ``cfg`` (configs/scenario/no_war_2022.yaml)."""
+    layer = OmegaConf.load(Path(__file__).resolve().parents[2] / "configs" / "scenario" / "no_war_2022.yaml")
+    return OmegaConf.merge(cfg.scenario, {k: layer[k] for k in ("name", "description", "exclude")})
+
+
+def weights_meaning(cfg, table, seeds: int) -> list[str]:
+    """The report's section on what the weights mean (alignment.fit.response), over ``seeds`` seeds."""
+    from alignment.fit.response import moscow_influence, multialignment_range, response_markdown, unga_fit, war_response
+
+    war = war_response(cfg, no_war_scenario(cfg), range(seeds))
+    return response_markdown(war, moscow_influence(cfg, range(seeds)), multialignment_range(cfg, range(seeds)), unga_fit(table), seeds)
+
+
 def run_validation(cfg: DictConfig) -> dict:
     """Compute every part of the report first, write it into a staging folder, then move the files into
     ``validate.output_dir``: a failure anywhere leaves the previous report untouched."""
@@ -288,6 +302,8 @@ def run_validation(cfg: DictConfig) -> dict:
     slices, summary = identifiability_analysis(p, targets, space, trials, ident)
     n_trials = 0 if trials is None else len(completed(trials))
     report = report_markdown(table, cfg, reps, _post_2021_events(full), land)
+    if cfg.scenario.name == "historical":
+        report += "\n" + "\n".join(weights_meaning(cfg, table, reps))
     report += "\n" + "\n".join(identifiability_markdown(summary, ident, n_trials))
 
     out = Path(cfg.validate.output_dir)

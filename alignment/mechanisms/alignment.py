@@ -1,11 +1,16 @@
 """Alignment: how each state moves its weights over the external powers.
 
-Attraction comes from trade, investment, security ties, diplomatic attention,
-corridor dependence and remittances; repulsion from coercion and from the risk
-of secondary sanctions. The scores define a target portfolio (a softmax); a
-hedging drive mixes it with the even split; weights move a fraction of the way
-to the target each month (inertia) and take multiplicative noise. Every step is
-a convex combination or a positive rescaling, so weights never leave the simplex.
+A state's decision rule, in four parts. (1) Attraction comes from trade, investment,
+security ties, diplomatic attention, corridor dependence and remittances. (2) Powers
+are rivals: leaning toward one is leaning away from those far from it (distance in UN
+ideal points), so a pull toward Russia is also a push away from the United States.
+(3) Repulsion comes from coercion and from the risk of secondary sanctions. (4) The
+state discounts each power's net pull by how dependent on it it already is
+(multi-vector policy). The scores define a target portfolio (a softmax; an optional
+hedging floor mixes it with the even split); weights move a fraction of the way to
+the target each month (inertia, slower for a neutral state) and take multiplicative
+noise. Every step is a convex combination or a positive rescaling, so weights never
+leave the simplex.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from alignment.mechanisms.diplomacy import pair_index
 CHANNELS = ("trade", "investment", "security", "attention", "corridor", "remittances")
 
 
-def attraction_scores(channels, coefficients, coercion, sanctioned, western_exposure, coercion_weight, sanction_weight):
+def attraction_scores(channels, coefficients, coercion, sanctioned, western_exposure, coercion_weight, sanction_weight,
+                      rivalry=None, rivalry_weight=0.0, weights=None, dependence_aversion=0.0):
     """Net pull of each power on each state.
 
     Args:
@@ -29,6 +35,10 @@ def attraction_scores(channels, coefficients, coercion, sanctioned, western_expo
         sanctioned: (B, P) how heavily each power is sanctioned, in [0, 1].
         western_exposure: (B, N) share of the state's trade with the sanctioning powers.
         coercion_weight, sanction_weight: repulsion coefficients, scalars or (B,).
+        rivalry: (P, P) symmetric distance between powers in [0, 1], zero diagonal (None: no rivalry).
+        rivalry_weight: push away from a power per unit of mean pull toward its rivals; scalar or (B,).
+        weights: (B, N, P) current weights (None: no dependence discount).
+        dependence_aversion: discount of a power's pull per unit of weight on it; scalar or (B,).
 
     Returns:
         (B, N, P) scores (dimensionless).
@@ -37,6 +47,11 @@ def attraction_scores(channels, coefficients, coercion, sanctioned, western_expo
     pull = np.einsum("bcnp,bc->bnp", channels, coef)
     push = (per_run(coercion_weight, 3) * coercion[:, None, :]
             + per_run(sanction_weight, 3) * sanctioned[:, None, :] * western_exposure[:, :, None])
+    if rivalry is not None:
+        P = pull.shape[2]
+        push = push + per_run(rivalry_weight, 3) * (pull @ np.asarray(rivalry, dtype=float)) / max(P - 1, 1)
+    if weights is not None:
+        push = push + per_run(dependence_aversion, 3) * weights
     return pull - push
 
 
@@ -66,14 +81,16 @@ def update_weights(weights, target, adjustment_rate, noise, noise_scale):
     Args:
         weights: (B, N, P) current weights on the simplex.
         target: (B, N, P) target on the simplex.
-        adjustment_rate: fraction of the gap closed per month, in [0, 1] (1 - inertia); scalar or (B,).
+        adjustment_rate: fraction of the gap closed per month, in [0, 1] (1 - inertia); scalar, (B,), or
+            per state (B, N, 1).
         noise: (B, N, P) standard normal draws.
         noise_scale: standard deviation of the log-weight shock per month; scalar or (B,).
 
     Returns:
         (B, N, P) on the simplex.
     """
-    rate = per_run(adjustment_rate, 3)
+    rate = np.asarray(adjustment_rate, dtype=float)
+    rate = rate if rate.ndim == 3 else per_run(rate, 3)
     mixed = (1.0 - rate) * weights + rate * target
     shocked = mixed * np.exp(per_run(noise_scale, 3) * noise)
     return shocked / sum_axis(shocked, 2, keepdims=True)

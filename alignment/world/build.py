@@ -17,6 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from alignment.world.observations import build_observations
+
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_SHARED = REPO.parent / "shared" / "data"
 DEFAULT_OUT = REPO / "configs" / "world" / "central_asia.yaml"
@@ -311,6 +313,7 @@ def build_world(shared_dir: Path) -> dict:
     )
 
     world["remittances_pct_gdp"] = _remittances(shared_dir, gdp)
+    world["observations"] = build_observations(shared_dir, STATES, ALL_POWERS)
 
     resources: dict = {}
     for key, unit in (("oil_production", "mb/d"), ("gas_production", "bcm"), ("uranium_mine_production", "tU")):

@@ -14,9 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from alignment.errors import ConfigError
+from alignment.world.observations import Observations, load_observations
 
 EARTH_RADIUS_KM = 6371.0
 REMITTANCE_YEAR = 2018  # year of the remittance shares in the world data
+# what binding an institution's members to its convenors means: a military alliance (CSTO), an economic and
+# customs union (EAEU), or a forum for summits and cooperation (SCO, OTS); each kind pulls with its own weight
+INSTITUTION_KINDS = ("alliance", "union", "forum")
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,6 +39,7 @@ class World:
     membership_changes: dict  # institution -> state -> [(year, status)]
     convenors: np.ndarray  # (I, P)
     economic_union: np.ndarray  # (I,) bool, shared membership lowers trade costs
+    institution_kind: tuple  # (I,) one of INSTITUTION_KINDS
     military: np.ndarray  # (N, P) presence in [0, 1]
     neutral: np.ndarray  # (N,) bool
     remittances_usd_bn: np.ndarray  # (N,) from Russia, in REMITTANCE_YEAR
@@ -65,10 +70,21 @@ class World:
     sponsors: np.ndarray  # (K, P)
     fee_usd_per_feu: np.ndarray
     open: np.ndarray  # (K,) bool
+    observations: Observations  # UN votes, arms imports, ideal points (alignment.world.observations)
 
     @property
     def partners(self) -> tuple:
         return self.powers + self.states
+
+    @property
+    def rivalry(self) -> np.ndarray:
+        """(P, P) distance between powers' UN ideal points, scaled to a maximum of 1 (0 where unknown):
+        how far leaning toward one power is leaning away from the other."""
+        x = self.observations.ideal_point
+        d = np.abs(x[:, None] - x[None, :])
+        d = np.where(np.isfinite(d), d, 0.0)
+        peak = d.max()
+        return d / peak if peak > 0 else d
 
     def gdp_at(self, year: int) -> np.ndarray:
         """(Q,) GDP in USD bn for a calendar year; grows at ``gdp_growth`` after the data."""
@@ -177,7 +193,11 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
                 raise ConfigError(f"actors.institutions.{inst}.convenors.{p}", w, "unknown power; known: " + ", ".join(known_powers))
             if p in powers:
                 conv[k, powers.index(p)] = w
-    union = np.array([actors.institutions[i].kind == "economic" for i in institutions])
+    for inst in institutions:
+        if actors.institutions[inst].kind not in INSTITUTION_KINDS:
+            raise ConfigError(f"actors.institutions.{inst}.kind", actors.institutions[inst].kind, "allowed kinds: " + ", ".join(INSTITUTION_KINDS))
+    kinds = tuple(actors.institutions[i].kind for i in institutions)
+    union = np.array([k == "union" for k in kinds])
     military = np.zeros((N, P))
     if "RUS" in powers:
         for s, troops in world.russian_military["values"].items():
@@ -266,7 +286,7 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
         states=states, powers=powers, base_year=int(world.base_year),
         gdp_years=np.array(years), gdp_table=table, gdp_growth=gdp_growth_pct_per_year / 100.0,
         distance_km=dist, trade_years=np.array(tyears), trade_record=record, trade_base=base,
-        institutions=institutions, membership_changes=changes, convenors=conv, economic_union=union,
+        institutions=institutions, membership_changes=changes, convenors=conv, economic_union=union, institution_kind=kinds,
         military=military, neutral=neutral, remittances_usd_bn=remit, remittance_source=remit_source,
         openness=np.array([actors.states[s].openness for s in states], dtype=float),
         activity=np.array([actors.states[s].activity for s in states], dtype=float),
@@ -281,4 +301,6 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
         demand_growth=np.array([corridors.markets[m].growth_pct_per_year / 100.0 for m in markets]),
         price=arr["price"], days=arr["days"], risk=arr["risk"], penalty=arr["penalty"], capacity_teu=arr["cap"],
         teu_per_usd_bn=arr["tpu"], crosses=crosses, sponsors=sponsors, fee_usd_per_feu=arr["fee"], open=is_open,
+        observations=load_observations(world.get("observations") if hasattr(world, "get") else world.observations, states, powers,
+                                       [c for c, v in catalogue.items() if v["kind"] == "state"], known_powers),
     )

@@ -224,6 +224,24 @@ class RemittanceCut(Event):
         engine.remittance_cut[runs] = self.cut
 
 
+@dataclass(frozen=True)
+class EconomyShock(Event):
+    """A lasting change in the level of a power's USD output (war, sanctions, the rouble), in per cent of its path.
+
+    Everything that reads the economy follows: gravity trade with it, remittances sent from it, and its
+    weight as a market. Sized from forecasts published before the outcome (e.g. the IMF's April 2022 WEO)."""
+
+    power: str = ""
+    gdp_change_pct: float = 0.0
+
+    def apply(self, engine, runs):
+        if self.power not in engine.partner_index:  # a catalogued power this run leaves out
+            return
+        q = engine.partner_index[self.power]
+        engine.gdp_factor[runs, q] *= 1.0 + self.gdp_change_pct / 100.0
+        engine._core_year = None  # the gravity core is recomputed with the new level
+
+
 KINDS: dict[str, type[Event]] = {
     "leadership_change": LeadershipChange,
     "trade_opening": TradeOpening,
@@ -238,6 +256,7 @@ KINDS: dict[str, type[Event]] = {
     "shock": Shock,
     "threat": Threat,
     "remittances": RemittanceCut,
+    "economy": EconomyShock,
 }
 
 LEVELS = ("president", "prime_minister", "foreign_minister")
@@ -346,6 +365,9 @@ def parse_event(raw, key: str, codes: dict, horizon: tuple[int, int], drop_later
     for name in ("amount_usd_bn", "years", "months", "in_person_factor", "trade_factor"):
         if name in values and values[name] < 0:
             raise ConfigError(f"{key}.{name}", values[name], "must be >= 0")
+    for name in ("gdp_change_pct", "demand_change_pct"):
+        if name in values and values[name] <= -100:
+            raise ConfigError(f"{key}.{name}", values[name], "must be > -100 (a fall of 100 % or more leaves nothing)")
     if kind == "investment" and values.get("years", 1.0) <= 0:
         raise ConfigError(f"{key}.years", values["years"], "must be > 0")
     if kind == "shock" and values.get("months", 12) < 1:
