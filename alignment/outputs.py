@@ -61,6 +61,8 @@ def timeseries_frame(model) -> pd.DataFrame:
     month_dates = month_starts(model.start, model.n_months)
     month_years = (np.arange(model.start, model.start + model.n_months) // 12).astype(np.int16)
     first = np.r_[True, month_years[1:] != month_years[:-1]]  # the first recorded month of each year
+    starts = np.flatnonzero(first)
+    months_in_year = np.diff(np.r_[starts, len(month_years)])[:, None, None, None]
     rec = {k: v[:, None] for k, v in model.rec.items()}  # one run: (month, 1, ...)
     frames = []
     for name, (values, entities, partners, keep) in indicator_arrays(model.world, rec, model.p.tonnes_per_teu).items():
@@ -68,8 +70,7 @@ def timeseries_frame(model) -> pd.DataFrame:
         cell = np.flatnonzero(keep.reshape(-1))
         dates, years = month_dates, month_years
         if name in YEARLY:  # one row per calendar year, dated at its first month: the mean over its months
-            starts = np.flatnonzero(first)
-            values = np.add.reduceat(values, starts, axis=0) / np.diff(np.r_[starts, len(month_years)])[:, None, None, None]
+            values = np.add.reduceat(values, starts, axis=0) / months_in_year
             dates, years = month_dates[first], month_years[first]
         T = len(dates)
         frames.append(pd.DataFrame({

@@ -262,11 +262,11 @@ def test_war_moves_weights_beyond_seed_noise_and_turkmenistan_moves():
     """Historical against no_war_2022 over 20 seeds (the validation report's check): several weights move by more
     than the seed SD with intervals clear of 0, Russia's weight falls for every state, and Turkmenistan's moves too."""
     from alignment.cli import compose_config
-    from alignment.fit.response import war_response
+    from alignment.fit.response import war_response, yearly_batch
     from alignment.fit.validate import no_war_scenario
 
     cfg = compose_config([], config_name="validate")
-    war = war_response(cfg, no_war_scenario(cfg), range(20))
+    war = war_response(yearly_batch(cfg, range(20)), yearly_batch(cfg, range(20), no_war_scenario(cfg)))
     assert war["clear"].sum() >= 3
     rus = war[war["power"] == "RUS"]
     assert (rus["ci_high"] < 0).all()  # every state leans less toward Russia with the war

@@ -29,9 +29,9 @@ from alignment.mechanisms import alignment as align_m
 from alignment.mechanisms import corridors as corr_m
 from alignment.mechanisms import diplomacy as dipl_m
 from alignment.mechanisms import engagement as eng_m
-from alignment.mechanisms import trade as trade_m
 from alignment.mechanisms import max_axis, sum_axis
 from alignment.mechanisms import observation as obs_m
+from alignment.mechanisms import trade as trade_m
 from alignment.world import REMITTANCE_YEAR, World
 
 STEP_ORDER = ("apply_events", "allocate_engagement", "trade", "route_freight", "hold_diplomacy", "update_alignment", "record")
@@ -130,9 +130,8 @@ class Engine:
 
         # constants of the mechanisms, and caches
         self._gdp_cache: dict[int, np.ndarray] = {}
-        self._core, self._core_year = None, None
-        self._union_key, self._union_value = None, None
-        self._ties_key, self._ties_value = None, None
+        self._core, self._core_key = None, None
+        self._membership_key, self._membership_cache = None, {}
         with np.errstate(divide="ignore"):
             self._ext_kind_logits = np.log(p.external_kind_probabilities)  # (B, 4)
         self._ext_levels = np.repeat(p.external_level_probabilities[:, None, :], 4, axis=1)  # (B, 4, 3)
@@ -150,10 +149,8 @@ class Engine:
         # a neutral state adjusts more slowly toward its target (neutrality damps, it does not freeze)
         self._rate = (p.adjustment_rate[:, None] * np.where(world.neutral[None, :], 1.0 - p.neutrality_damping[:, None], 1.0))[:, :, None]
         self._rivalry = world.rivalry
-        obs = world.observations
-        with np.errstate(invalid="ignore"):
-            self._unga_baseline = np.where(obs.has_unga, np.nanmean(obs.unga_mean(), axis=0), 0.5)  # (P,)
-        self._arms_supplier = obs.supplier
+        self._unga_baseline = world.observations.unga_baseline()  # (P,)
+        self._arms_supplier = world.observations.supplier
 
         # recorders (month, run, ...), the ledger, and the year-end record of memberships and sanctions
         shapes = record_shapes(world)
@@ -226,30 +223,36 @@ class Engine:
         keep = (1.0 - depreciation_per_year[:, None, None]) ** (1.0 / 12.0)
         return flow_per_year / 12.0 / (1.0 - keep)
 
+    def _by_membership(self, name: str, compute):
+        """``compute()``, cached until the memberships change (at most each January, or by an event)."""
+        if not np.array_equal(self._membership_key, self.membership):
+            self._membership_key, self._membership_cache = self.membership.copy(), {}
+        if name not in self._membership_cache:
+            self._membership_cache[name] = compute()
+        return self._membership_cache[name]
+
     def _shared_union(self) -> np.ndarray:
-        """(B, N, Q) 1 where reporter and partner share an economic union (cached until membership changes)."""
-        if self._union_key is not None and np.array_equal(self._union_key, self.membership):
-            return self._union_value
-        m = self.membership[:, :, self._union_cols]  # (B, N, U)
-        pu = self._power_union[:, self._union_cols]  # (P, U)
-        with_powers = np.minimum(m[:, :, None, :], pu[None, None, :, :]).max(axis=3, initial=0.0)
-        with_states = np.minimum(m[:, :, None, :], m[:, None, :, :]).max(axis=3, initial=0.0)
-        self._union_key, self._union_value = self.membership.copy(), np.concatenate([with_powers, with_states], axis=2)
-        return self._union_value
+        """(B, N, Q) 1 where reporter and partner share an economic union."""
+        def compute():
+            m = self.membership[:, :, self._union_cols]  # (B, N, U)
+            pu = self._power_union[:, self._union_cols]  # (P, U)
+            with_powers = np.minimum(m[:, :, None, :], pu[None, None, :, :]).max(axis=3, initial=0.0)
+            with_states = np.minimum(m[:, :, None, :], m[:, None, :, :]).max(axis=3, initial=0.0)
+            return np.concatenate([with_powers, with_states], axis=2)
+
+        return self._by_membership("shared_union", compute)
 
     def ties(self) -> tuple:
         """(alliance, union, forum), each (B, N, P): each state's membership of the institutions of that kind,
-        weighted by convenor; the alliance tie adds the presence of the power's forces (cached until membership changes)."""
-        if self._ties_key is not None and np.array_equal(self._ties_key, self.membership):
-            return self._ties_value
-        w = self.world
-        out = []
-        for kind in ("alliance", "union", "forum"):
-            cols = np.array([k == kind for k in w.institution_kind], dtype=float)
-            out.append(self.membership @ (w.convenors * cols[:, None]))
-        out[0] = out[0] + w.military[None]
-        self._ties_key, self._ties_value = self.membership.copy(), tuple(out)
-        return self._ties_value
+        weighted by convenor; the alliance tie adds the presence of the power's forces."""
+        def compute():
+            w = self.world
+            out = [self.membership @ (w.convenors * np.array([k == kind for k in w.institution_kind], float)[:, None])
+                   for kind in ("alliance", "union", "forum")]
+            out[0] = out[0] + w.military[None]
+            return tuple(out)
+
+        return self._by_membership("ties", compute)
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
@@ -374,9 +377,10 @@ class Engine:
         w, p = self.world, self.p
         P = len(w.powers)
         gdp = self._gdp()
-        if self._core_year != self.year:  # the gravity core moves only with GDP, which is yearly
+        # the gravity core moves only with GDP: yearly, or when an event shifts an economy's level
+        if self._core_key is None or self._core_key[0] != self.year or not np.array_equal(self._core_key[1], self.gdp_factor):
             self._core = trade_m.gravity_core(gdp[:, P:], gdp, w.distance_km[None], p.gdp_elasticity, p.distance_elasticity)
-            self._core_year = self.year
+            self._core_key = (self.year, self.gdp_factor.copy())
         sanctioned = self.sanctioned
         cost = self.trade_cost_extra.copy()
         cost[:, :, :P] += p.secondary_sanction_cost[:, None, None] * sanctioned[:, None, :]

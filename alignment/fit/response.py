@@ -13,41 +13,50 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
+from scipy.stats import t as t_dist
 
 from alignment.engine import simulate
 from alignment.run import prepare
 
 WAR_YEARS = (2023, 2025)
+END = "2035-12"
 
 
-def _yearly_batch(cfg, scenario_cfg, seeds, end="2025-12"):
-    full = OmegaConf.merge(cfg, {"horizon": {"start": "2015-01", "end": end, "drop_later_events": True}})
-    if scenario_cfg is not None:
-        full = OmegaConf.merge(full, {"scenario": scenario_cfg})
+def yearly_batch(cfg, seeds, scenario=None):
+    """The scenario of ``cfg`` (or ``scenario``, a scenario config) from 2015 to END for each seed, with yearly records:
+    the engine every check below reads, so one batch per scenario serves them all."""
+    full = OmegaConf.merge(cfg, {"horizon": {"start": "2015-01", "end": END, "drop_later_events": False}})
+    if scenario is not None:
+        full = OmegaConf.merge(full, {"scenario": scenario})
     p = prepare(full)
-    e = simulate(p.world, [p.params] * len(seeds), [p.events] * len(seeds), p.start, p.end, list(seeds), ledger=False, yearly=True)
-    return p, e
-
-
-def war_response(cfg, no_war_cfg, seeds=range(20)) -> pd.DataFrame:
-    """One row per state and power: mean weight difference historical - no_war over WAR_YEARS, its 95 % interval,
-    the seed SD of the weight, and whether the difference is clear of both."""
     seeds = list(seeds)
-    p, hist = _yearly_batch(cfg, None, seeds)
-    _, none = _yearly_batch(cfg, no_war_cfg, seeds)
-    rows = slice(WAR_YEARS[0] - hist.first_year, WAR_YEARS[1] - hist.first_year + 1)
+    return simulate(p.world, [p.params] * len(seeds), [p.events] * len(seeds), p.start, p.end, seeds, ledger=False,
+                    yearly=True, record=["weights", "multialignment"])
+
+
+def _years(e, first, last):
+    return slice(first - e.first_year, last - e.first_year + 1)
+
+
+def war_response(hist, none) -> pd.DataFrame:
+    """One row per state and power: mean weight difference historical - no_war over WAR_YEARS (the two batches run
+    the same seeds, so each seed gives a paired difference), its 95 % interval, the seed SD of the weight, and
+    whether the difference is clear of both."""
+    rows = _years(hist, *WAR_YEARS)
     wh, wn = hist.rec["weights"][rows].mean(axis=0), none.rec["weights"][rows].mean(axis=0)  # (S, N, P)
     d = wh - wn
-    n = len(seeds)
-    mean, se = d.mean(axis=0), d.std(axis=0, ddof=1) / np.sqrt(n)
+    n = len(d)
+    mean = d.mean(axis=0)
+    half = t_dist.ppf(0.975, n - 1) * d.std(axis=0, ddof=1) / np.sqrt(n)
     noise = wn.std(axis=0, ddof=1)
-    half = 2.093 * se if n == 20 else 1.96 * se  # t(0.975, 19) for the default 20 seeds
     out = []
-    for i, s in enumerate(p.world.states):
-        for j, q in enumerate(p.world.powers):
+    for i, s in enumerate(hist.world.states):
+        for j, q in enumerate(hist.world.powers):
             out.append({"state": s, "power": q, "no_war": float(wn[:, i, j].mean()), "historical": float(wh[:, i, j].mean()),
                         "difference": float(mean[i, j]), "ci_low": float(mean[i, j] - half[i, j]), "ci_high": float(mean[i, j] + half[i, j]),
                         "seed_sd": float(noise[i, j]),
@@ -55,25 +64,22 @@ def war_response(cfg, no_war_cfg, seeds=range(20)) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def moscow_influence(cfg, seeds=range(20)) -> dict:
+def moscow_influence(hist) -> dict:
     """The C5's mean weight on RUS, CHN and TUR by year 2021-2025 (historical), and whether Russia's falls every
     year from 2022 while China's and Turkey's rise over 2021-2025."""
-    p, e = _yearly_batch(cfg, None, list(seeds))
     years = list(range(2021, 2026))
-    w = e.rec["weights"][[y - e.first_year for y in years]].mean(axis=(1, 2))  # (Y, P)
-    idx = {q: p.world.powers.index(q) for q in ("RUS", "CHN", "TUR")}
-    series = {q: [float(x) for x in w[:, j]] for q, j in idx.items()}
+    w = hist.rec["weights"][_years(hist, 2021, 2025)].mean(axis=(1, 2))  # (Y, P)
+    series = {q: [float(x) for x in w[:, hist.power_index[q]]] for q in ("RUS", "CHN", "TUR")}
     rus = series["RUS"]
-    holds = all(b < a for a, b in zip(rus[1:], rus[2:])) and rus[-1] < rus[0] and \
+    holds = all(b < a for a, b in pairwise(rus[1:])) and rus[-1] < rus[0] and \
         series["CHN"][-1] > series["CHN"][0] and series["TUR"][-1] > series["TUR"][0]
     return {"years": years, "series": series, "holds": bool(holds)}
 
 
-def multialignment_range(cfg, seeds=range(20)) -> pd.DataFrame:
-    """Per state: the multi-alignment index's mean, min and max over 2015-2035 (yearly means of the seeds)."""
-    p, e = _yearly_batch(cfg, None, list(seeds), end="2035-12")
-    mai = e.rec["multialignment"].mean(axis=1)  # (Y, N)
-    return pd.DataFrame({"state": list(p.world.states), "mean": mai.mean(axis=0), "min": mai.min(axis=0), "max": mai.max(axis=0)})
+def multialignment_range(hist) -> pd.DataFrame:
+    """Per state: the multi-alignment index's mean, min and max over the batch's years (yearly means of the seeds)."""
+    mai = hist.rec["multialignment"].mean(axis=1)  # (Y, N)
+    return pd.DataFrame({"state": list(hist.world.states), "mean": mai.mean(axis=0), "min": mai.min(axis=0), "max": mai.max(axis=0)})
 
 
 def unga_fit(table: pd.DataFrame) -> dict:
@@ -87,7 +93,7 @@ def unga_fit(table: pd.DataFrame) -> dict:
     power_mean = u.groupby("power")["value"].transform("mean")
     return {"mae": float((u["model_mean"] - u["value"]).abs().mean()),
             "baseline_mae": float((power_mean - u["value"]).abs().mean()),
-            "n": int(len(u)), "met": int(u["met"].sum()),
+            "n": len(u), "met": int(u["met"].sum()),
             "missed": [f"{r.state}-{r.power} (record {r.value:.3f}, model {r.model_mean:.3f}, tolerance {r.tolerance:.3f})"
                        for r in u[~u["met"]].itertuples()]}
 
@@ -112,7 +118,7 @@ def response_markdown(war: pd.DataFrame, moscow: dict, mai: pd.DataFrame, fit: d
     lines += ["", "**Moscow's influence after 2022** (seed 002: declining, China and Turkey filling the vacuum). C5 mean weight by year "
               + ", ".join(str(y) for y in moscow["years"]) + ": RUS " + ", ".join(f"{x:.4f}" for x in s["RUS"])
               + "; CHN " + ", ".join(f"{x:.4f}" for x in s["CHN"]) + "; TUR " + ", ".join(f"{x:.4f}" for x in s["TUR"])
-              + f". The statement (RUS falls every year from 2022, CHN and TUR higher in 2025 than in 2021) "
+              + ". The statement (RUS falls every year from 2022, CHN and TUR higher in 2025 than in 2021) "
               + ("**holds**." if moscow["holds"] else "**does not hold**."), ""]
     lines += ["**Multi-alignment index, 2015-2035** (normalised entropy of the weights; 1 = even split): "
               + "; ".join(f"{r.state} {r.mean:.3f} ({r.min:.3f}-{r.max:.3f})" for r in mai.itertuples())

@@ -189,10 +189,7 @@ def load_targets(targets_cfg, world, world_cfg) -> list[Target]:
                 raise ConfigError(f"targets.{name}.tolerance", tol_rule, "a number or " + ", ".join(TOLERANCES[kind]))
             floor = float(spec.get("min_tolerance", 0.0))
             key = "unga" if kind == "unga_agreement" else "arms"
-            record = obs.unga_mean() if kind == "unga_agreement" else obs.arms_shares(y0, y1)
-            if kind == "unga_agreement":
-                with np.errstate(invalid="ignore"):
-                    record = np.nanmean(np.where(rows[:, None, None], obs.unga, np.nan), axis=0)
+            record = obs.unga_mean(y0, y1) if kind == "unga_agreement" else obs.arms_shares(y0, y1)
             for i, st in enumerate(world.states):
                 for p in powers:
                     j = world.powers.index(p)

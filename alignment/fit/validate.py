@@ -282,10 +282,11 @@ def no_war_scenario(cfg):
 
 def weights_meaning(cfg, table, seeds: int) -> list[str]:
     """The report's section on what the weights mean (alignment.fit.response), over ``seeds`` seeds."""
-    from alignment.fit.response import moscow_influence, multialignment_range, response_markdown, unga_fit, war_response
+    from alignment.fit.response import (moscow_influence, multialignment_range, response_markdown, unga_fit, war_response,
+                                        yearly_batch)
 
-    war = war_response(cfg, no_war_scenario(cfg), range(seeds))
-    return response_markdown(war, moscow_influence(cfg, range(seeds)), multialignment_range(cfg, range(seeds)), unga_fit(table), seeds)
+    hist, none = yearly_batch(cfg, range(seeds)), yearly_batch(cfg, range(seeds), no_war_scenario(cfg))
+    return response_markdown(war_response(hist, none), moscow_influence(hist), multialignment_range(hist), unga_fit(table), seeds)
 
 
 def run_validation(cfg: DictConfig) -> dict:

@@ -21,12 +21,9 @@ the record and a run's weights can be checked against it:
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit, logit
 
 from alignment.mechanisms import per_run, sum_axis
-
-
-def logit(x):
-    return np.log(x) - np.log1p(-x)
 
 
 def unga_agreement(weights, baseline, reference, slope):
@@ -44,7 +41,7 @@ def unga_agreement(weights, baseline, reference, slope):
     """
     rel = np.log(np.maximum(weights, 1e-300)) - np.log(reference)[:, None, :]
     z = logit(np.asarray(baseline, dtype=float))[None, None, :] + per_run(slope, 3) * rel
-    return 1.0 / (1.0 + np.exp(-z))
+    return expit(z)
 
 
 def arms_import_shares(weights, alliance, supplier, weight_elasticity, alliance_gain):

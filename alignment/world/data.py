@@ -301,6 +301,6 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
         demand_growth=np.array([corridors.markets[m].growth_pct_per_year / 100.0 for m in markets]),
         price=arr["price"], days=arr["days"], risk=arr["risk"], penalty=arr["penalty"], capacity_teu=arr["cap"],
         teu_per_usd_bn=arr["tpu"], crosses=crosses, sponsors=sponsors, fee_usd_per_feu=arr["fee"], open=is_open,
-        observations=load_observations(world.get("observations") if hasattr(world, "get") else world.observations, states, powers,
+        observations=load_observations(world.observations, states, powers,
                                        [c for c, v in catalogue.items() if v["kind"] == "state"], known_powers),
     )

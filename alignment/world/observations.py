@@ -20,6 +20,7 @@ arrays (:class:`Observations`); a wrong state, power or measure is a one-line
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,10 +141,20 @@ class Observations:
         """(P,) powers that delivered major arms to any C5 state in the record's years."""
         return self.arms_tiv[:, :, :-1].sum(axis=(0, 1)) > 0
 
-    def unga_mean(self) -> np.ndarray:
-        """(N, P) each dyad's agreement averaged over the recorded years."""
-        with np.errstate(invalid="ignore"):
-            return np.nanmean(self.unga, axis=0)
+    def unga_mean(self, first: int = 2015, last: int = 2021) -> np.ndarray:
+        """(N, P) each dyad's agreement averaged over its recorded years in the window (NaN where none)."""
+        rows = (self.years >= first) & (self.years <= last)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a dyad without a record is NaN, as documented
+            return np.nanmean(self.unga[rows], axis=0)
+
+    def unga_baseline(self, first: int = 2015, last: int = 2021) -> np.ndarray:
+        """(P,) the C5's mean agreement with each power over the window: how much the region votes with it at
+        all (0.5 for a power without a record; its predictions are not reported)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean = np.nanmean(self.unga_mean(first, last), axis=0)
+        return np.where(np.isfinite(mean), mean, 0.5)
 
     def arms_shares(self, first: int = 2015, last: int = 2021) -> np.ndarray:
         """(N, P) each supplier's share of the state's arms imports among the model's powers over the window."""

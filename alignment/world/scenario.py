@@ -239,7 +239,6 @@ class EconomyShock(Event):
             return
         q = engine.partner_index[self.power]
         engine.gdp_factor[runs, q] *= 1.0 + self.gdp_change_pct / 100.0
-        engine._core_year = None  # the gravity core is recomputed with the new level
 
 
 KINDS: dict[str, type[Event]] = {
