@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from alignment.indicators import INDICATORS, SOURCES, YEARLY, indicator_arrays  # noqa: F401 - part of the contract
 from alignment.world.calendar import month_starts
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: yearly indicators unga_agreement and arms_import_share
 
 TIMESERIES_SCHEMA = pa.schema(
     [

@@ -28,6 +28,10 @@ def prepared(scenario):
 CONFIG = st.fixed_dictionaries(
     {
         "hedging_base": st.floats(0.0, 1.0),
+        "dependence_aversion": st.floats(0.0, 15.0),
+        "rivalry_weight": st.floats(0.0, 3.0),
+        "unga_slope": st.floats(0.0, 3.0),
+        "arms_alliance_gain": st.floats(0.0, 8.0),
         "temperature": st.floats(0.3, 5.0),
         "adjustment_rate": st.floats(0.0, 0.5),
         "noise_scale": st.floats(0.0, 0.2),

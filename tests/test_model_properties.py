@@ -22,6 +22,13 @@ def base_config(scenario):
 PARAMS = st.fixed_dictionaries(
     {
         "model.hedging_base": st.floats(0.0, 1.0),
+        "model.dependence_aversion": st.floats(0.0, 20.0),
+        "model.rivalry_weight": st.floats(0.0, 5.0),
+        "model.neutrality_damping": st.floats(0.0, 1.0),
+        "model.unga_slope": st.floats(0.0, 5.0),
+        "model.arms_weight_elasticity": st.floats(0.0, 5.0),
+        "model.arms_alliance_gain": st.floats(0.0, 10.0),
+        "model.reexport_access_outside_union": st.floats(0.0, 1.0),
         "model.temperature": st.floats(0.2, 5.0),
         "model.adjustment_rate": st.floats(0.0, 1.0),
         "model.noise_scale": st.floats(0.0, 0.3),
@@ -60,3 +67,6 @@ def test_simplex_shares_capacity_and_no_nan_for_any_parameters(params):
     finite = np.isfinite(cap)
     assert (m.rec["volume"][finite] <= cap[finite] * (1 + 1e-9) + 1e-6).all()
     assert (m.rec["trade"] >= 0).all() and (m.rec["cohesion"] >= 0).all() and (m.rec["cohesion"] <= 1).all()
+    # the observation model: agreement scores are scores, arms shares a split over the suppliers
+    assert ((m.rec["unga"] >= 0) & (m.rec["unga"] <= 1)).all()
+    assert np.allclose(m.rec["arms"].sum(axis=2), 1.0, atol=1e-9) and (m.rec["arms"][:, :, ~m.world.observations.supplier] == 0).all()

@@ -43,6 +43,23 @@ def test_timeseries_follows_the_contract(frames):
     np.testing.assert_allclose(mt, teu * m.p.tonnes_per_teu / 1e6)
 
 
+def test_observation_indicators_are_yearly_rows(frames):
+    """unga_agreement and arms_import_share: one row per state, power and calendar year, dated 1 January,
+    valued at the mean over the year's months of what the engine recorded."""
+    m, ts, _ = frames
+    years = range(2015, 2036)
+    u = ts[ts["indicator"] == "unga_agreement"]
+    assert len(u) == len(years) * len(m.world.states) * len(m.world.powers)  # every default power has a UN record
+    assert set(pd.to_datetime(u["date"])) == {pd.Timestamp(f"{y}-01-01") for y in years}
+    assert u["value"].between(0, 1).all() and (u["unit"] == "agreement score 0-1").all()
+    i, j = m.state_index["KGZ"], m.power_index["RUS"]
+    row = u[(u["entity"] == "KGZ") & (u["partner"] == "RUS") & (u["year"] == 2023)]["value"].item()
+    assert row == pytest.approx(m.rec["unga"][(2023 - 2015) * 12:(2024 - 2015) * 12, i, j].mean(), rel=1e-12)
+    a = ts[ts["indicator"] == "arms_import_share"]
+    assert set(a["partner"]) == {"RUS", "CHN", "USA", "EU", "TUR"}  # the powers that sold major arms to the C5
+    assert np.allclose(a.groupby(["year", "entity"])["value"].sum(), 1.0)
+
+
 def test_ledger_follows_the_contract(frames):
     m, _, led = frames
     outputs.validate_interactions(led)

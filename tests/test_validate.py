@@ -11,7 +11,7 @@ from alignment.fit.validate import main, run_validation
 
 
 # A quick identifiability section: two searched parameters, two slice points, one seed, serial.
-KEEP = ("hedging_base", "base_rate_per_pair_month")
+KEEP = ("dependence_aversion", "base_rate_per_pair_month")
 QUICK = ["validate.identifiability.points=2", "validate.identifiability.replicates=1", "validate.identifiability.n_jobs=1"]
 
 
@@ -24,13 +24,13 @@ def quick(tmp_path, trials=None):
 def fake_trials(path):
     """A trials.csv shaped like Optuna's, 50 trials with a loss that only base_rate_per_pair_month moves.
 
-    The best five (10 %) have rates 0.38-0.42 and hedging spread evenly over its whole range 0.2-0.9;
+    The best five (10 %) have rates 0.38-0.42 and dependence aversion spread evenly over its whole range 0-15;
     the other 45 have rates of 0.6 and more. On the unit search coordinate the best five's 5-95 % range
-    is then 0.9 x 0.04 / 0.6 = 0.06 for the rate and 0.9 x 1 = 0.9 for hedging.
+    is then 0.9 x 0.04 / 0.6 = 0.06 for the rate and 0.9 x 1 = 0.9 for the aversion.
     """
     rate = np.r_[0.38, 0.39, 0.40, 0.41, 0.42, np.linspace(0.6, 0.8, 45)]
-    hedging = np.r_[np.linspace(0.2, 0.9, 5), np.full(45, 0.5)]
-    pd.DataFrame({"number": range(50), "value": 2.0 + 10 * (rate - 0.4) ** 2, "params_hedging_base": hedging,
+    aversion = np.r_[np.linspace(0.0, 15.0, 5), np.full(45, 6.0)]
+    pd.DataFrame({"number": range(50), "value": 2.0 + 10 * (rate - 0.4) ** 2, "params_dependence_aversion": aversion,
                   "params_base_rate_per_pair_month": rate, "state": "COMPLETE"}).to_csv(path, index=False)
     return path
 
@@ -57,7 +57,7 @@ def test_report_table_and_figure(tmp_path):
     # base_rate sets the interaction counts (2015 total and 2019 total): its slice cannot be flat.
     assert ident.loc["base_rate_per_pair_month", "slice_loss_max"] > ident.loc["base_rate_per_pair_month", "slice_loss_min"] * 1.1
     assert ident.loc["base_rate_per_pair_month", "top_spread"] == pytest.approx(0.06)
-    assert ident.loc["hedging_base", "top_spread"] == pytest.approx(0.9)
+    assert ident.loc["dependence_aversion", "top_spread"] == pytest.approx(0.9)
     slices = pd.read_csv(tmp_path / "identifiability_slices.csv")
     assert set(slices["parameter"]) == set(KEEP) and len(slices) == 2 * 3  # 2 points + the model's value each
     assert "## Identifiability" in md and "best 10% of the 50 trials" in md and (tmp_path / "identifiability.png").exists()
@@ -85,7 +85,7 @@ def test_committed_report_is_current():
     ("validate.identifiability.top_fraction=0", "validate.identifiability.top_fraction=0.0: must be in (0, 1]"),
     ("validate.identifiability.trials=nowhere/trials.csv",
      "validate.identifiability.trials='nowhere/trials.csv': no such file; run alignment-calibrate first, or set it to null for slices only"),
-    ("model.hedging_base=0.95", "model.hedging_base=0.95: outside its search range [0.2, 0.9]: the slice cannot cross it"),
+    ("model.dependence_aversion=16", "model.dependence_aversion=16.0: outside its search range [0.0, 15.0]: the slice cannot cross it"),
 ])
 def test_bad_input_stops_before_running(capsys, tmp_path, override, expected):
     with pytest.raises(SystemExit) as exit_:

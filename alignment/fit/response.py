@@ -98,24 +98,26 @@ def unga_fit(table: pd.DataFrame) -> dict:
                        for r in u[~u["met"]].itertuples()]}
 
 
-def response_markdown(war: pd.DataFrame, moscow: dict, mai: pd.DataFrame, fit: dict, seeds: int) -> list[str]:
-    """The report's section on what the weights mean."""
+def response_markdown(war: pd.DataFrame | None, moscow: dict, mai: pd.DataFrame, fit: dict, seeds: int) -> list[str]:
+    """The report's section on what the weights mean (``war`` None: fewer than two seeds, no interval to give)."""
     lines = ["## Do the weights mean something?", ""]
     if fit:
         lines += [f"**UN voting agreement, 2015-2021.** Mean absolute error over the {fit['n']} state-power dyads "
                   f"{fit['mae']:.4f} (agreement score 0-1); each power's C5 mean alone gives {fit['baseline_mae']:.4f}. "
                   f"{fit['met']} of {fit['n']} dyads are within their tolerance (the record's own noise). "
                   + ("Outside: " + "; ".join(fit["missed"]) + "." if fit["missed"] else "No dyad misses."), ""]
-    clear = war[war["clear"]]
-    lines += [f"**The war, {WAR_YEARS[0]}-{WAR_YEARS[1]}** (historical minus no_war_2022, {seeds} seeds, paired by seed; "
-              "clear = the 95 % interval excludes 0 and the difference exceeds the seed SD of the weight): "
-              f"{len(clear)} of {len(war)} state-power weights move clearly.", "",
-              "| state | power | no war | historical | difference | 95 % interval | seed SD | clear |", "|---|---|---|---|---|---|---|---|"]
-    for r in war.itertuples():
-        lines.append(f"| {r.state} | {r.power} | {r.no_war:.4f} | {r.historical:.4f} | {r.difference:+.4f} | "
-                     f"{r.ci_low:+.4f} to {r.ci_high:+.4f} | {r.seed_sd:.4f} | {'yes' if r.clear else 'no'} |")
+    if war is None:
+        lines += [f"**The war**: not assessed with {seeds} replicate; paired intervals need at least 2 (validate.replicates).", ""]
+    else:
+        lines += [f"**The war, {WAR_YEARS[0]}-{WAR_YEARS[1]}** (historical minus no_war_2022, {seeds} seeds, paired by seed; "
+                  "clear = the 95 % interval excludes 0 and the difference exceeds the seed SD of the weight): "
+                  f"{int(war['clear'].sum())} of {len(war)} state-power weights move clearly.", "",
+                  "| state | power | no war | historical | difference | 95 % interval | seed SD | clear |", "|---|---|---|---|---|---|---|---|"]
+        lines += [f"| {r.state} | {r.power} | {r.no_war:.4f} | {r.historical:.4f} | {r.difference:+.4f} | "
+                  f"{r.ci_low:+.4f} to {r.ci_high:+.4f} | {r.seed_sd:.4f} | {'yes' if r.clear else 'no'} |" for r in war.itertuples()]
+        lines += [""]
     s = moscow["series"]
-    lines += ["", "**Moscow's influence after 2022** (seed 002: declining, China and Turkey filling the vacuum). C5 mean weight by year "
+    lines += ["**Moscow's influence after 2022** (seed 002: declining, China and Turkey filling the vacuum). C5 mean weight by year "
               + ", ".join(str(y) for y in moscow["years"]) + ": RUS " + ", ".join(f"{x:.4f}" for x in s["RUS"])
               + "; CHN " + ", ".join(f"{x:.4f}" for x in s["CHN"]) + "; TUR " + ", ".join(f"{x:.4f}" for x in s["TUR"])
               + ". The statement (RUS falls every year from 2022, CHN and TUR higher in 2025 than in 2021) "

@@ -285,8 +285,9 @@ def weights_meaning(cfg, table, seeds: int) -> list[str]:
     from alignment.fit.response import (moscow_influence, multialignment_range, response_markdown, unga_fit, war_response,
                                         yearly_batch)
 
-    hist, none = yearly_batch(cfg, range(seeds)), yearly_batch(cfg, range(seeds), no_war_scenario(cfg))
-    return response_markdown(war_response(hist, none), moscow_influence(hist), multialignment_range(hist), unga_fit(table), seeds)
+    hist = yearly_batch(cfg, range(seeds))
+    war = war_response(hist, yearly_batch(cfg, range(seeds), no_war_scenario(cfg))) if seeds >= 2 else None
+    return response_markdown(war, moscow_influence(hist), multialignment_range(hist), unga_fit(table), seeds)
 
 
 def run_validation(cfg: DictConfig) -> dict:
