@@ -116,3 +116,21 @@ def test_model_propensity_by_hand():
     # with equal sizes the minimum puts each state with the power it leans to, the rival powers apart
     mins = local_minima([1, 1, 1, 1], p)
     assert mins[0].sides.tolist() == [0, 1, 0, 1]
+
+
+def test_model_propensity_rivalry_by_hand():
+    """Three powers on a line of UN ideal points: 0 and 1 close (distance 0.25), 2 far from both (1.0, 0.75).
+    Power-power propensity 1 - 2 * d: 0.5 for the close pair, -1.0 and -0.5 for the rivals; a sanction of 0.8
+    between the close pair takes them to 0.5 - 0.8 = -0.3; the clip keeps the far pair at -1, not -1.8."""
+    from alignment.analysis.landscape import model_propensity
+
+    w = np.full((1, 3), 1 / 3)
+    rivalry = np.array([[0.0, 0.25, 1.0], [0.25, 0.0, 0.75], [1.0, 0.75, 0.0]])
+    p = model_propensity(w, w, np.zeros((3, 3)), rivalry)[1:, 1:]
+    np.testing.assert_allclose(p, [[0.0, 0.5, -1.0], [0.5, 0.0, -0.5], [-1.0, -0.5, 0.0]])
+    sanction = np.zeros((3, 3))
+    sanction[0, 1] = sanction[0, 2] = 0.8
+    p = model_propensity(w, w, sanction, rivalry)[1:, 1:]
+    np.testing.assert_allclose(p, [[0.0, -0.3, -1.0], [-0.3, 0.0, -0.5], [-1.0, -0.5, 0.0]])
+    # the two close powers end on one side, the rival alone on the other
+    assert local_minima([1, 1, 1], model_propensity(w, w, np.zeros((3, 3)), rivalry)[1:, 1:])[0].sides.tolist() == [0, 0, 1]

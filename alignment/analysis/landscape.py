@@ -104,19 +104,22 @@ def local_minima(sizes, propensity) -> list[Minimum]:
     return sorted(found, key=lambda m: (m.energy, tuple(m.sides)))
 
 
-def model_propensity(weights, trade_share, sanction) -> np.ndarray:
-    """Propensities among the C5 and the powers, from a run's alignment weights, trade and sanctions.
+def model_propensity(weights, trade_share, sanction, rivalry=None) -> np.ndarray:
+    """Propensities among the C5 and the powers, from a run's alignment weights, trade, sanctions and rivalry.
 
     Args:
         weights: (N, P) alignment weights of the states over the powers.
         trade_share: (N, P) each state's trade with each power as a share of its trade with the powers.
         sanction: (P, P) sanction intensity [target, by] in [0, 1].
+        rivalry: (P, P) symmetric distance between powers in [0, 1] (UN ideal points scaled to a maximum
+            of 1, :attr:`alignment.world.data.World.rivalry`); None counts every pair of powers as neutral.
 
     Returns:
         (N + P, N + P) symmetric, states first. State-power: ``P * (w + t) / 2 - 1``, zero for an even
         split, positive for ties above it. State-state: ``1 - 2 * TV(w_i, w_j)``, with TV the
-        total-variation distance of their portfolios (1 = identical). Power-power: minus the sanction
-        intensity between them (the model has no other relation among powers).
+        total-variation distance of their portfolios (1 = identical). Power-power: ``1 - 2 * rivalry``
+        (close in UN votes attract, the most distant pair repels at -1) minus the sanction intensity
+        between them, clipped to [-1, 1].
     """
     w = np.asarray(weights, dtype=float)
     t = np.asarray(trade_share, dtype=float)
@@ -128,6 +131,7 @@ def model_propensity(weights, trade_share, sanction) -> np.ndarray:
     tv = 0.5 * np.abs(w[:, None, :] - w[None, :, :]).sum(axis=2)
     p[:N, :N] = 1.0 - 2.0 * tv
     s = np.asarray(sanction, dtype=float)
-    p[N:, N:] = -np.maximum(s, s.T)
+    affinity = np.zeros((P, P)) if rivalry is None else 1.0 - 2.0 * np.asarray(rivalry, dtype=float)
+    p[N:, N:] = np.clip(affinity - np.maximum(s, s.T), -1.0, 1.0)
     np.fill_diagonal(p, 0.0)
     return p
