@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from alignment.indicators import INDICATORS, SOURCES, YEARLY, indicator_arrays  # noqa: F401 - part of the contract
+from alignment.mechanisms.diplomacy import LEVELS
 from alignment.world.calendar import month_starts
 
 SCHEMA_VERSION = "1.1"  # 1.1: yearly indicators unga_agreement and arms_import_share
@@ -53,7 +54,6 @@ INTERACTIONS_SCHEMA = pa.schema(
 )
 
 KINDS = ("telegram", "call", "visit", "meeting", "summit")
-LEVELS = ("president", "prime_minister", "foreign_minister")
 
 
 def timeseries_frame(model) -> pd.DataFrame:

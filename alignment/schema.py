@@ -32,12 +32,12 @@ class ModelParams:
     """Behavioural parameters of the mechanisms (configs/model/)."""
 
     # trade
-    gdp_elasticity: float = param(0.6, "elasticity of bilateral trade to either side's GDP", "-", CALIBRATED + " (at the low end of the searched literature range 0.6-1.2); prior 0.8: Head & Mayer (2014) gravity meta-analysis, structural estimates near 0.8-1")
+    gdp_elasticity: float = param(0.601, "elasticity of bilateral trade to either side's GDP", "-", CALIBRATED + " (at the low end of the searched literature range 0.6-1.2); prior 0.8: Head & Mayer (2014) gravity meta-analysis, structural estimates near 0.8-1")
     distance_elasticity: float = param(1.0, "elasticity of trade to capital-to-capital distance", "-", "Head & Mayer (2014), median about 1")
     cost_elasticity: float = param(5.0, "trade elasticity to tariff-equivalent trade costs", "-", "Head & Mayer (2014), structural median about 5")
     gdp_growth_pct_per_year: float = param(4.0, "nominal USD GDP growth of every actor after its last data year", "% per year", "assumption: world nominal GDP growth 2015-2021 from WDI was about 4.4 %/yr (WLD 75.4 to 97.5 USD tn)")
     membership_cost_effect: float = param(0.05, "fall in trade cost when two partners come to share an economic union (EAEU)", "tariff-equivalent fraction", ASSUMED)
-    alignment_trade_effect: float = param(1.22, "fall in trade cost with a power per unit rise of the state's weight on it since the base year", "tariff-equivalent fraction", CALIBRATED + "; hand-set prior 0.3")
+    alignment_trade_effect: float = param(0.314, "fall in trade cost with a power per unit rise of the state's weight on it since the base year", "tariff-equivalent fraction", CALIBRATED + "; hand-set prior 0.3")
     secondary_sanction_cost: float = param(0.05, "extra trade cost with a sanctioned power, per unit of sanction intensity (secondary-sanction and payment risk)", "tariff-equivalent fraction", PRIOR)
     sanction_cost_elasticity: float = param(4.0, "how fast a sanction of intensity 1 cuts direct trade between the sanctioning and sanctioned power: kept share exp(-x)", "-", PRIOR)
     diversion_share: float = param(0.04, "share of the trade that sanctions cut between powers which re-routes through C5 intermediaries (re-exports)", "fraction", PRIOR)
@@ -49,17 +49,18 @@ class ModelParams:
     logit_scale_usd: float = param(1000.0, "scale of the route-choice logit (larger = shippers less sensitive to cost)", "USD per FEU", ASSUMED)
     tonnes_per_teu: float = param(10.0, "average cargo mass of a loaded TEU, to convert TEU to tonnes", "t per TEU", "assumption: industry rule of thumb for mixed container cargo")
     expansion_response_share: float = param(0.15, "share of the demand a corridor turned away that is ordered as new capacity each month", "fraction per month", PRIOR)
-    max_capacity_growth_share: float = param(0.08, "cap on capacity ordered in one month, as a share of current capacity", "fraction per month", PRIOR)
-    construction_lag_months: int = param(6, "months between ordering capacity (wagons, chartered ferries, trucks, terminals) and using it", "months", PRIOR)
+    max_capacity_growth_share: float = param(0.08, "cap on capacity ordered in one month, as a share of current capacity (rolling stock, chartered ferries; a route with fixed-infrastructure bottlenecks sets its own in configs/corridors/)", "fraction per month", PRIOR)
+    construction_lag_months: int = param(6, "months between ordering capacity (wagons, chartered ferries, trucks, terminals) and using it", "months", "a priori choice; before 2022 it only paces the northern route's growth, whose limit configs/corridors/ derives from the ERA series with this lag")
     # engagement
-    engagement_size_elasticity: float = param(0.713, "importance of a state to a power grows as GDP to this power", "-", CALIBRATED + "; hand-set prior 1.5")
+    engagement_size_elasticity: float = param(0.55, "importance of a state to a power grows as GDP to this power", "-", CALIBRATED + "; hand-set prior 1.5")
+    engagement_rivalry: float = param(2.35, "rise of a state's value to a power per unit of its rivals' share of the investment there: powers counter each other's spending", "-", LOOSE)
     engagement_focus: float = param(1.0, "concentration of a power's spending on the state where influence is cheapest (0 = even split)", "-", ASSUMED)
     investment_depreciation_per_year: float = param(0.1, "yearly loss of influence of past investment", "fraction per year", ASSUMED)
     attention_depreciation_per_year: float = param(0.6, "yearly fading of diplomatic attention", "fraction per year", ASSUMED)
     investment_scale_gdp_share: float = param(0.1, "investment stock, as a share of the state's GDP, at which the investment channel reaches 63 % of its maximum", "fraction of GDP", ASSUMED)
     # diplomacy
-    base_rate_per_pair_month: float = param(0.546, "intraregional interactions per pair of states and month at activity 1 and no cohesion", "interactions per pair-month", CALIBRATED + "; hand-set prior 0.4")
-    cohesion_gain: float = param(0.398, "rise of intraregional interaction rates per unit of cohesion", "-", CALIBRATED + "; hand-set prior 1.0")
+    base_rate_per_pair_month: float = param(0.299, "intraregional interactions per pair of states and month at activity 1 and no cohesion", "interactions per pair-month", CALIBRATED + "; hand-set prior 0.4")
+    cohesion_gain: float = param(1.9, "rise of intraregional interaction rates per unit of cohesion", "-", CALIBRATED + "; hand-set prior 1.0")
     threat_gain: float = param(0.5, "rise of intraregional interaction rates per unit of shared threat", "-", PRIOR)
     kind_base_logits: List[float] = param([1.0, -1.95, -1.16, -1.16], "log-odds of telegram, call, visit, meeting at cohesion 0 (set so that 2015 cohesion of about 0.5 gives the 2015 mix)", "-", "2015: 34 of 66 records telegrams, 23 of 60 in person (context_facts.yaml regional_interactions)")
     kind_cohesion_slopes: List[float] = param([-2.0, 0.6, 0.3, 0.3], "change of each form's log-odds per unit of cohesion (shift from telegrams to substantive contact)", "-", "brief P4; slopes assumed")
@@ -73,27 +74,28 @@ class ModelParams:
     external_kind_probabilities: List[float] = param([0.0, 0.35, 0.35, 0.3], "form of a power's bilateral contact: telegram, call, visit, meeting", "probability", ASSUMED)
     interaction_reference_per_year: float = param(60.0, "intraregional interactions per year that count as intensity 1 in cohesion", "interactions per year", "2015 total (context_facts.yaml)")
     # alignment
-    channel_trade: float = param(3.08, "pull of a power's share in the state's trade", "-", LOOSE + "; hand-set prior 2.0")
-    channel_investment: float = param(2.15, "pull of the power's (saturating) investment stock", "-", LOOSE + "; hand-set prior 1.0")
-    channel_security: float = param(1.88, "pull of security and institutional ties: alliance and basing ties, plus economic-union and forum ties at their own weights", "-", LOOSE + "; hand-set prior 1.5")
-    tie_union_weight: float = param(0.961, "pull of membership of a power's economic union (EAEU) relative to membership of its military alliance (CSTO)", "-", ASSUMED)
-    tie_forum_weight: float = param(0.175, "pull of membership of a forum a power convenes (SCO, OTS) relative to membership of its military alliance", "-", ASSUMED)
+    channel_trade: float = param(3.33, "pull of a power's share in the state's trade", "-", LOOSE + "; hand-set prior 2.0")
+    channel_investment: float = param(4.06, "pull of the power's (saturating) investment stock", "-", LOOSE + "; hand-set prior 1.0")
+    channel_security: float = param(0.999, "pull of security and institutional ties: alliance and basing ties, plus economic-union and forum ties at their own weights", "-", CALIBRATED + "; hand-set prior 1.5")
+    tie_union_weight: float = param(0.523, "pull of membership of a power's economic union (EAEU) relative to membership of its military alliance (CSTO)", "-", LOOSE)
+    tie_forum_weight: float = param(0.833, "pull of membership of a forum a power convenes (SCO, OTS) relative to membership of its military alliance", "-", LOOSE)
     channel_attention: float = param(1.0, "pull of the power's share of diplomatic attention", "-", ASSUMED)
     channel_corridor: float = param(0.8, "pull of the power's sponsorship of corridors crossing the state", "-", ASSUMED)
-    channel_remittances: float = param(7.07, "pull of remittances from the power, per unit of remittances / GDP", "-", LOOSE + "; hand-set prior 2.0")
+    channel_remittances: float = param(9.73, "pull of remittances from the power, per unit of remittances / GDP", "-", LOOSE + "; hand-set prior 2.0")
     coercion_weight: float = param(1.0, "push away from a power per unit of its coercion", "-", PRIOR)
     sanction_weight: float = param(1.5, "push away from a sanctioned power per unit of sanction intensity and of the state's trade share with the sanctioning powers", "-", PRIOR)
-    temperature: float = param(4.79, "softmax temperature of the target portfolio", "-", LOOSE + "; hand-set prior 1.4")
+    temperature: float = param(2.69, "softmax temperature of the target portfolio", "-", CALIBRATED + "; hand-set prior 1.4")
     hedging_base: float = param(0.0, "weight every state gives to an even split of its alignment (a hedging floor; off by default: the mechanisms, not a floor, keep portfolios mixed)", "fraction", "a lever for sweeps; 0.774 in the 2015-2021 calibration before the observation model")
-    dependence_aversion: float = param(6.01, "how much a state discounts a power's pull per unit of weight it already puts on that power (multi-vector policy: the more dependent, the less another step toward that power is worth)", "-", CALIBRATED)
-    rivalry_weight: float = param(2.99, "push away from a power per unit of pull toward its rivals, rivals being powers far from it in UN ideal points", "-", CALIBRATED)
+    dependence_aversion: float = param(14.3, "how much a state discounts a power's pull per unit of weight it already puts on that power (multi-vector policy: the more dependent, the less another step toward that power is worth)", "-", CALIBRATED)
+    rivalry_weight: float = param(0.167, "push away from a power per unit of pull toward its rivals, rivals being powers far from it in UN ideal points", "-", LOOSE)
+    threat_urgency: float = param(4.0, "rise of every state's adjustment rate per unit of shared threat: a crisis makes governments revisit their alignments sooner", "-", "a priori choice: a threat at the 2022 invasion's level (0.5) triples the rate, so a government revisits its alignments within about two years instead of over a presidential term (the calm rate's time constant, 1 / adjustment_rate, is about 7 years); acts from the Afghanistan threat of 2021-08 on. The war response rests on it: the validation report gives it at 0, 2, 4 and 8")
     neutrality_damping: float = param(0.5, "share by which permanent neutrality (Turkmenistan) slows a state's adjustment toward its target", "fraction", "UNGA recognition of Turkmen neutrality 1995 (world data); size assumed")
-    adjustment_rate: float = param(0.0116, "share of the gap to the target portfolio closed per month (1 - inertia)", "fraction per month", LOOSE + "; hand-set prior 0.04")
-    noise_scale: float = param(0.00896, "standard deviation of the monthly log-weight shock", "-", LOOSE + "; hand-set prior 0.015")
+    adjustment_rate: float = param(0.0365, "share of the gap to the target portfolio closed per month (1 - inertia)", "fraction per month", LOOSE + "; hand-set prior 0.04")
+    noise_scale: float = param(0.0474, "standard deviation of the monthly log-weight shock", "-", LOOSE + "; hand-set prior 0.015")
     # observation model
-    unga_slope: float = param(0.0874, "rise of the log-odds of UN voting agreement with a power per unit of log weight on it, relative to the C5's base-year weight", "-", CALIBRATED)
-    arms_weight_elasticity: float = param(0.384, "elasticity of a supplier's share of a state's arms imports to the state's weight on it", "-", CALIBRATED)
-    arms_alliance_gain: float = param(6.31, "rise of the log share of a supplier in a state's arms imports per unit of alliance and basing tie with it", "-", CALIBRATED)
+    unga_slope: float = param(0.0745, "rise of the log-odds of UN voting agreement with a power per unit of log weight on it, relative to the C5's base-year weight", "-", LOOSE)
+    arms_weight_elasticity: float = param(3.64, "elasticity of a supplier's share of a state's arms imports to the state's weight on it", "-", LOOSE)
+    arms_alliance_gain: float = param(2.9, "rise of the log share of a supplier in a state's arms imports per unit of alliance and basing tie with it", "-", LOOSE)
     reexport_access_outside_union: float = param(0.1, "access to a sanctioned power for re-exports of a state outside its customs union, relative to a member (1)", "fraction", PRIOR)
     # cohesion
     cohesion_similarity_weight: float = param(0.4, "share of cohesion that comes from similar alignment portfolios", "fraction", ASSUMED)
@@ -175,6 +177,9 @@ class CorridorSpec:
     sponsors: Dict[str, float] = field(default_factory=dict)
     transit_fee_usd_per_feu: float = 0.0
     open: bool = True
+    # how fast the route's own bottleneck can grow, fraction of capacity per month; None: the model's
+    # max_capacity_growth_share (rolling stock, chartered ferries). Fixed infrastructure (gauge-change terminals) is slower.
+    max_growth_share_per_month: Optional[float] = None
     sources: Dict[str, str] = field(default_factory=dict)
 
 

@@ -108,6 +108,18 @@ def test_target_weights_batch_matches_singles():
 # ----------------------------------------------------------------------------- update_weights
 
 
+def test_adjustment_rates_hand_numbers():
+    """Calm rates 0.01 and 0.005 (a neutral state, damped by half); threat 0.5 at urgency 4 triples both: 0.03 and 0.015.
+    A second run without threat keeps its calm rates; a huge urgency is capped at 1 (the whole gap in a month)."""
+    from alignment.mechanisms.alignment import adjustment_rates
+
+    base = np.array([[[0.01], [0.005]], [[0.01], [0.005]]])
+    r = adjustment_rates(base, np.array([0.5, 0.0]), 4.0)
+    np.testing.assert_allclose(r[:, :, 0], [[0.03, 0.015], [0.01, 0.005]])
+    assert adjustment_rates(base, np.array([1.0, 1.0]), 1e6).max() == 1.0
+    np.testing.assert_allclose(adjustment_rates(base, np.array([0.5, 0.5]), np.array([0.0, 2.0]))[:, 0, 0], [0.01, 0.02])
+
+
 def test_update_weights_full_rate_no_noise_returns_target():
     rng = np.random.default_rng(44)
     w, t = _simplex(rng, (2, 3, 4)), _simplex(rng, (2, 3, 4))

@@ -138,3 +138,22 @@ def test_accumulate_stock_batch_matches_singles():
     assert_batch_matches_singles(
         lambda s, f: engagement.accumulate_stock(s, f, 0.15, months=3), [rng.uniform(0, 50, (B, P, N)), rng.uniform(0, 10, (B, P, N))]
     )
+
+
+def test_rival_presence_and_counter_spending_hand_numbers():
+    """Two rival powers (distance 1). Stocks: power 0 holds 3 in state 0; power 1 holds 1 in state 0 and 2 in state 1.
+    Rivals' shares: power 0 faces 1/4 in state 0 and all of state 1; power 1 faces 3/4 in state 0 and none in state 1.
+    With equal values otherwise and a response of 1, power 0 splits 1.25 : 2 (0.3846, 0.6154), power 1 1.75 : 1."""
+    from alignment.mechanisms.engagement import engagement_shares, rival_presence
+
+    stock = np.array([[[3.0, 0.0], [1.0, 2.0]]])  # (B, P, N)
+    rivalry = np.array([[0.0, 1.0], [1.0, 0.0]])
+    presence = rival_presence(stock, rivalry)
+    np.testing.assert_allclose(presence[0], [[0.25, 1.0], [0.75, 0.0]])
+    weights = np.full((1, 2, 2), 0.5)
+    flat = {"openness": np.ones((1, 2)), "gdp_usd_bn": np.ones((1, 2)), "size_elasticity": 1.0, "focus": 1.0}
+    np.testing.assert_allclose(engagement_shares(weights, **flat)[0], [[0.5, 0.5], [0.5, 0.5]])
+    s = engagement_shares(weights, **flat, rival_presence=presence, rivalry_response=1.0)[0]
+    np.testing.assert_allclose(s, [[1.25 / 3.25, 2.0 / 3.25], [1.75 / 2.75, 1.0 / 2.75]])
+    # a state nobody has invested in yet gives no rival presence (no division by zero)
+    assert rival_presence(np.zeros((1, 2, 2)), rivalry).sum() == 0.0

@@ -34,7 +34,10 @@ def test_parse_a_valid_event():
         ({"date": "2016-01", "kind": "sanctions", "target": "RUS", "by": ["EU"], "intensity": 2.0}, "e.intensity", "[0, 1]"),
         ({"date": "2016-01", "kind": "investment", "power": "CHN", "amount_usd_bn": -1.0}, "e.amount_usd_bn", ">= 0"),
         ({"date": "2016-01", "kind": "corridor", "corridor": "SILK"}, "e.corridor", "unknown corridor"),
+        ({"date": "2016-01", "kind": "investment", "power": "CHN", "corridor": "MIDDLE", "construction_years": -2}, "e.construction_years", ">= 0"),
         ({"date": "2016-01", "kind": "summit", "format": "C5", "participants": ["KAZ"], "level": "king"}, "e.level", "president"),
+        ({"date": "2016-01", "kind": "summit", "format": "C5", "participants": ["KAZ"], "mode": "hologram"}, "e.mode", "virtual"),
+        ({"date": "2016-01", "kind": "summit", "format": "C5", "participants": ["KAZ"], "attention": -1}, "e.attention", ">= 0"),
         ({"date": "2016-01", "kind": "summit", "format": "C5", "participants": ["KAZ"], "guests": ["germany"]}, "e.guests", "ISO3"),
     ],
 )
@@ -129,3 +132,53 @@ def test_summit_goes_to_the_ledger_and_raises_the_convenors_attention(compose):
     # the summit adds 3 units per state; the stock then fades by keep = (1 - d)^(1/12) and gains this month's visits
     keep = (1 - m.p.attention_depreciation_per_year) ** (1 / 12)
     assert (m.attention_stock[usa] - before * keep >= 3.0 * keep - 1e-9).all()
+
+
+def test_corridor_capacity_change_is_ordered_then_usable_after_the_lag(compose):
+    """An operator adds 50,000 TEU to the Middle Corridor in 2016-01: usable construction_lag_months (2) later, on top
+    of whatever the route had; a loss of 30,000 TEU in 2017-01 applies at once."""
+    events = ("scenario.events=[{id: ferries, date: '2016-01', kind: corridor, corridor: MIDDLE, capacity_change_teu: 50000},"
+              " {id: port_fire, date: '2017-01', kind: corridor, corridor: MIDDLE, capacity_change_teu: -30000}]")
+    base = build_model(compose(["model.construction_lag_months=2", "horizon.end=2017-06", "scenario.events=[]"])).run()
+    m = build_model(compose(["model.construction_lag_months=2", "horizon.end=2017-06", events])).run()
+    k = m.world.corridors.index("MIDDLE")
+    gap = m.rec["capacity"][:, k] - base.rec["capacity"][:, k]
+    t = 2016 * 12 - m.start
+    assert gap[t + 1] == pytest.approx(0.0) and gap[t + 2] == pytest.approx(50000.0)
+    u = 2017 * 12 - m.start
+    assert m.rec["capacity"][u, k] == pytest.approx(m.rec["capacity"][u - 1, k] - 30000.0, rel=0.05)
+
+
+@pytest.mark.parametrize("level, mode, contacts", [("president", "in_person", 3.0), ("prime_minister", "in_person", 1.5),
+                                                   ("foreign_minister", "virtual", 1.0 / 3.0), ("president", "informal", 2.0)])
+def test_summit_attention_follows_level_and_mode(compose, level, mode, contacts):
+    """A US summit with KAZ and UZB in 2016-01: each gets the contacts its level and mode are worth (a president in
+    person 3, a prime minister 1.5, a foreign minister online 1 x 1/3, an informal presidential summit 3 x 2/3);
+    a state not at the table gets none."""
+    event = (f"scenario.events=[{{id: s, date: '2016-01', kind: summit, format: C5+1, convenor: USA, participants: [KAZ, UZB], "
+             f"level: {level}, mode: {mode}}}]")
+    m = build_model(compose([event, "horizon.end=2016-03"]))
+    base = build_model(compose(["scenario.events=[]", "horizon.end=2016-03"]))
+    while m.month < 2016 * 12:
+        m.step(), base.step()
+    m.step(), base.step()  # 2016-01: the summit, then this month's fading and routine contacts (the same draws in both)
+    usa = m.power_index["USA"]
+    keep = (1 - m.p.attention_depreciation_per_year) ** (1 / 12)
+    gap = m.attention_stock[usa] - base.attention_stock[usa]
+    s = m.state_index
+    assert gap[s["KAZ"]] == pytest.approx(contacts * keep) and gap[s["UZB"]] == pytest.approx(contacts * keep)
+    assert gap[s["TJK"]] == pytest.approx(0.0)
+
+
+def test_a_rivals_pledge_draws_counter_spending(compose):
+    """USD 20bn of EU money into Kazakhstan over 2016-2017: Russia (far from the EU in UN votes) moves more of its
+    budget to Kazakhstan by the end of 2017 when powers answer each other (engagement_rivalry 1) than when they
+    do not (0), where only Kazakhstan's own shift of weights moves it."""
+    pledge = "scenario.events=[{id: eu_money, date: '2016-01', kind: investment, power: EU, amount_usd_bn: 20, years: 2, states: [KAZ]}]"
+    effect = {}
+    for r in (0.0, 1.0):
+        common = [f"model.engagement_rivalry={r}", "horizon.end=2017-12", "model.noise_scale=0"]
+        a, b = (build_model(compose(common + ev)).run() for ev in (["scenario.events=[]"], [pledge]))
+        rus, kaz = a.power_index["RUS"], a.state_index["KAZ"]
+        effect[r] = b.engine.invest_flow[0, rus, kaz] / b.engine.budget[0, rus] - a.engine.invest_flow[0, rus, kaz] / a.engine.budget[0, rus]
+    assert effect[1.0] > 0 and effect[1.0] > effect[0.0] + 0.005

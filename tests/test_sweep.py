@@ -111,14 +111,14 @@ def test_a_small_sweep_writes_the_dataset_and_a_rerun_computes_nothing(tmp_path)
     assert list(runs.columns[:6]) == ["run_id", "point_id", "point", "scenario", "replicate", "seed"]
     s = read_summaries(root)
     assert list(s.columns) == ["run_id", "scenario", "seed", "replicate", "model.logit_scale_usd", "model.max_capacity_growth_share",
-                               "model.hedging_base", "indicator", "entity", "partner", "year", "value", "unit"]
+                               "model.threat_urgency", "indicator", "entity", "partner", "year", "value", "unit"]
     assert set(s.year) == {2015, 2016} and set(s.indicator) == {"corridor_share", "corridor_volume_mt", "alignment_weight",
                                                                 "multialignment_index", "cohesion", "interactions"}
     w = s[(s.indicator == "alignment_weight")].groupby(["run_id", "entity", "year"]).value.sum()
     np.testing.assert_allclose(w, 1.0, atol=1e-12)  # yearly means of weights stay on the simplex
     manifest = json.loads((root / "manifest.json").read_text())
     assert manifest["design"]["runs"] == 8 and manifest["problem"]["names"] == ["model.logit_scale_usd", "model.max_capacity_growth_share",
-                                                                                 "model.hedging_base"]
+                                                                                 "model.threat_urgency"]
     assert manifest["versions"]["mesa"].startswith("3.") and "commit" in manifest["git"]
     before = files(root)
     again = run_sweep(small(tmp_path))
@@ -229,10 +229,10 @@ def test_a_run_that_raises_fails_alone(tmp_path, monkeypatch):
 
 # ----------------------------------------------------------------------------- bad input
 @pytest.mark.parametrize("override, key, words", [
-    ("+sweep.parameters.model.hedging_bse={low:0,high:1}", "sweep.parameters.model.hedging_bse", "did you mean model.hedging_base"),
+    ("+sweep.parameters.model.threat_urgncy={low:0,high:1}", "sweep.parameters.model.threat_urgncy", "did you mean model.threat_urgency"),
     ("+sweep.parameters.horizon={end:{low:0,high:1}}", "sweep.parameters.horizon.end", "only model"),
-    ("sweep.parameters.model.hedging_base.low=0.9", "sweep.parameters.model.hedging_base.high", "empty range"),
-    ("sweep.parameters.model.hedging_base.low=0.95", "sweep.parameters.model.hedging_base.low", "must be below high"),
+    ("sweep.parameters.model.threat_urgency.low=8", "sweep.parameters.model.threat_urgency.high", "empty range"),
+    ("sweep.parameters.model.threat_urgency.low=9", "sweep.parameters.model.threat_urgency.low", "must be below high"),
     ("sweep.design.sampler=halton", "sweep.design.sampler", "allowed samplers"),
     ("sweep.design.sampler=sobol", "sweep.design.n", "power of 2"),
     ("sweep.replicates=0", "sweep.replicates", ">= 1"),
@@ -240,7 +240,7 @@ def test_a_run_that_raises_fails_alone(tmp_path, monkeypatch):
     ("executor=dask", "executor", "unknown executor; known: local, ray, slurm"),
     ("sweep.summaries.indicators=[weights]", "sweep.summaries.indicators[0]", "unknown indicator"),
     ("sweep.scenarios=[historical,atlantis]", "sweep.scenarios[1]", "unknown scenario"),
-    ("sweep.parameters.model.hedging_base.high=1.5", "model.hedging_base", "must be in [0, 1]"),
+    ("sweep.parameters.model.max_capacity_growth_share.high=1.5", "model.max_capacity_growth_share", "must be in [0, 1]"),
 ])
 def test_bad_sweep_input_is_one_line_before_anything_runs(capsys, tmp_path, override, key, words):
     results = tmp_path / "results"

@@ -57,6 +57,12 @@ def test_trade_pair_tolerance_is_the_pairs_own_reporter_mirror_gap(window):
         ({"kind": "remittances", "state": "AFG", "year": 2018, "value": 1, "tolerance": 1, "source": "x"}, "targets.bad.state", "known states"),
         ({"kind": "interactions", "year": 2015, "measure": "smiles", "value": 1, "tolerance": 1, "source": "x"}, "targets.bad.measure", "known measures"),
         ({"kind": "trade_by_pair", "years": [2016, 2020], "partners": ["XXX"], "tolerance": 0.2, "source": "x"}, "targets.bad.partners", "unknown partner"),
+        ({"kind": "corridor_volume", "corridor": "SILK", "unit": "teu", "year": 2019, "value": 1e5, "tolerance": 0.2, "source": "x"},
+         "targets.bad.corridor", "known corridors"),
+        ({"kind": "corridor_volume", "corridor": "MIDDLE", "unit": "boxes", "year": 2019, "value": 1e5, "tolerance": 0.2, "source": "x"},
+         "targets.bad.unit", "allowed units"),
+        ({"kind": "corridor_volume", "corridor": "MIDDLE", "unit": "teu", "year": 2019, "value": 0, "tolerance": 0.2, "source": "x"},
+         "targets.bad", "must be > 0"),
     ],
 )
 def test_bad_targets_are_named(window, entry, key, words):
@@ -87,3 +93,22 @@ def test_default_model_meets_the_patterns_and_memberships(window):
     assert tab.loc[tab["kind"].isin(["pattern", "membership"]), "met"].all()
     assert (tab.loc[tab["kind"] == "membership", "model_mean"] == tab.loc[tab["kind"] == "membership", "value"]).all()
     assert np.isfinite(loss(tab)) and (tab["model_p05"] <= tab["model_p95"]).all()
+
+
+def test_corridor_volume_target_reads_the_years_mean_in_teu_or_tonnes(window):
+    """A corridor target compares the year's mean volume in logs: a run carrying a steady 60,000 TEU a year on the
+    Middle Corridor has 600,000 t at 10 t per TEU, so the 2021 record of 586,000 t is log(600/586) = 0.024 off (met)."""
+    from types import SimpleNamespace
+
+    cfg, p = window
+    targets = {t.name: t for t in load_targets(TARGETS, p.world, cfg.world)}
+    t = targets["middle_tonnes_2021"]
+    assert t.relative and t.value == 586000 and t.tolerance == 0.25
+    k = p.world.corridors.index("MIDDLE")
+    volume = np.zeros((7 * 12, len(p.world.corridors)))
+    volume[:, k] = 60000.0
+    run = SimpleNamespace(start=2015 * 12, world=p.world, p=SimpleNamespace(tonnes_per_teu=10.0), rec={"volume": volume})
+    assert t.statistic(run) == pytest.approx(600000.0)
+    row = evaluate([t], [run]).iloc[0]
+    assert row["error"] == pytest.approx(np.log(600 / 586)) and row["met"]
+    assert targets["northern_teu_2019"].statistic(run) == 0.0  # the other corridor carries nothing in this run

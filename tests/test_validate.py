@@ -146,3 +146,37 @@ def test_report_names_the_model_option_it_validated(tmp_path):
     except SystemExit as exc:  # Hydra may exit 0 at the end of a run
         assert exc.code in (None, 0)
     assert "model option `alt`" in (tmp_path / "v" / "validation.md").read_text()
+
+
+def test_unga_fit_and_its_report_by_hand():
+    """Two powers, three states. Records RUS 0.70/0.76/0.76 (mean 0.74), USA 0.20/0.26/0.26 (mean 0.24); the model
+    predicts 0.72 everywhere for RUS and 0.22 for USA. Model MAE = (0.02 + 0.04 + 0.04) / 3 = 0.0333 for each power;
+    the power-mean baseline (0.04 + 0.02 + 0.02) / 3 = 0.0267. Cross-state SD per power: 0.0346 for both."""
+    import pandas as pd
+
+    from alignment.fit.response import response_markdown, unga_fit
+
+    rows = []
+    for q, rec, model in (("RUS", (0.70, 0.76, 0.76), 0.72), ("USA", (0.20, 0.26, 0.26), 0.22)):
+        for s, v in zip(("KAZ", "UZB", "KGZ"), rec):
+            rows.append({"target": f"unga_agreement.{s}.{q}", "kind": "unga_agreement", "value": v, "model_mean": model,
+                         "tolerance": 0.03, "met": abs(model - v) <= 0.03})
+    fit = unga_fit(pd.DataFrame(rows))
+    assert fit["mae"] == pytest.approx(0.1 / 3) and fit["baseline_mae"] == pytest.approx(0.08 / 3)
+    assert fit["spread_min"] == pytest.approx(np.std([0.70, 0.76, 0.76], ddof=1)) == pytest.approx(fit["spread_max"])
+    assert fit["met"] == 2 and len(fit["missed"]) == 4
+    urgency = pd.DataFrame([{"threat_urgency": 0.0, "clear": 3, "weights": 35, "rus_difference": -0.01},
+                            {"threat_urgency": 4.0, "clear": 10, "weights": 35, "rus_difference": -0.02}])
+    text = "\n".join(response_markdown(None, {"years": [2021], "series": {"RUS": [0.3], "CHN": [0.2], "TUR": [0.1]}, "holds": False},
+                                       pd.DataFrame({"state": ["KAZ"], "mean": [0.9], "min": [0.8], "max": [1.0]}), fit, 1, urgency))
+    assert "0.0333" in text and "0.0267" in text and "SD of 0.035-0.035" in text
+    assert "| 4 | 10 of 35 | -0.0200 |" in text and "not assessed with 1 replicate" in text
+
+
+def test_every_event_kind_says_what_it_acts_through():
+    """The report's out-of-sample table names, for each post-2021 event, the mechanism and parameters it acts
+    through: no event kind may be left with an empty cell (economy once was)."""
+    from alignment.fit.validate import _ACTS_THROUGH
+    from alignment.world.scenario import KINDS
+
+    assert set(KINDS) <= set(_ACTS_THROUGH) and all(_ACTS_THROUGH[k] for k in KINDS)

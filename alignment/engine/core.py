@@ -120,9 +120,14 @@ class Engine:
         self._attention_budget = per_run(world.attention_per_year).astype(float)
         self.earmarked = np.zeros((B, P, N))
         self.corridor_funding = np.zeros((B, K))  # USD bn disbursed to each corridor this month
+        self.capacity_orders = np.zeros((B, K))  # TEU per year ordered this month by events (operators' programmes)
         self.pledges: list[tuple] = []  # (runs, power, last month, USD bn per year, state shares, corridor or -1)
+        self.openings: list[tuple] = []  # greenfield capacity: (runs, month it opens, corridor, TEU per year)
         self.pipeline = np.zeros((B, int(p.construction_lag_months.max()), K))  # slot 0 completes next
         self._order_slot = p.construction_lag_months - 1  # a run's orders complete construction_lag_months later
+        # (B, K) monthly growth limit: the route's own (fixed infrastructure) where it has one, else the model's
+        self._growth_share = np.where(np.isnan(world.growth_share)[None, :], np.asarray(p.max_capacity_growth_share, dtype=float)[:, None],
+                                      world.growth_share[None, :])
 
         # random streams, one set per run
         self.streams = {k: Stream(self.seeds, k) for k in (EXTERNAL_COUNTS, EXTERNAL_FORMS, REGIONAL_COUNTS, REGIONAL_FORMS)}
@@ -170,6 +175,10 @@ class Engine:
             even = np.full((B, N, P), 1.0 / P)
             self.weights = even.copy()
             shares = self._shares(gdp)
+            for _ in range(20):  # each power's split depends on where its rivals' stocks are: start at the fixed point
+                self.invest_flow = shares * self.budget[:, :, None]
+                self.investment_stock = self._steady_stock(self.invest_flow, p.investment_depreciation_per_year)
+                shares = self._shares(gdp)
             self.invest_flow = shares * self.budget[:, :, None]
             self.investment_stock = self._steady_stock(self.invest_flow, p.investment_depreciation_per_year)
             self.attention_stock = self._steady_stock(shares * self._attention_budget[:, :, None], p.attention_depreciation_per_year)
@@ -180,7 +189,7 @@ class Engine:
             self.affinity = trade_m.calibrate_affinity(world.trade_base[None], log_core0)
             self._shared_union0 = self._shared_union()
             self._note_sanctions()
-            self._route(update_capacity=False)
+            self._route(update_capacity=False, prime=True)
             self._overland_gc0 = self._overland_gc
             self.trade()
             self._recent[:] = p.interaction_reference_per_year[:, None] / 12.0
@@ -212,10 +221,14 @@ class Engine:
             self._gdp_cache[self.year] = self._gdp_at(self.year)
         return self._gdp_cache[self.year] * self.gdp_factor
 
-    def _shares(self, gdp):
-        """(B, P, N) how each power spreads any budget over the states (where influence is cheapest)."""
+    def _shares(self, gdp, stock=None):
+        """(B, P, N) how each power spreads any budget over the states: where influence is cheapest, and more where
+        its rivals hold the investment (``stock``, default the investment stock; None before there is one)."""
+        stock = getattr(self, "investment_stock", None) if stock is None else stock
+        presence = None if stock is None else eng_m.rival_presence(stock, self._rivalry)
         return eng_m.engagement_shares(self.weights, self.openness, gdp[:, len(self.world.powers):],
-                                       self.p.engagement_size_elasticity, self.p.engagement_focus)
+                                       self.p.engagement_size_elasticity, self.p.engagement_focus,
+                                       presence, self.p.engagement_rivalry)
 
     @staticmethod
     def _steady_stock(flow_per_year, depreciation_per_year):
@@ -303,8 +316,10 @@ class Engine:
         for (i, k), status in self._membership_changes.get(self.year, {}).items():
             self.membership[:, i, k] = status
 
-    def add_pledge(self, runs, power: str, amount_usd_bn: float, years: float, states, corridor: str) -> None:
-        """A power pledges money to some states (all the corridor crosses, or all) over some years."""
+    def add_pledge(self, runs, power: str, amount_usd_bn: float, years: float, states, corridor: str,
+                   construction_years: float = 0.0) -> None:
+        """A power pledges money to some states (all the corridor crosses, or all) over some years; a corridor's
+        money becomes capacity as it is spent, or (greenfield, ``construction_years`` > 0) when construction ends."""
         if power not in self.power_index:
             return
         N = len(self.world.states)
@@ -317,7 +332,18 @@ class Engine:
             shares = np.ones(N)
         shares /= shares.sum()
         months = max(1, round(years * 12))
+        if k >= 0 and construction_years > 0:
+            opens = self.month + max(1, round(construction_years * 12))
+            self.openings.append((runs, opens, k, amount_usd_bn * float(self.world.teu_per_usd_bn[k])))
+            k = -1  # the money is spent in the states meanwhile, but adds no capacity month by month
         self.pledges.append((runs, self.power_index[power], self.month + months - 1, amount_usd_bn / years, shares, k))
+
+    def add_capacity(self, runs, k: int, teu: float) -> None:
+        """Capacity added by the corridor's operators (usable after the construction lag) or lost at once."""
+        if teu > 0:  # ordered with this month's expansion orders
+            self.capacity_orders[runs, k] += teu
+        elif np.isfinite(self.capacity[runs, k]).all():
+            self.capacity[runs, k] = np.maximum(self.capacity[runs, k] + teu, 0.0)
 
     def hold_summit(self, ev, runs) -> None:
         """A scheduled summit: a ledger row, attention for its convenor, standing for C5 formats."""
@@ -329,7 +355,8 @@ class Engine:
         if self.ledger is not None:
             self.ledger.log_summit(self.month, runs, ev.level, ev.format, participants, intraregional)
         if ev.convenor in self.power_index:
-            self.attention_stock[runs[:, None], self.power_index[ev.convenor], states_in[None, :]] += ev.attention
+            attention = dipl_m.summit_attention(ev.level, ev.mode) if ev.attention is None else ev.attention
+            self.attention_stock[runs[:, None], self.power_index[ev.convenor], states_in[None, :]] += attention
         if intraregional:
             self._recent[runs, self.month % 12] += 1.0
         self.institutions[runs] = np.clip(self.institutions[runs] + ev.institutions_change, 0.0, 1.0)
@@ -412,9 +439,17 @@ class Engine:
         """Complete capacity due this month, split freight over corridors, order new capacity."""
         arrived, self.pipeline = corr_m.advance_pipeline(self.pipeline, np.zeros_like(self.capacity))
         self.capacity = self.capacity + arrived
+        if self.openings:  # greenfield infrastructure completed this month
+            for runs, month, k, teu in self.openings:
+                if month == self.month:
+                    self.capacity[runs, k] += teu
+            self.openings = [o for o in self.openings if o[1] > self.month]
         self._route(update_capacity=True)
 
-    def _route(self, update_capacity: bool) -> None:
+    def _route(self, update_capacity: bool, prime: bool = False) -> None:
+        """Route this month's freight; with ``update_capacity`` order capacity for the demand turned away. ``prime``
+        (the opening month) fills the pipeline with the orders the months before the start would have placed, so a
+        corridor that starts full keeps growing instead of pausing for the construction lag."""
         w, p = self.world, self.p
         years = (self.month / 12.0) - w.demand_base_year
         demand = (w.demand_teu * (1.0 + w.demand_growth) ** years)[None, :] * self.market_factor
@@ -428,9 +463,14 @@ class Engine:
                                                    w.nest_lambda, p.logit_scale_usd, probabilities=probs)
         usable = self._rail_ew[None, :] & self.corridor_open & (self.capacity > 0)
         self._overland_gc = np.where(usable.any(axis=1), np.where(usable, gc, np.inf).min(axis=1), gc.max(axis=1))
-        if update_capacity:  # ordered now, usable construction_lag_months later (capacity arrives before routing)
-            orders = corr_m.expansion_orders(wanted, self.capacity, p.expansion_response_share, p.max_capacity_growth_share)
-            self.pipeline[self.runs, self._order_slot] += orders + self.corridor_funding * w.teu_per_usd_bn
+        if update_capacity or prime:  # ordered now, usable construction_lag_months later (capacity arrives before routing)
+            orders = corr_m.expansion_orders(wanted, self.capacity, p.expansion_response_share, self._growth_share)
+        if prime:
+            in_flight = np.arange(self.pipeline.shape[1])[None, :] <= self._order_slot[:, None]  # (B, L) each run's lag
+            self.pipeline += in_flight[:, :, None] * orders[:, None, :]
+        if update_capacity:
+            self.pipeline[self.runs, self._order_slot] += orders + self.corridor_funding * w.teu_per_usd_bn + self.capacity_orders
+            self.capacity_orders[:] = 0.0
 
     # ------------------------------------------------------------------ 5. diplomacy
     def hold_diplomacy(self) -> None:
@@ -487,7 +527,8 @@ class Engine:
     def update_alignment(self) -> None:
         """Move every state's weights toward its target; update regional cohesion."""
         noise = self.streams[NOISE].take(self.weights[0].size).reshape(self.weights.shape)
-        self.weights[:] = align_m.update_weights(self.weights, self._target(), self._rate, noise, self.p.noise_scale)
+        rate = align_m.adjustment_rates(self._rate, self.threat, self.p.threat_urgency)
+        self.weights[:] = align_m.update_weights(self.weights, self._target(), rate, noise, self.p.noise_scale)
         self.cohesion = self._cohesion()
 
     # ------------------------------------------------------------------ 7. record

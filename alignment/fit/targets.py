@@ -19,9 +19,11 @@ import pandas as pd
 from alignment.errors import ConfigError
 
 TERM_CAP = 25.0  # a target five tolerances off adds no more: one idiosyncratic flow (KGZ-GBR gold) cannot dominate
-KINDS = ("trade_by_pair", "china_share", "interactions", "remittances", "membership", "pattern", "unga_agreement", "arms_share")
+KINDS = ("trade_by_pair", "china_share", "interactions", "remittances", "membership", "pattern", "unga_agreement", "arms_share",
+         "corridor_volume")
 TOLERANCES = {"unga_agreement": ("data_noise",), "arms_share": ("jackknife",)}
 MEASURES = ("total", "president_share", "bilateral_share", "telegram_share", "in_person")
+VOLUME_UNITS = ("teu", "tonnes")
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,12 @@ def remittances_pct(m, state, year) -> float:
     i = m.state_index[state]
     gdp = m.world.gdp_at(year)[len(m.world.powers) + i]
     return float(100.0 * m.rec["remittances"][_year_rows(m, year), i].mean() / gdp)
+
+
+def corridor_volume(m, corridor, year, unit) -> float:
+    """A corridor's volume over a calendar year: TEU, or tonnes at the run's ``tonnes_per_teu``."""
+    teu = float(m.rec["volume"][_year_rows(m, year), m.world.corridors.index(corridor)].mean())
+    return teu * float(m.p.tonnes_per_teu) if unit == "tonnes" else teu
 
 
 def mean_observable(m, key, i, j, first, last) -> float:
@@ -221,6 +229,18 @@ def load_targets(targets_cfg, world, world_cfg) -> list[Target]:
             if state not in world.states:
                 raise ConfigError(f"targets.{name}.state", state, "known states: " + ", ".join(world.states))
             stat = lambda m, s=state, y=year: remittances_pct(m, s, y)  # noqa: E731
+        elif kind == "corridor_volume":
+            corridor, unit = _need(spec, name, "corridor"), _need(spec, name, "unit")
+            if corridor not in world.corridors:
+                raise ConfigError(f"targets.{name}.corridor", corridor, "known corridors: " + ", ".join(world.corridors))
+            if unit not in VOLUME_UNITS:
+                raise ConfigError(f"targets.{name}.unit", unit, "allowed units: " + ", ".join(VOLUME_UNITS))
+            if value <= 0 or tol <= 0:
+                raise ConfigError(f"targets.{name}", {"value": value, "tolerance": tol},
+                                  "a corridor volume and its tolerance (a log ratio) must be > 0")
+            out.append(Target(name, kind, value, tol, True, weight, source,
+                              lambda m, c=corridor, y=year, u=unit: corridor_volume(m, c, y, u)))
+            continue
         else:  # membership
             state, inst = _need(spec, name, "state"), _need(spec, name, "institution")
             if state not in world.states:

@@ -83,13 +83,16 @@ def _post_2021_events(cfg) -> list:
 
 _ACTS_THROUGH = {
     "sanctions": "trade costs (secondary_sanction_cost), diversion (sanction_cost_elasticity, diversion_share), alignment push (sanction_weight)",
-    "stance": "alignment push (coercion_weight)", "threat": "interaction rates (threat_gain)",
+    "stance": "alignment push (coercion_weight)",
+    "threat": "interaction rates (threat_gain), speed of every state's adjustment (threat_urgency)",
     "corridor": "route choice (value_of_time_usd_per_feu_day, cargo_value_usd_per_feu, logit_scale_usd); capacity ramp (expansion_response_share, max_capacity_growth_share, construction_lag_months)",
-    "market": "freight demand", "investment": "investment stock (investment_scale_gdp_share) and corridor capacity (teu_per_usd_bn)",
-    "summit": "attention stock (attention_depreciation_per_year), institutions (institutions_decay_per_year)",
+    "market": "freight demand",
+    "investment": "investment stock (investment_scale_gdp_share), rivals' counter-spending (engagement_rivalry) and corridor capacity (teu_per_usd_bn; greenfield when built)",
+    "summit": "attention stock (attention_depreciation_per_year; sized by level and mode), institutions (institutions_decay_per_year)",
     "agreement": "security ties (channel_security), institutions", "membership": "trade costs (membership_cost_effect), ties",
     "shock": "trade and in-person contact", "leadership_change": "openness, activity, hedging", "trade_opening": "trade costs",
     "remittances": "remittances (channel_remittances)",
+    "economy": "the power's output: trade gravity (gdp_elasticity), remittances (remittance_gdp_elasticity)",
 }
 
 
@@ -100,7 +103,7 @@ def landscape_analysis(cfg: DictConfig, replicates: int = 5):
     """Two-coalition local minima of the twelve actors in the scenario over the full horizon.
 
     Sizes are GDP (USD bn) in the year; propensities come from the year's mean alignment weights and
-    trade shares over ``replicates`` seeds and the sanctions in force at the year's end
+    trade shares over ``replicates`` seeds, the powers' distances in UN ideal points and the sanctions in force at the year's end
     (:func:`alignment.analysis.landscape.model_propensity`).
     """
     import pandas as pd
@@ -125,7 +128,7 @@ def landscape_analysis(cfg: DictConfig, replicates: int = 5):
     for y in LANDSCAPE_YEARS:
         gdp = p.world.gdp_at(y)
         sizes = np.concatenate([gdp[P:], gdp[:P]])  # states first, as in the propensity matrix
-        prop = model_propensity(np.mean(weights[y], axis=0), np.mean(shares[y], axis=0), sanctions[y])
+        prop = model_propensity(np.mean(weights[y], axis=0), np.mean(shares[y], axis=0), sanctions[y], p.world.rivalry)
         for rank, mn in enumerate(local_minima(sizes / sizes.sum(), prop)):
             side = mn.sides
             out.append({"year": y, "rank": rank + 1, "energy": mn.energy, "basin": mn.basin,
@@ -196,8 +199,8 @@ def report_markdown(table, cfg, replicates, post_events, land=None) -> str:
     if land is not None:
         lines += ["## Landscape theory: two-coalition minima (Axelrod and Bennett 1993)", "",
                   "Twelve actors (the C5 and the seven powers), sized by GDP; propensities from the year's mean alignment "
-                  "weights and trade shares (5 replicates) and the sanctions in force (`alignment/analysis/landscape.py`, "
-                  "`model_propensity`). A split is a local minimum when no single actor lowers the energy by changing side; "
+                  "weights and trade shares (5 replicates); between powers, 1 - 2 x their distance in UN ideal points (scaled to "
+                  "a maximum of 1) minus the sanctions in force (`alignment/analysis/landscape.py`, `model_propensity`). A split is a local minimum when no single actor lowers the energy by changing side; "
                   "the basin counts the 2,048 splits whose steepest descent ends there.", "",
                   "| year | minimum | energy | basin | one side | other side |", "|---|---|---|---|---|---|"]
         for r in land.itertuples():
@@ -282,12 +285,14 @@ def no_war_scenario(cfg):
 
 def weights_meaning(cfg, table, seeds: int) -> list[str]:
     """The report's section on what the weights mean (alignment.fit.response), over ``seeds`` seeds."""
-    from alignment.fit.response import (moscow_influence, multialignment_range, response_markdown, unga_fit, war_response,
-                                        yearly_batch)
+    from alignment.fit.response import (moscow_influence, multialignment_range, response_markdown, unga_fit,
+                                        urgency_sensitivity, war_response, yearly_batch)
 
     hist = yearly_batch(cfg, range(seeds))
-    war = war_response(hist, yearly_batch(cfg, range(seeds), no_war_scenario(cfg))) if seeds >= 2 else None
-    return response_markdown(war, moscow_influence(hist), multialignment_range(hist), unga_fit(table), seeds)
+    no_war = no_war_scenario(cfg)
+    war = war_response(hist, yearly_batch(cfg, range(seeds), no_war)) if seeds >= 2 else None
+    urgency = urgency_sensitivity(cfg, no_war, range(seeds)) if seeds >= 2 else None
+    return response_markdown(war, moscow_influence(hist), multialignment_range(hist), unga_fit(table), seeds, urgency)
 
 
 def run_validation(cfg: DictConfig) -> dict:

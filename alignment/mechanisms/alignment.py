@@ -73,6 +73,23 @@ def target_weights(scores, temperature, hedging):
     return (1.0 - hedging[:, :, None]) * soft + hedging[:, :, None] * even
 
 
+def adjustment_rates(base_rate, threat, urgency):
+    """How fast each state moves toward its target this month: its calm rate, raised by a shared threat.
+
+    rate = min(base_rate * (1 + urgency * threat), 1): a crisis makes a government revisit its
+    alignments sooner; a neutral state's calm rate is already damped, and the threat raises it in proportion.
+
+    Args:
+        base_rate: (B, N, 1) calm adjustment rate per state, fraction of the gap per month.
+        threat: (B,) shared threat level, in [0, 1].
+        urgency: rise of the rate per unit of threat (0 = the threat does not hurry anyone); scalar or (B,).
+
+    Returns:
+        (B, N, 1) in [0, 1].
+    """
+    return np.minimum(base_rate * (1.0 + per_run(urgency, 1) * np.asarray(threat, dtype=float))[:, None, None], 1.0)
+
+
 def update_weights(weights, target, adjustment_rate, noise, noise_scale):
     """One month of alignment change.
 

@@ -189,7 +189,7 @@ def expansion_orders(wanted_teu, capacity_teu, response_share, max_growth_share)
         capacity_teu: (B, K) current capacity, TEU per year (finite entries only are used).
         response_share: fraction of the shortfall ordered per month, scalar or (B,).
         max_growth_share: cap on one month's order as a fraction of capacity
-            (ports, ferries and rail cannot grow faster), scalar or (B,).
+            (ports, ferries and rail cannot grow faster), scalar, (B,) or per route (B, K).
 
     Returns:
         (B, K) capacity ordered, TEU per year; zero for unbounded corridors.
@@ -197,7 +197,8 @@ def expansion_orders(wanted_teu, capacity_teu, response_share, max_growth_share)
     finite = np.isfinite(capacity_teu)
     cap = np.where(finite, capacity_teu, 0.0)
     shortfall = np.maximum(np.where(finite, wanted_teu, 0.0) - cap, 0.0)
-    return np.minimum(per_run(response_share, 2) * shortfall, per_run(max_growth_share, 2) * cap)
+    g = np.asarray(max_growth_share, dtype=float)
+    return np.minimum(per_run(response_share, 2) * shortfall, (g if g.ndim == 2 else per_run(g, 2)) * cap)
 
 
 def advance_pipeline(pipeline_teu, orders_teu):

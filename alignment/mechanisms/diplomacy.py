@@ -17,6 +17,19 @@ from alignment.mechanisms import per_run
 
 KINDS = ("telegram", "call", "visit", "meeting")
 LEVELS = ("president", "prime_minister", "foreign_minister")
+MODES = ("in_person", "informal", "virtual")
+
+# What a summit is worth to its convenor's standing with each participant, in routine contacts (the unit of the
+# attention stock). A presidential summit in person: three (the plenary, a bilateral on its margins, the joint
+# statement); a head of government half of that, a foreign minister a third. An informal summit decides nothing
+# (two thirds); a virtual one is what a call is to a visit (a third). Assumptions, stated once here.
+SUMMIT_CONTACTS = {"president": 3.0, "prime_minister": 1.5, "foreign_minister": 1.0}
+MODE_WEIGHT = {"in_person": 1.0, "informal": 2.0 / 3.0, "virtual": 1.0 / 3.0}
+
+
+def summit_attention(level: str, mode: str) -> float:
+    """Attention (routine-contact equivalents) a summit adds for its convenor with each participating state."""
+    return SUMMIT_CONTACTS[level] * MODE_WEIGHT[mode]
 
 
 @lru_cache(maxsize=8)

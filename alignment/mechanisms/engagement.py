@@ -3,7 +3,9 @@
 A power spends where a dollar buys most influence: the marginal value of
 spending in state i is its openness times the room left to gain there
 (1 - current weight) times its economic importance per dollar needed
-(GDP ** (size_elasticity - 1)). Spending follows that value raised to ``focus``.
+(GDP ** (size_elasticity - 1)). Powers answer each other: the value rises where
+the power's rivals (far from it in UN votes) hold the investment, so a rival's
+pledge draws counter-spending to the same states. Spending follows that value raised to ``focus``.
 """
 
 from __future__ import annotations
@@ -13,14 +15,32 @@ import numpy as np
 from alignment.mechanisms import per_run, sum_axis
 
 
-def engagement_shares(weights, openness, gdp_usd_bn, size_elasticity, focus):
+def rival_presence(stock, rivalry):
+    """How much of the investment in each state the power's rivals hold: (B, P, N) in [0, 1].
+
+    presence[p, i] = sum over q of rivalry[p, q] * stock[q, i] / sum over q of stock[q, i].
+
+    Args:
+        stock: (B, P, N) investment stocks of the powers in the states, USD bn (>= 0).
+        rivalry: (P, P) symmetric distance between powers in [0, 1], zero diagonal.
+    """
+    total = sum_axis(stock, 1, keepdims=True)
+    share = np.divide(stock, total, out=np.zeros_like(stock), where=total > 0)
+    return np.einsum("pq,bqn->bpn", np.asarray(rivalry, dtype=float), share)
+
+
+def engagement_shares(weights, openness, gdp_usd_bn, size_elasticity, focus, rival_presence=None, rivalry_response=0.0):
     """Each power's split of any budget over the states: (B, P, N), summing to 1 over N.
 
-    Args: as :func:`allocate_engagement`, without the budget.
+    Args: as :func:`allocate_engagement`, without the budget, and
+        rival_presence: (B, P, N) from :func:`rival_presence` (None: powers ignore each other).
+        rivalry_response: rise of a state's value to a power per unit of rival presence there; scalar or (B,).
     """
     room = np.clip(1.0 - weights, 1e-9, None)  # (B, N, P)
-    value = openness[:, :, None] * room * (gdp_usd_bn ** (per_run(size_elasticity, 2) - 1.0))[:, :, None]
-    score = np.swapaxes(value, 1, 2) ** per_run(focus, 3)  # (B, P, N)
+    value = np.swapaxes(openness[:, :, None] * room * (gdp_usd_bn ** (per_run(size_elasticity, 2) - 1.0))[:, :, None], 1, 2)
+    if rival_presence is not None:
+        value = value * (1.0 + per_run(rivalry_response, 3) * rival_presence)
+    score = value ** per_run(focus, 3)  # (B, P, N)
     return score / sum_axis(score, 2, keepdims=True)
 
 

@@ -66,6 +66,7 @@ class World:
     penalty: np.ndarray
     capacity_teu: np.ndarray  # inf = unbounded
     teu_per_usd_bn: np.ndarray
+    growth_share: np.ndarray  # (K,) a route's own capacity growth limit per month; NaN: the model's
     crosses: np.ndarray  # (K, N) bool
     sponsors: np.ndarray  # (K, P)
     fee_usd_per_feu: np.ndarray
@@ -250,6 +251,7 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
     crosses = np.zeros((K, N), dtype=bool)
     sponsors = np.zeros((K, P))
     arr = {a: np.zeros(K) for a in ("price", "days", "risk", "penalty", "cap", "tpu", "fee")}
+    growth = np.full(K, np.nan)
     is_open = np.ones(K, dtype=bool)
     for k, c in enumerate(codes):
         r = corridors.routes[c]
@@ -277,6 +279,10 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
             arr[name][k] = np.inf if value is None else value
         if r.risk > 1:
             raise ConfigError(f"{key}.risk", r.risk, "must be in [0, 1]")
+        g = r.max_growth_share_per_month
+        if g is not None and not (np.isfinite(g) and 0.0 <= g <= 1.0):
+            raise ConfigError(f"{key}.max_growth_share_per_month", g, "must be in [0, 1] (a fraction of capacity per month), or null")
+        growth[k] = np.nan if g is None else g
         is_open[k] = r.open
     for m in range(M):
         if not serves[m].any():
@@ -300,7 +306,7 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
         demand_base_year=np.array([corridors.markets[m].base_year for m in markets]),
         demand_growth=np.array([corridors.markets[m].growth_pct_per_year / 100.0 for m in markets]),
         price=arr["price"], days=arr["days"], risk=arr["risk"], penalty=arr["penalty"], capacity_teu=arr["cap"],
-        teu_per_usd_bn=arr["tpu"], crosses=crosses, sponsors=sponsors, fee_usd_per_feu=arr["fee"], open=is_open,
+        teu_per_usd_bn=arr["tpu"], growth_share=growth, crosses=crosses, sponsors=sponsors, fee_usd_per_feu=arr["fee"], open=is_open,
         observations=load_observations(world.observations, states, powers,
                                        [c for c, v in catalogue.items() if v["kind"] == "state"], known_powers),
     )

@@ -19,6 +19,7 @@ import numpy as np
 
 from alignment.world.calendar import format_month, parse_month
 from alignment.errors import ConfigError
+from alignment.mechanisms.diplomacy import LEVELS, MODES
 
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 
@@ -112,16 +113,21 @@ class Stance(Event):
 
 @dataclass(frozen=True)
 class CorridorChange(Event):
-    """A corridor gets dearer, slower, riskier, opens or closes."""
+    """A corridor gets dearer, slower, riskier, opens or closes, or its operators add capacity
+    (``capacity_change_teu`` > 0: ferries, wagons and terminal slots ordered now, usable after the
+    model's construction lag; < 0: capacity lost at once, never below zero)."""
 
     corridor: str = ""
     price_change_usd_per_feu: float = 0.0
     transit_days_change: float = 0.0
     risk_change: float = 0.0
     open: typing.Optional[bool] = None
+    capacity_change_teu: float = 0.0
 
     def apply(self, engine, runs):
         k = engine.corridor_index[self.corridor]
+        if self.capacity_change_teu:
+            engine.add_capacity(runs, k, self.capacity_change_teu)
         engine.corridor_price[runs, k] += self.price_change_usd_per_feu
         engine.corridor_days[runs, k] = np.maximum(1.0, engine.corridor_days[runs, k] + self.transit_days_change)
         engine.corridor_risk[runs, k] = np.clip(engine.corridor_risk[runs, k] + self.risk_change, 0.0, 1.0)
@@ -142,17 +148,23 @@ class MarketChange(Event):
 
 @dataclass(frozen=True)
 class Investment(Event):
-    """A power pledges money, disbursed evenly over some years to some states
-    (and, if a corridor is named, turned into its capacity after the construction lag)."""
+    """A power pledges money, disbursed evenly over some years to some states.
+
+    If a corridor is named, the money becomes its capacity: month by month after the model's
+    construction lag (rolling stock, ferries, terminals on a working route) when ``construction_years``
+    is 0; all at once ``construction_years`` after the event for greenfield infrastructure, which
+    carries nothing until it is built."""
 
     power: str = ""
     amount_usd_bn: float = 0.0
     years: float = 1.0
     states: list = field(default_factory=list)
     corridor: str = ""
+    construction_years: float = 0.0
 
     def apply(self, engine, runs):
-        engine.add_pledge(runs, self.power, self.amount_usd_bn, self.years, self.states, self.corridor)
+        engine.add_pledge(runs, self.power, self.amount_usd_bn, self.years, self.states, self.corridor,
+                          self.construction_years)
 
 
 @dataclass(frozen=True)
@@ -163,8 +175,9 @@ class Summit(Event):
     participants: list = field(default_factory=list)
     convenor: str = ""
     level: str = "president"
+    mode: str = "in_person"
     guests: list = field(default_factory=list)
-    attention: float = 3.0
+    attention: typing.Optional[float] = None  # None: sized by level and mode (mechanisms.diplomacy.summit_attention)
     institutions_change: float = 0.0
 
     def apply(self, engine, runs):
@@ -258,8 +271,6 @@ KINDS: dict[str, type[Event]] = {
     "economy": EconomyShock,
 }
 
-LEVELS = ("president", "prime_minister", "foreign_minister")
-
 # fields whose values are ISO3 codes, and which codes they admit
 _STATE_FIELDS = {"state", "states"}
 _POWER_FIELDS = {"power", "target", "by", "convenor"}
@@ -283,6 +294,8 @@ def _check_type(key, value, annotation):
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise ConfigError(key, value, "expected a list of codes")
         return list(value)
+    if annotation in ("typing.Optional[float]",) or annotation == typing.Optional[float]:
+        return None if value is None else _check_type(key, value, float)
     if annotation in ("typing.Optional[bool]",) or annotation == typing.Optional[bool]:
         if value is not None and not isinstance(value, bool):
             raise ConfigError(key, value, "expected true or false")
@@ -351,6 +364,10 @@ def parse_event(raw, key: str, codes: dict, horizon: tuple[int, int], drop_later
             if value not in LEVELS:
                 raise ConfigError(f"{key}.level", value, "allowed: " + ", ".join(LEVELS))
             continue
+        elif name == "mode" and kind == "summit":
+            if value not in MODES:
+                raise ConfigError(f"{key}.mode", value, "allowed: " + ", ".join(MODES))
+            continue
         else:
             continue
         for v in vals:
@@ -361,8 +378,8 @@ def parse_event(raw, key: str, codes: dict, horizon: tuple[int, int], drop_later
     for name in ("intensity", "coercion", "status", "cut") + (("level",) if kind == "threat" else ()):
         if name in values and not 0.0 <= values[name] <= 1.0:
             raise ConfigError(f"{key}.{name}", values[name], "must be in [0, 1]")
-    for name in ("amount_usd_bn", "years", "months", "in_person_factor", "trade_factor"):
-        if name in values and values[name] < 0:
+    for name in ("amount_usd_bn", "years", "months", "in_person_factor", "trade_factor", "construction_years", "attention"):
+        if values.get(name) is not None and values[name] < 0:
             raise ConfigError(f"{key}.{name}", values[name], "must be >= 0")
     for name in ("gdp_change_pct", "demand_change_pct"):
         if name in values and values[name] <= -100:
