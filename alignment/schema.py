@@ -180,6 +180,9 @@ class CorridorSpec:
     # how fast the route's own bottleneck can grow, fraction of capacity per month; None: the model's
     # max_capacity_growth_share (rolling stock, chartered ferries). Fixed infrastructure (gauge-change terminals) is slower.
     max_growth_share_per_month: Optional[float] = None
+    # what money spent on the route buys in speed (ports, track, border procedures), down to a floor
+    days_saved_per_usd_bn: float = 0.0
+    min_transit_days: Optional[float] = None
     sources: Dict[str, str] = field(default_factory=dict)
 
 

@@ -368,3 +368,15 @@ def test_capacity_prices_batch_matches_singles():
     assert_batch_matches_singles(
         lambda d, g, a, c: corridors.capacity_prices(d, g, a, c, NEST_OF, np.array([0.5, 1.0]), 1000.0), [demand, gc, av, cap],
         rtol=1e-9, atol=1e-6)
+
+
+def test_faster_routes_hand_numbers():
+    """Money buys speed down to a floor: 34 days, USD 2bn this month at 0.85 days per bn -> 32.3; a route at 17.5
+    days gets USD 2bn -> 15.8, held at its floor 17; a route already faster than its floor (16, after an event) is
+    not slowed; a route without a saving (0 days per bn) does not move."""
+    from alignment.mechanisms.corridors import faster_routes
+
+    days = np.array([[34.0, 17.5, 16.0, 25.0]])
+    funding = np.array([[2.0, 2.0, 2.0, 2.0]])
+    out = faster_routes(days, funding, np.array([0.85, 0.85, 0.85, 0.0]), np.array([17.0, 17.0, 17.0, 10.0]))
+    np.testing.assert_allclose(out, [[32.3, 17.0, 16.0, 25.0]])

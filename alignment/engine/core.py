@@ -376,6 +376,10 @@ class Engine:
                     self.corridor_funding[runs, k] += per_year / 12.0
                 live.append(pledge)
         self.pledges = live
+        if self.corridor_funding.any():  # money spent on a route also makes it faster, down to its floor
+            w = self.world
+            self.corridor_days = corr_m.faster_routes(self.corridor_days, self.corridor_funding, w.days_saved_per_usd_bn,
+                                                      w.min_days)
 
     def allocate_engagement(self) -> None:
         """Powers disburse budgets and pledges and spread investment and attention over the C5."""

@@ -201,6 +201,25 @@ def expansion_orders(wanted_teu, capacity_teu, response_share, max_growth_share)
     return np.minimum(per_run(response_share, 2) * shortfall, (g if g.ndim == 2 else per_run(g, 2)) * cap)
 
 
+def faster_routes(transit_days, funding_usd_bn, days_saved_per_usd_bn, min_days):
+    """Transit days after this month's spending on the routes: ports, track and border procedures bought.
+
+    days' = max(days - funding * days_saved_per_usd_bn, min(days, min_days)): money shortens a route down to its
+    floor, never lengthens it (a route an event already made faster than the floor stays as it is).
+
+    Args:
+        transit_days: (B, K) current transit days.
+        funding_usd_bn: (B, K) money spent on each route this month, USD bn.
+        days_saved_per_usd_bn: (K,) days one USD bn buys on the route.
+        min_days: (K,) the fastest money can make the route, days.
+
+    Returns:
+        (B, K) days.
+    """
+    faster = transit_days - funding_usd_bn * days_saved_per_usd_bn[None, :]
+    return np.maximum(faster, np.minimum(transit_days, min_days[None, :]))
+
+
 def advance_pipeline(pipeline_teu, orders_teu):
     """Move the capacity pipeline one month on.
 

@@ -67,6 +67,8 @@ class World:
     capacity_teu: np.ndarray  # inf = unbounded
     teu_per_usd_bn: np.ndarray
     growth_share: np.ndarray  # (K,) a route's own capacity growth limit per month; NaN: the model's
+    days_saved_per_usd_bn: np.ndarray  # (K,) transit days money spent on the route buys
+    min_days: np.ndarray  # (K,) how fast money can make the route, days
     crosses: np.ndarray  # (K, N) bool
     sponsors: np.ndarray  # (K, P)
     fee_usd_per_feu: np.ndarray
@@ -252,6 +254,7 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
     sponsors = np.zeros((K, P))
     arr = {a: np.zeros(K) for a in ("price", "days", "risk", "penalty", "cap", "tpu", "fee")}
     growth = np.full(K, np.nan)
+    saved, min_days = np.zeros(K), np.zeros(K)
     is_open = np.ones(K, dtype=bool)
     for k, c in enumerate(codes):
         r = corridors.routes[c]
@@ -283,6 +286,13 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
         if g is not None and not (np.isfinite(g) and 0.0 <= g <= 1.0):
             raise ConfigError(f"{key}.max_growth_share_per_month", g, "must be in [0, 1] (a fraction of capacity per month), or null")
         growth[k] = np.nan if g is None else g
+        _nonneg(f"{key}.days_saved_per_usd_bn", r.days_saved_per_usd_bn)
+        saved[k] = r.days_saved_per_usd_bn
+        floor = r.transit_days if r.min_transit_days is None else r.min_transit_days
+        if not (np.isfinite(floor) and 1.0 <= floor <= r.transit_days):
+            raise ConfigError(f"{key}.min_transit_days", r.min_transit_days,
+                              f"must be between 1 and the route's transit_days ({r.transit_days:g}), or null")
+        min_days[k] = floor
         is_open[k] = r.open
     for m in range(M):
         if not serves[m].any():
@@ -306,7 +316,7 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
         demand_base_year=np.array([corridors.markets[m].base_year for m in markets]),
         demand_growth=np.array([corridors.markets[m].growth_pct_per_year / 100.0 for m in markets]),
         price=arr["price"], days=arr["days"], risk=arr["risk"], penalty=arr["penalty"], capacity_teu=arr["cap"],
-        teu_per_usd_bn=arr["tpu"], growth_share=growth, crosses=crosses, sponsors=sponsors, fee_usd_per_feu=arr["fee"], open=is_open,
+        teu_per_usd_bn=arr["tpu"], growth_share=growth, days_saved_per_usd_bn=saved, min_days=min_days, crosses=crosses, sponsors=sponsors, fee_usd_per_feu=arr["fee"], open=is_open,
         observations=load_observations(world.observations, states, powers,
                                        [c for c, v in catalogue.items() if v["kind"] == "state"], known_powers),
     )
