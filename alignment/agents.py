@@ -11,6 +11,9 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from alignment.mechanisms.alignment import adjustment_rates
+from alignment.mechanisms.engagement import rival_presence
+
 
 class CentralAsianState(mesa.Agent):
     """One of the C5: its alignment weights over the powers live in ``model.weights[index]``."""
@@ -35,6 +38,13 @@ class CentralAsianState(mesa.Agent):
         return self.model.engine.channels()[0, :, self.index]
 
     @property
+    def adjustment_rate(self) -> float:
+        """Share of the gap to its target the state closes this month: its calm rate (slower if neutral),
+        hurried by a shared threat."""
+        e = self.model.engine
+        return float(adjustment_rates(e._rate, e.threat, e.p.threat_urgency)[0, self.index, 0])
+
+    @property
     def memberships(self) -> dict:
         """Institution -> status (0, 0.5 observer, 1) now."""
         row = self.model.engine.membership[0, self.index]
@@ -52,6 +62,13 @@ class ExternalPower(mesa.Agent):
     def spending(self) -> np.ndarray:
         """(N,) investment flowing to each state this month, USD bn per year (budget spread plus pledges)."""
         return self.model.engine.invest_flow[0, self.index]
+
+    @property
+    def rivals_presence(self) -> np.ndarray:
+        """(N,) share of the investment in each state its rivals hold, weighted by their distance from it in UN
+        votes: where it answers their spending."""
+        e = self.model.engine
+        return rival_presence(e.investment_stock, e._rivalry)[0, self.index]
 
     @property
     def pledges(self) -> list[tuple]:

@@ -120,6 +120,7 @@ def event_codes(world: World, catalogue) -> dict:
         "states": list(world.states),
         "powers": [c for c, v in catalogue.items() if v["kind"] == "power"],
         "corridors": list(world.corridors),
+        "bounded_corridors": [c for c, cap in zip(world.corridors, world.capacity_teu) if np.isfinite(cap)],
         "markets": list(world.markets),
         "institutions": list(world.institutions),
     }

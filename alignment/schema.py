@@ -88,7 +88,7 @@ class ModelParams:
     hedging_base: float = param(0.0, "weight every state gives to an even split of its alignment (a hedging floor; off by default: the mechanisms, not a floor, keep portfolios mixed)", "fraction", "a lever for sweeps; 0.774 in the 2015-2021 calibration before the observation model")
     dependence_aversion: float = param(14.3, "how much a state discounts a power's pull per unit of weight it already puts on that power (multi-vector policy: the more dependent, the less another step toward that power is worth)", "-", CALIBRATED)
     rivalry_weight: float = param(0.167, "push away from a power per unit of pull toward its rivals, rivals being powers far from it in UN ideal points", "-", LOOSE)
-    threat_urgency: float = param(4.0, "rise of every state's adjustment rate per unit of shared threat: a crisis makes governments revisit their alignments sooner", "-", "a priori choice: a threat at the 2022 invasion's level (0.5) triples the rate, so a government revisits its alignments within about two years instead of over a presidential term (the calm rate's time constant, 1 / adjustment_rate, is about 7 years); acts from the Afghanistan threat of 2021-08 on. The war response rests on it: the validation report gives it at 0, 2, 4 and 8")
+    threat_urgency: float = param(4.0, "rise of every state's adjustment rate per unit of shared threat: a crisis makes governments revisit their alignments sooner", "-", "a priori choice: a threat at the 2022 invasion's level (0.5) triples the rate, so a government closes most of the gap to its new target within a year instead of over two (the calm rate's time constant, 1 / adjustment_rate, is about 27 months; tripled, about 9); acts from the Afghanistan threat of 2021-08 on. The war response rests on it: the validation report gives it at 0, 2, 4 and 8")
     neutrality_damping: float = param(0.5, "share by which permanent neutrality (Turkmenistan) slows a state's adjustment toward its target", "fraction", "UNGA recognition of Turkmen neutrality 1995 (world data); size assumed")
     adjustment_rate: float = param(0.0365, "share of the gap to the target portfolio closed per month (1 - inertia)", "fraction per month", LOOSE + "; hand-set prior 0.04")
     noise_scale: float = param(0.0474, "standard deviation of the monthly log-weight shock", "-", LOOSE + "; hand-set prior 0.015")
@@ -180,6 +180,8 @@ class CorridorSpec:
     # how fast the route's own bottleneck can grow, fraction of capacity per month; None: the model's
     # max_capacity_growth_share (rolling stock, chartered ferries). Fixed infrastructure (gauge-change terminals) is slower.
     max_growth_share_per_month: Optional[float] = None
+    # the route's recorded throughput by year (TEU): a run that starts after 2015-01 starts the route from it
+    throughput_teu_by_year: Dict[int, float] = field(default_factory=dict)
     # what money spent on the route buys in speed (ports, track, border procedures), down to a floor
     days_saved_per_usd_bn: float = 0.0
     min_transit_days: Optional[float] = None

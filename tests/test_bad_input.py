@@ -30,6 +30,8 @@ def bad_dir(tmp_path):
     (d / "late.yaml").write_text('# @package scenario\nname: late\nevents:\n  - {date: "2040-01", kind: stance, power: RUS, coercion: 0.1}\n')
     (d / "nokind.yaml").write_text('# @package scenario\nname: nokind\nevents:\n  - {date: "2016-01", kind: party}\n')
     (d / "endless.yaml").write_text('# @package scenario\nname: endless\nevents:\n  - {date: "2020-03", kind: shock, months: 0}\n')
+    (d / "seaport.yaml").write_text('# @package scenario\nname: seaport\nevents:\n'
+                                    '  - {date: "2020-03", kind: corridor, corridor: SEA, capacity_change_teu: -5000}\n')
     return d.parent
 
 
@@ -43,6 +45,8 @@ CASES = [
     (["corridors.routes.MIDDLE.capacity_teu=-5"], "corridors.routes.MIDDLE.capacity_teu=-5.0", ">= 0"),
     (["corridors.routes.MIDDLE.min_transit_days=40"], "corridors.routes.MIDDLE.min_transit_days=40.0", "between 1 and the route's transit_days (34)"),
     (["corridors.routes.MIDDLE.days_saved_per_usd_bn=-1"], "corridors.routes.MIDDLE.days_saved_per_usd_bn=-1.0", ">= 0"),
+    (["corridors.routes.NORTHERN.days_saved_per_usd_bn=1"], "corridors.routes.NORTHERN.min_transit_days", "needs a floor"),
+    (["corridors.routes.NORTHERN.throughput_teu_by_year={2016:-1}"], "corridors.routes.NORTHERN.throughput_teu_by_year.2016=-1.0", "> 0 TEU"),
     (["world.powers=[RUS,XXX]"], "world.powers[1]='XXX'", "unknown power; known: RUS"),
     (["horizon.end=2020-12"], "scenario.events", "outside the horizon 2015-01..2020-12"),
     (["horizon.end=2014-12"], "horizon.end='2014-12'", "must not be before horizon.start"),
@@ -85,6 +89,7 @@ def test_bad_input_one_line_exit_2_nothing_written(capsys, tmp_path, args, key, 
         ("late", "scenario.events[0].date='2040-01'", "outside the horizon"),
         ("nokind", "scenario.events[0].kind='party'", "allowed kinds"),
         ("endless", "scenario.events[0].months=0", ">= 1"),
+        ("seaport", "scenario.events[0].capacity_change_teu=-5000.0", "unbounded capacity; bounded: NORTHERN, MIDDLE, CKU, INSTC"),
     ],
 )
 def test_bad_scenario_files(capsys, tmp_path, bad_dir, scenario, key, allowed):

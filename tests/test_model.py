@@ -228,3 +228,50 @@ def test_dominant_partner_reads_the_weights(runs):
     m = runs()
     for a in m.agents_by_type[CentralAsianState]:
         assert a.dominant_partner == m.world.powers[int(np.argmax(m.weights[a.index]))]
+
+
+def test_a_states_adjustment_rate_reads_neutrality_and_threat(compose):
+    """Kazakhstan's rate is adjustment_rate before the 2021 threat and (1 + 4 x 0.5) times it in the invasion month;
+    Turkmenistan's is damped by half (neutrality_damping 0.5) in both."""
+    from alignment.agents import CentralAsianState
+
+    m = build_model(compose([]))
+    states = {a.code: a for a in m.agents_by_type[CentralAsianState]}
+    r, d = m.p.adjustment_rate, m.p.neutrality_damping
+    assert states["KAZ"].adjustment_rate == pytest.approx(r) and states["TKM"].adjustment_rate == pytest.approx(r * (1 - d))
+    while m.month <= 2022 * 12 + 1:  # through February 2022: the invasion sets the threat to 0.5
+        m.step()
+    threat = m.engine.threat[0]
+    assert threat == pytest.approx(0.5)
+    assert states["KAZ"].adjustment_rate == pytest.approx(r * (1 + m.p.threat_urgency * threat))
+    assert states["TKM"].adjustment_rate == pytest.approx(r * (1 - d) * (1 + m.p.threat_urgency * threat))
+
+
+def test_a_powers_rivals_presence_is_its_rivals_share_of_the_investment(runs):
+    """Russia's rivals' presence in a state: the others' shares of the investment there, each weighted by its
+    distance from Russia in UN votes (China, close, counts little; the USA, far, counts fully)."""
+    from alignment.agents import ExternalPower
+
+    m = runs()
+    rus = next(a for a in m.agents_by_type[ExternalPower] if a.code == "RUS")
+    stock = m.engine.investment_stock[0]
+    share = stock / stock.sum(axis=0, keepdims=True)
+    expected = m.world.rivalry[rus.index] @ share
+    np.testing.assert_allclose(rus.rivals_presence, expected)
+    assert (0 <= rus.rivals_presence).all() and (rus.rivals_presence <= 1).all()
+
+
+def test_a_later_start_starts_the_northern_route_from_its_record(compose):
+    """capacity_teu (55,000) is the capacity at 2015-01. A run starting in 2016-01 starts NORTHERN log-linearly between
+    that and the 2016 ERA record (100,983 TEU, placed mid-year): 55,000 x (100,983 / 55,000)^(1 / 1.5) = 82,468 TEU.
+    A run starting in 2019-01 (no earlier events) then carries the 2019-2021 record within its tolerance (0.2 in logs),
+    where starting from the 2014 size it carried a fifth of it."""
+    m = build_model(compose(["horizon.start=2016-01", "scenario.events=[]", "horizon.end=2016-01"]))
+    k = m.world.corridors.index("NORTHERN")
+    assert m.world.capacity_at(2016 * 12)[k] == pytest.approx(55000 * (100983 / 55000) ** (1 / 1.5))
+    assert m.world.capacity_at(2015 * 12)[k] == 55000 and m.world.capacity_at(2040 * 12)[k] == pytest.approx(692500)
+    assert m.world.capacity_at(2019 * 12)[m.world.corridors.index("MIDDLE")] == 100000  # no record: its config value
+    m = build_model(compose(["horizon.start=2019-01", "scenario.events=[]", "horizon.end=2021-12"])).run()
+    for year, record in ((2019, 333000), (2020, 546900), (2021, 692500)):
+        carried = m.rec["volume"][years_of(m, year, year), k].mean()
+        assert abs(np.log(carried / record)) < 0.2, (year, carried)

@@ -35,6 +35,7 @@ def test_parse_a_valid_event():
         ({"date": "2016-01", "kind": "investment", "power": "CHN", "amount_usd_bn": -1.0}, "e.amount_usd_bn", ">= 0"),
         ({"date": "2016-01", "kind": "corridor", "corridor": "SILK"}, "e.corridor", "unknown corridor"),
         ({"date": "2016-01", "kind": "investment", "power": "CHN", "corridor": "MIDDLE", "construction_years": -2}, "e.construction_years", ">= 0"),
+        ({"date": "2016-01", "kind": "investment", "power": "CHN", "amount_usd_bn": 1.0, "construction_years": 3}, "e.construction_years", "named corridor"),
         ({"date": "2016-01", "kind": "summit", "format": "C5", "participants": ["KAZ"], "level": "king"}, "e.level", "president"),
         ({"date": "2016-01", "kind": "summit", "format": "C5", "participants": ["KAZ"], "mode": "hologram"}, "e.mode", "virtual"),
         ({"date": "2016-01", "kind": "summit", "format": "C5", "participants": ["KAZ"], "attention": -1}, "e.attention", ">= 0"),

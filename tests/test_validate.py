@@ -169,8 +169,13 @@ def test_unga_fit_and_its_report_by_hand():
                             {"threat_urgency": 4.0, "clear": 10, "weights": 35, "rus_difference": -0.02}])
     text = "\n".join(response_markdown(None, {"years": [2021], "series": {"RUS": [0.3], "CHN": [0.2], "TUR": [0.1]}, "holds": False},
                                        pd.DataFrame({"state": ["KAZ"], "mean": [0.9], "min": [0.8], "max": [1.0]}), fit, 1, urgency))
-    assert "0.0333" in text and "0.0267" in text and "SD of 0.035-0.035" in text
+    assert "0.0333" in text and "0.0267" in text and "SD of 0.035-0.035, against a mean tolerance of 0.030" in text
+    assert "bloc" not in text  # the spread (0.035) is above the tolerance: the record does tell these states apart
     assert "| 4 | 10 of 35 | -0.0200 |" in text and "not assessed with 1 replicate" in text
+    fit_wide = dict(fit, tolerance=0.05)  # the same spread under a wider tolerance: now it is the bloc sentence
+    wide = "\n".join(response_markdown(None, {"years": [2021], "series": {"RUS": [0.3], "CHN": [0.2], "TUR": [0.1]}, "holds": True},
+                                       pd.DataFrame({"state": ["KAZ"], "mean": [0.9], "min": [0.8], "max": [1.0]}), fit_wide, 1))
+    assert "below the mean tolerance 0.050 (the C5 vote almost as a bloc)" in wide
 
 
 def test_every_event_kind_says_what_it_acts_through():

@@ -107,7 +107,7 @@ class Engine:
         self.membership = per_run(world.membership_at(self.year))
         self.corridor_price, self.corridor_days = per_run(world.price).astype(float), per_run(world.days).astype(float)
         self.corridor_risk, self.corridor_open = per_run(world.risk).astype(float), per_run(world.open)
-        self.capacity = per_run(world.capacity_teu).astype(float)
+        self.capacity = per_run(world.capacity_at(start)).astype(float)  # a later start starts from the record
         self.surcharge = np.zeros((B, K))  # capacity shadow prices, USD per FEU
         self.market_factor = np.ones((B, M))
         self.threat, self.threat_decay_per_year = np.zeros(B), np.full(B, 0.5)

@@ -85,7 +85,7 @@ _ACTS_THROUGH = {
     "sanctions": "trade costs (secondary_sanction_cost), diversion (sanction_cost_elasticity, diversion_share), alignment push (sanction_weight)",
     "stance": "alignment push (coercion_weight)",
     "threat": "interaction rates (threat_gain), speed of every state's adjustment (threat_urgency)",
-    "corridor": "route choice (value_of_time_usd_per_feu_day, cargo_value_usd_per_feu, logit_scale_usd); capacity ramp (expansion_response_share, max_capacity_growth_share, construction_lag_months)",
+    "corridor": "route choice (value_of_time_usd_per_feu_day, cargo_value_usd_per_feu, logit_scale_usd); capacity ramp (expansion_response_share, max_capacity_growth_share or the route's own max_growth_share_per_month, construction_lag_months)",
     "market": "freight demand",
     "investment": "investment stock (investment_scale_gdp_share), rivals' counter-spending (engagement_rivalry) and corridor capacity (teu_per_usd_bn; greenfield when built)",
     "summit": "attention stock (attention_depreciation_per_year; sized by level and mode), institutions (institutions_decay_per_year)",
@@ -254,8 +254,9 @@ def identifiability_markdown(summary, ident, n_trials) -> list[str]:
              f"(log scale where the search is) whose loss is within {ident.tolerance:.0%} of the loss at the model's value. "
              f"The *top-trial spread* is the 5-95 % range of {source}, as a share of the search range, and the partner is "
              "the parameter most rank-correlated with it among those trials. TPE samples densely near its best point, so "
-             "the spread understates looseness; the slices decide \"loose\". A value marked *outside* lies outside the best "
-             "trials' range (it was set after the study, see `results/calibration/README.md`).", "",
+             "the spread understates looseness; the slices decide \"loose\". A value marked *outside* lies outside the 5-95 % "
+             "range of the best trials: set after the study, or the best trial itself at the edge of its neighbours "
+             "(`results/calibration/README.md` says which).", "",
              f"- **{LOOSE}**: the slice is flat over at least two thirds of the range: the targets barely see it;",
              f"- **{TRADED_OFF}**: narrow slice, but the best trials spread over half the range or move with a partner "
              "(|rank correlation| >= 0.7): the partner compensates, and the pair is pinned only together;",

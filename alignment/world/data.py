@@ -67,6 +67,7 @@ class World:
     capacity_teu: np.ndarray  # inf = unbounded
     teu_per_usd_bn: np.ndarray
     growth_share: np.ndarray  # (K,) a route's own capacity growth limit per month; NaN: the model's
+    throughput_record: tuple  # per route: ((year, TEU), ...) recorded throughput, for runs that start after 2015-01
     days_saved_per_usd_bn: np.ndarray  # (K,) transit days money spent on the route buys
     min_days: np.ndarray  # (K,) how fast money can make the route, days
     crosses: np.ndarray  # (K, N) bool
@@ -88,6 +89,20 @@ class World:
         d = np.where(np.isfinite(d), d, 0.0)
         peak = d.max()
         return d / peak if peak > 0 else d
+
+    def capacity_at(self, month: int) -> np.ndarray:
+        """(K,) capacity of each route at the start of ``month`` (months since year 0): ``capacity_teu`` at 2015-01;
+        later, for a route with a throughput record, log-linear through that point and the record's years (each
+        at mid-year), flat after the last; a route without a record keeps ``capacity_teu``."""
+        cap = self.capacity_teu.copy()
+        t = month / 12.0
+        for k, record in enumerate(self.throughput_record):
+            if not record or t <= 2015.0 or not np.isfinite(cap[k]) or cap[k] <= 0:
+                continue
+            xs = np.array([2015.0] + [y + 0.5 for y, _ in record])
+            ys = np.log(np.array([cap[k]] + [v for _, v in record]))
+            cap[k] = float(np.exp(np.interp(t, xs, ys)))
+        return cap
 
     def gdp_at(self, year: int) -> np.ndarray:
         """(Q,) GDP in USD bn for a calendar year; grows at ``gdp_growth`` after the data."""
@@ -255,6 +270,7 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
     arr = {a: np.zeros(K) for a in ("price", "days", "risk", "penalty", "cap", "tpu", "fee")}
     growth = np.full(K, np.nan)
     saved, min_days = np.zeros(K), np.zeros(K)
+    records = []
     is_open = np.ones(K, dtype=bool)
     for k, c in enumerate(codes):
         r = corridors.routes[c]
@@ -293,6 +309,14 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
             raise ConfigError(f"{key}.min_transit_days", r.min_transit_days,
                               f"must be between 1 and the route's transit_days ({r.transit_days:g}), or null")
         min_days[k] = floor
+        if r.days_saved_per_usd_bn > 0 and r.min_transit_days is None:
+            raise ConfigError(f"{key}.min_transit_days", None, "a route whose days money shortens (days_saved_per_usd_bn > 0) needs a floor, in days")
+        rec = []
+        for y, v in sorted((int(y), v) for y, v in r.throughput_teu_by_year.items()):
+            if not (np.isfinite(v) and v > 0) or y < 2015:
+                raise ConfigError(f"{key}.throughput_teu_by_year.{y}", v, "a recorded throughput must be > 0 TEU, in 2015 or later")
+            rec.append((y, float(v)))
+        records.append(tuple(rec))
         is_open[k] = r.open
     for m in range(M):
         if not serves[m].any():
@@ -316,7 +340,7 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
         demand_base_year=np.array([corridors.markets[m].base_year for m in markets]),
         demand_growth=np.array([corridors.markets[m].growth_pct_per_year / 100.0 for m in markets]),
         price=arr["price"], days=arr["days"], risk=arr["risk"], penalty=arr["penalty"], capacity_teu=arr["cap"],
-        teu_per_usd_bn=arr["tpu"], growth_share=growth, days_saved_per_usd_bn=saved, min_days=min_days, crosses=crosses, sponsors=sponsors, fee_usd_per_feu=arr["fee"], open=is_open,
+        teu_per_usd_bn=arr["tpu"], growth_share=growth, throughput_record=tuple(records), days_saved_per_usd_bn=saved, min_days=min_days, crosses=crosses, sponsors=sponsors, fee_usd_per_feu=arr["fee"], open=is_open,
         observations=load_observations(world.observations, states, powers,
                                        [c for c, v in catalogue.items() if v["kind"] == "state"], known_powers),
     )

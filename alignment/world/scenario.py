@@ -384,6 +384,13 @@ def parse_event(raw, key: str, codes: dict, horizon: tuple[int, int], drop_later
     for name in ("gdp_change_pct", "demand_change_pct"):
         if name in values and values[name] <= -100:
             raise ConfigError(f"{key}.{name}", values[name], "must be > -100 (a fall of 100 % or more leaves nothing)")
+    if kind == "investment" and values.get("construction_years", 0.0) > 0 and not values.get("corridor"):
+        raise ConfigError(f"{key}.construction_years", values["construction_years"],
+                          "only money for a named corridor is built (set corridor, or leave construction_years out)")
+    if kind == "corridor" and values.get("capacity_change_teu", 0.0) != 0.0 and \
+            values.get("corridor") not in codes.get("bounded_corridors", codes["corridors"]):
+        raise ConfigError(f"{key}.capacity_change_teu", values["capacity_change_teu"],
+                          f"corridor {values.get('corridor')} has unbounded capacity; bounded: " + ", ".join(codes.get("bounded_corridors", [])))
     if kind == "investment" and values.get("years", 1.0) <= 0:
         raise ConfigError(f"{key}.years", values["years"], "must be > 0")
     if kind == "shock" and values.get("months", 12) < 1:
