@@ -72,5 +72,6 @@ class ExternalPower(mesa.Agent):
 
     @property
     def pledges(self) -> list[tuple]:
-        """Live pledges: (last month, USD bn per year, state shares, corridor index or -1)."""
-        return [(last, per_year, shares, k) for runs, j, last, per_year, shares, k in self.model.engine.pledges if j == self.index]
+        """Live pledges and scheduled tranches: (first month, last month, USD bn per year, state shares, corridor index or -1)."""
+        return [(first, last, per_year, shares, k) for runs, j, first, last, per_year, shares, k in self.model.engine.pledges
+                if j == self.index]

@@ -36,6 +36,9 @@ def test_parse_a_valid_event():
         ({"date": "2016-01", "kind": "corridor", "corridor": "SILK"}, "e.corridor", "unknown corridor"),
         ({"date": "2016-01", "kind": "investment", "power": "CHN", "corridor": "MIDDLE", "construction_years": -2}, "e.construction_years", ">= 0"),
         ({"date": "2016-01", "kind": "investment", "power": "CHN", "amount_usd_bn": 1.0, "construction_years": 3}, "e.construction_years", "named corridor"),
+        ({"date": "2016-01", "kind": "investment", "power": "CHN", "amount_usd_bn": 1.0, "schedule_usd_bn": [1.0]}, "e.schedule_usd_bn", "either amount_usd_bn and years, or a schedule"),
+        ({"date": "2016-01", "kind": "investment", "power": "CHN", "schedule_usd_bn": [1.0, -2.0]}, "e.schedule_usd_bn", ">= 0 USD bn"),
+        ({"date": "2016-01", "kind": "investment", "power": "CHN", "schedule_usd_bn": "lots"}, "e.schedule_usd_bn", "non-empty list of numbers"),
         ({"date": "2016-01", "kind": "summit", "format": "C5", "participants": ["KAZ"], "level": "king"}, "e.level", "president"),
         ({"date": "2016-01", "kind": "summit", "format": "C5", "participants": ["KAZ"], "mode": "hologram"}, "e.mode", "virtual"),
         ({"date": "2016-01", "kind": "summit", "format": "C5", "participants": ["KAZ"], "attention": -1}, "e.attention", ">= 0"),
@@ -183,3 +186,27 @@ def test_a_rivals_pledge_draws_counter_spending(compose):
         rus, kaz = a.power_index["RUS"], a.state_index["KAZ"]
         effect[r] = b.engine.invest_flow[0, rus, kaz] / b.engine.budget[0, rus] - a.engine.invest_flow[0, rus, kaz] / a.engine.budget[0, rus]
     assert effect[1.0] > 0 and effect[1.0] > effect[0.0] + 0.005
+
+
+def test_a_pledge_schedule_disburses_year_by_year(compose):
+    """A US programme of USD 1bn, nothing, then 3bn (years 1-3 from 2016-01), to Kazakhstan and Uzbekistan: earmarked
+    1.0 a year in 2016 (0.5 each), nothing in 2017, 3.0 in 2018 (1.5 each), nothing after; the power's view lists
+    the two tranches with their months."""
+    from alignment.agents import ExternalPower
+
+    event = ("scenario.events=[{id: plan, date: '2016-01', kind: investment, power: USA, states: [KAZ, UZB], "
+             "schedule_usd_bn: [1.0, 0.0, 3.0]}]")
+    m = build_model(compose([event, "horizon.end=2019-06"]))
+    usa, kaz, uzb = m.power_index["USA"], m.state_index["KAZ"], m.state_index["UZB"]
+    seen = {}
+    while m.month <= 2019 * 12 + 1:
+        m.step()
+        seen[m.month - 1] = m.earmarked[usa].copy()
+        if m.month - 1 == 2016 * 12:
+            us = next(a for a in m.agents_by_type[ExternalPower] if a.code == "USA")
+            assert [(f, last, a) for f, last, a, _, _ in us.pledges] == [(2016 * 12, 2016 * 12 + 11, 1.0),
+                                                                          (2018 * 12, 2018 * 12 + 11, 3.0)]
+    for month, total, each in ((2016 * 12, 1.0, 0.5), (2016 * 12 + 11, 1.0, 0.5), (2017 * 12 + 5, 0.0, 0.0),
+                               (2018 * 12, 3.0, 1.5), (2018 * 12 + 11, 3.0, 1.5), (2019 * 12, 0.0, 0.0)):
+        assert seen[month].sum() == pytest.approx(total)
+        assert seen[month][kaz] == pytest.approx(each) and seen[month][uzb] == pytest.approx(each)

@@ -121,7 +121,7 @@ class Engine:
         self.earmarked = np.zeros((B, P, N))
         self.corridor_funding = np.zeros((B, K))  # USD bn disbursed to each corridor this month
         self.capacity_orders = np.zeros((B, K))  # TEU per year ordered this month by events (operators' programmes)
-        self.pledges: list[tuple] = []  # (runs, power, last month, USD bn per year, state shares, corridor or -1)
+        self.pledges: list[tuple] = []  # (runs, power, first month, last month, USD bn per year, state shares, corridor or -1)
         self.openings: list[tuple] = []  # greenfield capacity: (runs, month it opens, corridor, TEU per year)
         self.pipeline = np.zeros((B, int(p.construction_lag_months.max()), K))  # slot 0 completes next
         self._order_slot = p.construction_lag_months - 1  # a run's orders complete construction_lag_months later
@@ -317,7 +317,7 @@ class Engine:
             self.membership[:, i, k] = status
 
     def add_pledge(self, runs, power: str, amount_usd_bn: float, years: float, states, corridor: str,
-                   construction_years: float = 0.0) -> None:
+                   construction_years: float = 0.0, schedule=None) -> None:
         """A power pledges money to some states (all the corridor crosses, or all) over some years; a corridor's
         money becomes capacity as it is spent, or (greenfield, ``construction_years`` > 0) when construction ends."""
         if power not in self.power_index:
@@ -331,12 +331,17 @@ class Engine:
         else:
             shares = np.ones(N)
         shares /= shares.sum()
-        months = max(1, round(years * 12))
+        if schedule:  # tranches, one a year: (first month, last month, USD bn per year)
+            tranches = [(self.month + 12 * y, self.month + 12 * y + 11, float(a)) for y, a in enumerate(schedule) if a > 0]
+            amount_usd_bn = float(sum(schedule))
+        else:
+            tranches = [(self.month, self.month + max(1, round(years * 12)) - 1, amount_usd_bn / years)]
         if k >= 0 and construction_years > 0:
             opens = self.month + max(1, round(construction_years * 12))
             self.openings.append((runs, opens, k, amount_usd_bn * float(self.world.teu_per_usd_bn[k])))
             k = -1  # the money is spent in the states meanwhile, but adds no capacity month by month
-        self.pledges.append((runs, self.power_index[power], self.month + months - 1, amount_usd_bn / years, shares, k))
+        for first, last, per_year in tranches:
+            self.pledges.append((runs, self.power_index[power], first, last, per_year, shares, k))
 
     def add_capacity(self, runs, k: int, teu: float) -> None:
         """Capacity added by the corridor's operators (usable after the construction lag) or lost at once."""
@@ -369,12 +374,14 @@ class Engine:
         self.corridor_funding[:] = 0.0
         live = []
         for pledge in self.pledges:
-            runs, j, last, per_year, shares, k = pledge
-            if self.month <= last:
+            runs, j, first, last, per_year, shares, k = pledge
+            if self.month > last:
+                continue
+            live.append(pledge)
+            if self.month >= first:
                 self.earmarked[runs, j] += per_year * shares
                 if k >= 0:
                     self.corridor_funding[runs, k] += per_year / 12.0
-                live.append(pledge)
         self.pledges = live
         if self.corridor_funding.any():  # money spent on a route also makes it faster, down to its floor
             w = self.world

@@ -148,7 +148,8 @@ class MarketChange(Event):
 
 @dataclass(frozen=True)
 class Investment(Event):
-    """A power pledges money, disbursed evenly over some years to some states.
+    """A power pledges money, disbursed evenly over some years to some states, or year by year as its
+    ``schedule_usd_bn`` says (a back-loaded programme, one that stalls after its first tranche).
 
     If a corridor is named, the money becomes its capacity: month by month after the model's
     construction lag (rolling stock, ferries, terminals on a working route) when ``construction_years``
@@ -161,10 +162,11 @@ class Investment(Event):
     states: list = field(default_factory=list)
     corridor: str = ""
     construction_years: float = 0.0
+    schedule_usd_bn: typing.List[float] = field(default_factory=list)  # USD bn disbursed in year 1, 2, ... (instead of amount and years)
 
     def apply(self, engine, runs):
         engine.add_pledge(runs, self.power, self.amount_usd_bn, self.years, self.states, self.corridor,
-                          self.construction_years)
+                          self.construction_years, self.schedule_usd_bn)
 
 
 @dataclass(frozen=True)
@@ -290,6 +292,10 @@ def _check_type(key, value, annotation):
         if not isinstance(value, str):
             raise ConfigError(key, value, "expected a string")
         return value
+    if annotation in ("typing.List[float]",) or annotation == typing.List[float]:
+        if not isinstance(value, (list, tuple)) or not value or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in value):
+            raise ConfigError(key, value, "expected a non-empty list of numbers (USD bn per year)")
+        return [float(v) for v in value]
     if annotation in ("list", list) or origin is list:
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise ConfigError(key, value, "expected a list of codes")
@@ -384,6 +390,13 @@ def parse_event(raw, key: str, codes: dict, horizon: tuple[int, int], drop_later
     for name in ("gdp_change_pct", "demand_change_pct"):
         if name in values and values[name] <= -100:
             raise ConfigError(f"{key}.{name}", values[name], "must be > -100 (a fall of 100 % or more leaves nothing)")
+    if kind == "investment" and "schedule_usd_bn" in values:
+        if "amount_usd_bn" in values or "years" in values:
+            raise ConfigError(f"{key}.schedule_usd_bn", values["schedule_usd_bn"],
+                              "give either amount_usd_bn and years, or a schedule (its sum and length are the amount and years)")
+        bad = [v for v in values["schedule_usd_bn"] if not (np.isfinite(v) and v >= 0)]
+        if bad:
+            raise ConfigError(f"{key}.schedule_usd_bn", values["schedule_usd_bn"], "every year's amount must be >= 0 USD bn")
     if kind == "investment" and values.get("construction_years", 0.0) > 0 and not values.get("corridor"):
         raise ConfigError(f"{key}.construction_years", values["construction_years"],
                           "only money for a named corridor is built (set corridor, or leave construction_years out)")
