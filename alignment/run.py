@@ -20,6 +20,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from alignment import outputs
 from alignment import schema as _schema
+from alignment.checks import check_finite
 from alignment.engine import Prepared, RunView, simulate as simulate_batch
 from alignment.errors import ConfigError
 from alignment.schema import ModelParams, RunConfig
@@ -58,6 +59,7 @@ def check_params(params: ModelParams, prefix: str = "model") -> None:
     for f in fields(ModelParams):
         v = getattr(params, f.name)
         key = f"{prefix}.{f.name}"
+        check_finite(v, key)  # values set after composition (sweeps, trials, scenario overrides) pass here too
         if f.name in _LENGTHS:
             shape = _LENGTHS[f.name]
             if np.shape(v) != shape:
@@ -129,6 +131,8 @@ def event_codes(world: World, catalogue) -> dict:
 def prepare(cfg: DictConfig) -> Prepared:
     """Check a composed run config and build what the model needs."""
     check_known_keys(cfg)
+    for group in ("model", "actors", "corridors", "world", "scenario"):
+        check_finite(cfg[group], group)
     start = parse_month(cfg.horizon.start, "horizon.start")
     end = parse_month(cfg.horizon.end, "horizon.end")
     if start < parse_month(EARLIEST_START, "-"):

@@ -30,6 +30,7 @@ def bad_dir(tmp_path):
     (d / "late.yaml").write_text('# @package scenario\nname: late\nevents:\n  - {date: "2040-01", kind: stance, power: RUS, coercion: 0.1}\n')
     (d / "nokind.yaml").write_text('# @package scenario\nname: nokind\nevents:\n  - {date: "2016-01", kind: party}\n')
     (d / "endless.yaml").write_text('# @package scenario\nname: endless\nevents:\n  - {date: "2020-03", kind: shock, months: 0}\n')
+    (d / "nanevent.yaml").write_text('# @package scenario\nname: nanevent\nevents:\n  - {date: "2020-03", kind: remittances, cut: .nan}\n')
     (d / "seaport.yaml").write_text('# @package scenario\nname: seaport\nevents:\n'
                                     '  - {date: "2020-03", kind: corridor, corridor: SEA, capacity_change_teu: -5000}\n')
     return d.parent
@@ -43,6 +44,13 @@ CASES = [
     (["model.adjustment_rate=1.5"], "model.adjustment_rate=1.5", "[0, 1]"),
     (["actors.powers.CHN.investment_usd_bn_per_year=-1"], "actors.powers.CHN.investment_usd_bn_per_year=-1.0", ">= 0"),
     (["corridors.routes.MIDDLE.capacity_teu=-5"], "corridors.routes.MIDDLE.capacity_teu=-5.0", ">= 0"),
+    (["model.temperature=nan"], "model.temperature=nan", "must be a finite number"),
+    (["model.adjustment_rate=inf"], "model.adjustment_rate=inf", "must be a finite number"),
+    (["model.kind_base_logits=[0,1,nan,2]"], "model.kind_base_logits[2]=nan", "must be a finite number"),
+    (["corridors.routes.MIDDLE.capacity_teu=nan"], "corridors.routes.MIDDLE.capacity_teu=nan", "use null"),
+    (["corridors.markets.EAST_WEST.demand_teu=inf"], "corridors.markets.EAST_WEST.demand_teu=inf", "must be a finite number"),
+    (["actors.powers.RUS.investment_usd_bn_per_year=-inf"], "actors.powers.RUS.investment_usd_bn_per_year=-inf", "finite"),
+    (["-m", "model.temperature=1,nan"], "model.temperature=nan", "must be a finite number"),
     (["corridors.routes.MIDDLE.min_transit_days=40"], "corridors.routes.MIDDLE.min_transit_days=40.0", "between 1 and the route's transit_days (34)"),
     (["corridors.routes.MIDDLE.days_saved_per_usd_bn=-1"], "corridors.routes.MIDDLE.days_saved_per_usd_bn=-1.0", ">= 0"),
     (["corridors.routes.NORTHERN.days_saved_per_usd_bn=1"], "corridors.routes.NORTHERN.min_transit_days", "needs a floor"),
@@ -89,6 +97,7 @@ def test_bad_input_one_line_exit_2_nothing_written(capsys, tmp_path, args, key, 
         ("late", "scenario.events[0].date='2040-01'", "outside the horizon"),
         ("nokind", "scenario.events[0].kind='party'", "allowed kinds"),
         ("endless", "scenario.events[0].months=0", ">= 1"),
+        ("nanevent", "scenario.events[0].cut=nan", "must be a finite number"),
         ("seaport", "scenario.events[0].capacity_change_teu=-5000.0", "unbounded capacity; bounded: NORTHERN, MIDDLE, CKU, INSTC"),
     ],
 )

@@ -56,6 +56,8 @@ def test_the_written_option_is_a_model_config(tmp_path):
         ("+targets.bad={kind:vibes,source:x}", "targets.bad.kind", "allowed kinds"),
         ("+targets.nosource={kind:interactions,year:2015,measure:total,value:60,tolerance:8}", "targets.nosource.source", "needs 'source'"),
         ("study.n_trials=0", "study.n_trials", ">= 1"),
+        ("search.temperature.high=nan", "search.temperature.high", "must be a finite number"),
+        ("model.noise_scale=inf", "model.noise_scale", "must be a finite number"),
         ("study.batch_trials=0", "study.batch_trials", ">= 1"),
     ],
 )

@@ -86,6 +86,7 @@ def test_committed_report_is_current():
     ("validate.identifiability.trials=nowhere/trials.csv",
      "validate.identifiability.trials='nowhere/trials.csv': no such file; run alignment-calibrate first, or set it to null for slices only"),
     ("model.dependence_aversion=16", "model.dependence_aversion=16.0: outside its search range [0.0, 15.0]: the slice cannot cross it"),
+    ("model.temperature=nan", "model.temperature=nan: must be a finite number (NaN and infinities are not allowed; where the schema allows none, use null)"),
 ])
 def test_bad_input_stops_before_running(capsys, tmp_path, override, expected):
     with pytest.raises(SystemExit) as exit_:

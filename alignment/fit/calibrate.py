@@ -19,6 +19,7 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from alignment.cli import console_entry
+from alignment.checks import check_finite
 from alignment.errors import ConfigError
 from alignment.outputs import atomic_write_text
 from alignment.run import Prepared, check_params, prepare, run_param_sets
@@ -51,6 +52,7 @@ def check_search(search) -> dict:
             low, high, log = float(spec["low"]), float(spec["high"]), bool(spec.get("log", False))
         except (TypeError, ValueError):
             raise ConfigError(f"search.{name}", spec, "low and high must be numbers") from None
+        check_finite({"low": low, "high": high}, f"search.{name}")
         if not low < high:
             raise ConfigError(f"search.{name}.low", low, f"must be below search.{name}.high ({high})")
         if log and low <= 0:
