@@ -19,7 +19,7 @@ FINITE = "must be a finite number (NaN and infinities are not allowed; where the
 
 def _walk(node, path):
     if isinstance(node, DictConfig):
-        items = ((k, node._get_node(k)._value()) for k in node.keys())
+        items = ((k, node._get_node(k)._value()) for k in node)
     elif isinstance(node, dict):
         items = node.items()
     elif isinstance(node, (ListConfig, list, tuple)):
