@@ -21,7 +21,7 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from alignment.errors import ConfigError
 from alignment.schema import RunConfig, register_configs
@@ -65,12 +65,27 @@ def _explain(exc, override_text) -> ConfigError:
     """Turn a Hydra/OmegaConf composition error into a ConfigError."""
     from hydra.errors import MissingConfigException
 
+    if isinstance(exc, ConfigError):  # already one line (e.g. an empty scenario file)
+        return exc
     if isinstance(exc, MissingConfigException):
         group, _, name = (exc.missing_cfg_file or "").rpartition("/")
         options = exc.options or (_group_options(group, None) if group else [])
         if group and options:
             return ConfigError(group, name, f"unknown {group.split('/')[-1]}; known: " + ", ".join(sorted(options)))
         return ConfigError(group or "config", name, "no such config")
+    composing = str(exc).splitlines()
+    if composing and "raised while composing config" in composing[0] and len(composing) > 1:
+        where = composing[0].split("'")[1] if "'" in composing[0] else ""
+        detail = composing[1]
+        full = next((ln.split(":", 1)[1].strip() for ln in composing if ln.strip().startswith("full_key:")), "")
+        if where.startswith("scenario/") and "is not a subclass of ScenarioConfig" in detail:
+            return ConfigError("scenario", where.partition("/")[2],
+                               "the scenario file must be a mapping (name, description, events, exclude, overrides), not a "
+                               + detail.split(" is not")[0].split(": ")[-1])
+        if full == "scenario.events" and "is not a ListConfig" in detail:
+            return ConfigError("scenario.events", where.partition("/")[2],
+                               "must be a list of events, each a mapping with date and kind ([] for none)")
+        return ConfigError(full or where or "config", where, " ".join(detail.split())[:200])
     cause = exc
     while getattr(cause, "__cause__", None) is not None:
         cause = cause.__cause__
@@ -164,7 +179,20 @@ def compose_config(overrides, config_dir=None, with_hydra: bool = False, config_
     if with_hydra:
         with open_dict(cfg):
             cfg.pop("hydra")
+    _check_scenario_file(cfg, overrides)
     return cfg
+
+
+def _check_scenario_file(cfg, overrides) -> None:
+    """A scenario file must name itself and list its events ([] for none): an empty or headless file is an error,
+    not a silent run without events."""
+    if "scenario" not in cfg:
+        return
+    missing = [k for k in ("name", "events") if OmegaConf.is_missing(cfg.scenario, k)]
+    if missing:
+        chosen = next((o.partition("=")[2] for o in overrides if o.lstrip("+").startswith("scenario=")), "historical")
+        raise ConfigError("scenario", chosen, "the scenario file is empty or incomplete: it needs " + " and ".join(missing)
+                          + " (name: a word; events: a list of dated events, [] for none)")
 
 
 def precheck(argv, full_product_limit: int = 200, config_name: str = "run", validate=None, prog: str = PROG,

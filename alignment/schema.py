@@ -10,6 +10,8 @@ fails before a run starts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+
+from omegaconf import MISSING
 from typing import Any, Dict, List, Optional
 
 
@@ -222,9 +224,9 @@ class WorldConfig:
 class ScenarioConfig:
     """A scenario: dated events plus parameter overrides (configs/scenario/)."""
 
-    name: str = "historical"
+    name: str = MISSING  # a scenario file must name itself and list its events ([] for none): an empty file is an error
     description: str = ""
-    events: List[Any] = field(default_factory=list)
+    events: List[Any] = MISSING
     exclude: List[str] = field(default_factory=list)
     overrides: Dict[str, Any] = field(default_factory=dict)
 

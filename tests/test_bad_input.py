@@ -30,6 +30,10 @@ def bad_dir(tmp_path):
     (d / "late.yaml").write_text('# @package scenario\nname: late\nevents:\n  - {date: "2040-01", kind: stance, power: RUS, coercion: 0.1}\n')
     (d / "nokind.yaml").write_text('# @package scenario\nname: nokind\nevents:\n  - {date: "2016-01", kind: party}\n')
     (d / "endless.yaml").write_text('# @package scenario\nname: endless\nevents:\n  - {date: "2020-03", kind: shock, months: 0}\n')
+    (d / "empty.yaml").write_text("")
+    (d / "headless.yaml").write_text("# @package scenario\ndescription: a scenario that forgot its name and events\n")
+    (d / "alist.yaml").write_text("- {date: '2016-01', kind: stance, power: RUS}\n")
+    (d / "strevents.yaml").write_text("# @package scenario\nname: strevents\nevents: lots\n")
     (d / "nanevent.yaml").write_text('# @package scenario\nname: nanevent\nevents:\n  - {date: "2020-03", kind: remittances, cut: .nan}\n')
     (d / "seaport.yaml").write_text('# @package scenario\nname: seaport\nevents:\n'
                                     '  - {date: "2020-03", kind: corridor, corridor: SEA, capacity_change_teu: -5000}\n')
@@ -98,6 +102,10 @@ def test_bad_input_one_line_exit_2_nothing_written(capsys, tmp_path, args, key, 
         ("nokind", "scenario.events[0].kind='party'", "allowed kinds"),
         ("endless", "scenario.events[0].months=0", ">= 1"),
         ("nanevent", "scenario.events[0].cut=nan", "must be a finite number"),
+        ("empty", "scenario='empty'", "the scenario file is empty or incomplete: it needs name and events"),
+        ("headless", "scenario='headless'", "it needs name and events"),
+        ("alist", "scenario='alist'", "must be a mapping (name, description, events, exclude, overrides), not a list"),
+        ("strevents", "scenario.events='strevents'", "must be a list of events, each a mapping with date and kind"),
         ("seaport", "scenario.events[0].capacity_change_teu=-5000.0", "unbounded capacity; bounded: NORTHERN, MIDDLE, CKU, INSTC"),
     ],
 )
