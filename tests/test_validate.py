@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from alignment.cli import compose_config
+from alignment.errors import ConfigError
 from alignment.fit.validate import main, run_validation
 
 
@@ -84,7 +85,8 @@ def test_committed_report_is_current():
     ("validate.identifiability.points=1", "validate.identifiability.points=1: must be >= 2"),
     ("validate.identifiability.top_fraction=0", "validate.identifiability.top_fraction=0.0: must be in (0, 1]"),
     ("validate.identifiability.trials=nowhere/trials.csv",
-     "validate.identifiability.trials='nowhere/trials.csv': no such file; run alignment-calibrate first, or set it to null for slices only"),
+     "validate.identifiability.trials='nowhere/trials.csv': no such file (alignment-calibrate writes outputs/calibration/trials.csv; "
+     "point this key at a study's trials.csv, or set it to null for slices only)"),
     ("model.dependence_aversion=16", "model.dependence_aversion=16.0: outside its search range [0.0, 15.0]: the slice cannot cross it"),
     ("model.temperature=nan", "model.temperature=nan: must be a finite number (NaN and infinities are not allowed; where the schema allows none, use null)"),
 ])
@@ -186,3 +188,22 @@ def test_every_event_kind_says_what_it_acts_through():
     from alignment.world.scenario import KINDS
 
     assert set(KINDS) <= set(_ACTS_THROUGH) and all(_ACTS_THROUGH[k] for k in KINDS)
+
+
+def test_validate_finds_what_calibrate_wrote(capsys, tmp_path, monkeypatch):
+    """In a folder without the committed study (results/calibration/trials.csv, the default) but with
+    alignment-calibrate's own output (outputs/calibration/trials.csv), validation reads the latter and says so;
+    with neither, the error names both places."""
+    from alignment.fit.calibrate import check_search
+    from alignment.fit.validate import COMMITTED_STUDY, _load_trials
+
+    monkeypatch.chdir(tmp_path)
+    space = check_search({"dependence_aversion": {"low": 0.0, "high": 15.0}, "base_rate_per_pair_month": {"low": 0.2, "high": 0.8}})
+    with pytest.raises(ConfigError) as err:
+        _load_trials(COMMITTED_STUDY, space)
+    assert "no such file (alignment-calibrate writes outputs/calibration/trials.csv" in str(err.value)
+    (tmp_path / "outputs" / "calibration").mkdir(parents=True)
+    fake_trials(tmp_path / "outputs" / "calibration" / "trials.csv")
+    trials = _load_trials(COMMITTED_STUDY, space)
+    assert len(trials) == 50
+    assert "using outputs/calibration/trials.csv, alignment-calibrate's output" in capsys.readouterr().err

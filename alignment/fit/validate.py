@@ -8,6 +8,7 @@ committed and linked from the README). Regenerate with ``alignment-validate`` (`
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -29,13 +30,24 @@ from alignment.fit.targets import evaluate, load_targets, loss  # noqa: E402
 PROG = "alignment-validate"
 
 
+CALIBRATE_OUTPUT = Path("outputs/calibration/trials.csv")  # where alignment-calibrate writes by default (configs/calibrate.yaml)
+COMMITTED_STUDY = Path("results/calibration/trials.csv")  # the study behind the defaults (the validate default)
+
+
 def _load_trials(path, space: dict):
-    """A calibration study's trials.csv, checked to hold a loss and every searched parameter."""
+    """A calibration study's trials.csv, checked to hold a loss and every searched parameter. When the default (the
+    committed study) is missing but alignment-calibrate's own output is there, that is used, and the command says so."""
     import pandas as pd
 
     key = "validate.identifiability.trials"
     if not Path(path).is_file():
-        raise ConfigError(key, path, "no such file; run alignment-calibrate first, or set it to null for slices only")
+        if Path(path) == COMMITTED_STUDY and CALIBRATE_OUTPUT.is_file():
+            print(f"{PROG}: note: {COMMITTED_STUDY} is missing; using {CALIBRATE_OUTPUT}, alignment-calibrate's output",
+                  file=sys.stderr)
+            path = CALIBRATE_OUTPUT
+        else:
+            raise ConfigError(key, str(path), f"no such file (alignment-calibrate writes {CALIBRATE_OUTPUT}; point this key at "
+                              "a study's trials.csv, or set it to null for slices only)")
     try:
         trials = pd.read_csv(path)
     except Exception as exc:  # noqa: BLE001 - pandas raises several parser errors
