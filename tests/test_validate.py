@@ -85,8 +85,8 @@ def test_committed_report_is_current():
     ("validate.identifiability.points=1", "validate.identifiability.points=1: must be >= 2"),
     ("validate.identifiability.top_fraction=0", "validate.identifiability.top_fraction=0.0: must be in (0, 1]"),
     ("validate.identifiability.trials=nowhere/trials.csv",
-     "validate.identifiability.trials='nowhere/trials.csv': no such file (alignment-calibrate writes outputs/calibration/trials.csv; "
-     "point this key at a study's trials.csv, or set it to null for slices only)"),
+     ("validate.identifiability.trials='nowhere/trials.csv': no such file (alignment-calibrate writes outputs/calibration/trials.csv; "
+      "point this key at a study's trials.csv, or set it to null for slices only)")),
     ("model.dependence_aversion=16", "model.dependence_aversion=16.0: outside its search range [0.0, 15.0]: the slice cannot cross it"),
     ("model.temperature=nan", "model.temperature=nan: must be a finite number (NaN and infinities are not allowed; where the schema allows none, use null)"),
 ])
