@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from omegaconf import DictConfig, ListConfig
+from omegaconf import OmegaConf
 
 from alignment.errors import ConfigError
 
@@ -18,20 +18,17 @@ FINITE = "must be a finite number (NaN and infinities are not allowed; where the
 
 
 def _walk(node, path):
-    if isinstance(node, DictConfig):
-        items = ((k, node._get_node(k)._value()) for k in node)
-    elif isinstance(node, dict):
-        items = node.items()
-    elif isinstance(node, (ListConfig, list, tuple)):
-        base = path
-        for i, v in enumerate(node if not isinstance(node, ListConfig) else (node._get_node(i)._value() for i in range(len(node)))):
-            yield from _walk(v, f"{base}[{i}]")
-        return
+    """(key path, leaf) for every leaf of mappings and lists, plain or configs, list positions in brackets."""
+    if OmegaConf.is_config(node):  # interpolations stay unresolved, missing values stay '???'
+        node = OmegaConf.to_container(node, resolve=False)
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _walk(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(node, (list, tuple)):
+        for i, v in enumerate(node):
+            yield from _walk(v, f"{path}[{i}]")
     else:
         yield path, node
-        return
-    for k, v in items:
-        yield from _walk(v, f"{path}.{k}" if path else str(k))
 
 
 def check_finite(node, prefix: str = "") -> None:

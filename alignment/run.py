@@ -131,7 +131,7 @@ def event_codes(world: World, catalogue) -> dict:
 def prepare(cfg: DictConfig) -> Prepared:
     """Check a composed run config and build what the model needs."""
     check_known_keys(cfg)
-    for group in ("model", "actors", "corridors", "world", "scenario"):
+    for group in ("actors", "corridors", "world", "scenario"):  # the model's parameters: check_params, below
         check_finite(cfg[group], group)
     start = parse_month(cfg.horizon.start, "horizon.start")
     end = parse_month(cfg.horizon.end, "horizon.end")

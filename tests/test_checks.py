@@ -27,6 +27,9 @@ def test_check_finite_passes_what_the_schema_allows():
     """Integers, booleans, strings, null (the schema's 'none' or 'unbounded') and huge but finite numbers pass."""
     check_finite({"a": 3, "b": True, "c": "inf", "d": None, "e": [1e308, -1e308], "f": OmegaConf.create({"g": None})}, "x")
     check_finite(2.5, "x")
+    with pytest.raises(ConfigError) as err:  # a config inside a plain mapping is walked too
+        check_finite({"f": OmegaConf.create({"g": [1.0, math.inf]})}, "x")
+    assert err.value.key == "x.f.g[1]"
     with pytest.raises(ConfigError) as err:
         check_finite(math.nan, "model.temperature")
     assert err.value.key == "model.temperature"

@@ -174,11 +174,12 @@ class Engine:
             gdp = self._gdp()
             even = np.full((B, N, P), 1.0 / P)
             self.weights = even.copy()
+            # each power's split depends on where its rivals' stocks are; at the even start every power splits alike,
+            # so the rivals' share is the same in every state and one pass reaches the joint fixed point
+            self.investment_stock = None
             shares = self._shares(gdp)
-            for _ in range(20):  # each power's split depends on where its rivals' stocks are: start at the fixed point
-                self.invest_flow = shares * self.budget[:, :, None]
-                self.investment_stock = self._steady_stock(self.invest_flow, p.investment_depreciation_per_year)
-                shares = self._shares(gdp)
+            self.investment_stock = self._steady_stock(shares * self.budget[:, :, None], p.investment_depreciation_per_year)
+            shares = self._shares(gdp)
             self.invest_flow = shares * self.budget[:, :, None]
             self.investment_stock = self._steady_stock(self.invest_flow, p.investment_depreciation_per_year)
             self.attention_stock = self._steady_stock(shares * self._attention_budget[:, :, None], p.attention_depreciation_per_year)
@@ -221,10 +222,10 @@ class Engine:
             self._gdp_cache[self.year] = self._gdp_at(self.year)
         return self._gdp_cache[self.year] * self.gdp_factor
 
-    def _shares(self, gdp, stock=None):
+    def _shares(self, gdp):
         """(B, P, N) how each power spreads any budget over the states: where influence is cheapest, and more where
-        its rivals hold the investment (``stock``, default the investment stock; None before there is one)."""
-        stock = getattr(self, "investment_stock", None) if stock is None else stock
+        its rivals hold the investment stock (none yet while the opening stocks are set)."""
+        stock = self.investment_stock
         presence = None if stock is None else eng_m.rival_presence(stock, self._rivalry)
         return eng_m.engagement_shares(self.weights, self.openness, gdp[:, len(self.world.powers):],
                                        self.p.engagement_size_elasticity, self.p.engagement_focus,
@@ -347,7 +348,7 @@ class Engine:
         """Capacity added by the corridor's operators (usable after the construction lag) or lost at once."""
         if teu > 0:  # ordered with this month's expansion orders
             self.capacity_orders[runs, k] += teu
-        elif np.isfinite(self.capacity[runs, k]).all():
+        else:
             self.capacity[runs, k] = np.maximum(self.capacity[runs, k] + teu, 0.0)
 
     def hold_summit(self, ev, runs) -> None:
