@@ -230,7 +230,8 @@ def test_economy_shock_below_minus_100_pct_is_refused(compose):
         prepare(compose(['+scenario.events=[{date: "2022-03", kind: economy, power: RUS, gdp_change_pct: -100}]']))
 
 
-def test_re_exports_do_not_push_away_from_the_sanctioned_power(compose):
+def _sanctioned_without_and_with_re_exports(compose):
+    """Two engines one month into Western sanctions on Russia (intensity 0.8): no diversion, and half diverted."""
     from alignment.world.scenario import Sanctions
 
     start = _engine(compose, []).start
@@ -238,19 +239,18 @@ def test_re_exports_do_not_push_away_from_the_sanctioned_power(compose):
     a = _engine(compose, events, ["model.diversion_share=0.0"])
     b = _engine(compose, events, ["model.diversion_share=0.5"])
     a.step(), b.step()
+    return a, b
+
+
+def test_re_exports_do_not_push_away_from_the_sanctioned_power(compose):
+    a, b = _sanctioned_without_and_with_re_exports(compose)
     rus = a.power_index["RUS"]
     assert (b.flows[0, :, rus] > a.flows[0, :, rus]).any()  # re-exports flow...
     np.testing.assert_allclose(b._exposure, a._exposure, rtol=1e-12)  # ...but exposure reads ordinary trade only
 
 
 def test_re_export_access_runs_through_the_customs_union(compose):
-    from alignment.world.scenario import Sanctions
-
-    start = _engine(compose, []).start
-    events = [Sanctions(date=start, target="RUS", by=["EU", "USA", "GBR"], intensity=0.8)]
-    a = _engine(compose, events, ["model.diversion_share=0.0"])
-    b = _engine(compose, events, ["model.diversion_share=0.5"])
-    a.step(), b.step()
+    a, b = _sanctioned_without_and_with_re_exports(compose)
     rus = a.power_index["RUS"]
     gain = (b.flows[0, :, rus] - a.flows[0, :, rus]) / a._gdp()[0, len(a.world.powers):]
     s = a.state_index

@@ -207,3 +207,13 @@ def test_validate_finds_what_calibrate_wrote(capsys, tmp_path, monkeypatch):
     trials = _load_trials(COMMITTED_STUDY, space)
     assert len(trials) == 50
     assert "using outputs/calibration/trials.csv, alignment-calibrate's output" in capsys.readouterr().err
+
+
+def test_urgency_sensitivity_reuses_the_war_table_it_is_given():
+    """The report's threat_urgency table takes the configured value's war table as computed (no second pair of
+    batches): given a table for 4.0 with 2 clear weights and a RUS difference of -0.5, the row says exactly that."""
+    from alignment.fit.response import urgency_sensitivity
+
+    war = pd.DataFrame({"power": ["RUS", "RUS", "CHN"], "difference": [-0.4, -0.6, 0.1], "clear": [True, True, False]})
+    row = urgency_sensitivity(None, None, range(2), values=(4.0,), known={4.0: war}).iloc[0]
+    assert (row["threat_urgency"], row["clear"], row["weights"]) == (4.0, 2, 3) and row["rus_difference"] == pytest.approx(-0.5)

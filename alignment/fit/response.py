@@ -67,13 +67,16 @@ def war_response(hist, none) -> pd.DataFrame:
 URGENCY_VALUES = (0.0, 2.0, 4.0, 8.0)
 
 
-def urgency_sensitivity(cfg, no_war, seeds, values=URGENCY_VALUES) -> pd.DataFrame:
+def urgency_sensitivity(cfg, no_war, seeds, values=URGENCY_VALUES, known=None) -> pd.DataFrame:
     """The war response at other values of ``threat_urgency`` (an a priori parameter the response rests on): per value,
-    how many weights move clearly and the C5's mean difference on RUS. ``no_war`` is the counterfactual scenario config."""
+    how many weights move clearly and the C5's mean difference on RUS. ``no_war`` is the counterfactual scenario config;
+    ``known`` maps values already computed (the config's own) to their :func:`war_response` table."""
     rows = []
     for u in values:
-        c = OmegaConf.merge(cfg, {"model": {"threat_urgency": float(u)}})
-        war = war_response(yearly_batch(c, seeds), yearly_batch(c, seeds, no_war))
+        war = (known or {}).get(float(u))
+        if war is None:
+            c = OmegaConf.merge(cfg, {"model": {"threat_urgency": float(u)}})
+            war = war_response(yearly_batch(c, seeds), yearly_batch(c, seeds, no_war))
         rows.append({"threat_urgency": float(u), "clear": int(war["clear"].sum()), "weights": len(war),
                      "rus_difference": float(war.loc[war["power"] == "RUS", "difference"].mean())})
     return pd.DataFrame(rows)

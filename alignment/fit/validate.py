@@ -304,7 +304,8 @@ def weights_meaning(cfg, table, seeds: int) -> list[str]:
     hist = yearly_batch(cfg, range(seeds))
     no_war = no_war_scenario(cfg)
     war = war_response(hist, yearly_batch(cfg, range(seeds), no_war)) if seeds >= 2 else None
-    urgency = urgency_sensitivity(cfg, no_war, range(seeds)) if seeds >= 2 else None
+    urgency = (urgency_sensitivity(cfg, no_war, range(seeds), known={float(cfg.model.threat_urgency): war})
+               if seeds >= 2 else None)
     return response_markdown(war, moscow_influence(hist), multialignment_range(hist), unga_fit(table), seeds, urgency)
 
 
