@@ -59,13 +59,16 @@ def test_every_event_kind_is_documented_in_odd():
         assert f"`{kind}`" in odd, kind
 
 
-def test_no_war_drops_exactly_the_war_events(compose):
+def test_no_war_drops_exactly_the_war_and_the_responses_sourced_to_it(compose):
+    """The war, its direct effects (the war economy included) and the EU responses the seeds tie to the war; not the
+    Red Sea diversion, nor summits no source ties to the war."""
     h = prepare(compose(["scenario=historical"]))
     n = prepare(compose(["scenario=no_war_2022"]))
     dropped = {e.id for e in h.events} - {e.id for e in n.events}
     assert dropped == {"invasion_2022", "russia_coercion_2022", "sanctions_2022", "northern_risk_2022", "north_south_2022",
-                       "remittances_2022", "russia_output_2022", "remittances_2023", "russia_output_2023"}  # and the war economy
-    assert len(h.events) - len(n.events) == 9
+                       "remittances_2022", "russia_output_2022", "remittances_2023", "russia_output_2023",
+                       "eu_ca_2023", "eu_titr_2024", "eu_ca_2025", "eu_global_gateway_2025"}
+    assert len(h.events) - len(n.events) == 13
     assert [e.date for e in h.events] == sorted(e.date for e in h.events)
 
 
