@@ -20,7 +20,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from alignment import outputs
 from alignment import schema as _schema
-from alignment.checks import check_finite
+from alignment.checks import check_finite, check_range
 from alignment.engine import Prepared, RunView, simulate as simulate_batch
 from alignment.errors import ConfigError
 from alignment.schema import ModelParams, RunConfig
@@ -36,18 +36,6 @@ _schema_types = {name: getattr(_schema, name) for name in dir(_schema) if isinst
 EARLIEST_START = "2015-01"  # the world data's base year
 LATEST_END = "2100-12"
 
-# parameters that are fractions or probabilities, and those that must be strictly positive
-_UNIT_INTERVAL = {
-    "diversion_share", "corridor_trade_share", "expansion_response_share", "max_capacity_growth_share",
-    "investment_depreciation_per_year", "attention_depreciation_per_year", "hedging_base", "neutrality_damping", "reexport_access_outside_union",
-    "adjustment_rate", "cohesion_similarity_weight", "cohesion_intensity_weight", "institutions_initial",
-    "institutions_decay_per_year",
-}
-_POSITIVE = {"logit_scale_usd", "tonnes_per_teu", "temperature", "investment_scale_gdp_share", "interaction_reference_per_year",
-             "cost_elasticity", "construction_lag_months"}
-_SIGNED = {"kind_base_logits", "kind_cohesion_slopes", "gdp_growth_pct_per_year"}
-
-
 _LENGTHS = {"kind_base_logits": (4,), "kind_cohesion_slopes": (4,), "level_probabilities": (4, 3),
             "external_kind_probabilities": (4,), "external_level_probabilities": (3,)}
 _SHAPE_WORDS = {(4,): "four values: telegram, call, visit, meeting", (3,): "three values: president, prime minister, foreign minister",
@@ -55,31 +43,19 @@ _SHAPE_WORDS = {(4,): "four values: telegram, call, visit, meeting", (3,): "thre
 
 
 def check_params(params: ModelParams, prefix: str = "model") -> None:
-    """Shapes and ranges of the behavioural parameters."""
+    """Every behavioural parameter finite and within the range the schema states beside its unit; list
+    parameters of the right shape, probability rows summing to 1."""
     for f in fields(ModelParams):
         v = getattr(params, f.name)
         key = f"{prefix}.{f.name}"
         check_finite(v, key)  # values set after composition (sweeps, trials, scenario overrides) pass here too
-        if f.name in _LENGTHS:
-            shape = _LENGTHS[f.name]
-            if np.shape(v) != shape:
-                raise ConfigError(key, v, _SHAPE_WORDS[shape])
-            if f.name in _SIGNED:
-                continue
-            for row in np.reshape(v, (-1, shape[-1])):
-                if (row < 0).any() or not np.isclose(row.sum(), 1.0):
+        if f.name in _LENGTHS and np.shape(v) != _LENGTHS[f.name]:
+            raise ConfigError(key, v, _SHAPE_WORDS[_LENGTHS[f.name]])
+        check_range(key, v, f.metadata["range"], f.metadata["unit"])
+        if f.metadata["unit"] == "probability":
+            for row in np.reshape(v, (-1, np.shape(v)[-1])):
+                if not np.isclose(row.sum(), 1.0):
                     raise ConfigError(key, v, "each row must be probabilities that sum to 1")
-            continue
-        if f.name == "gdp_growth_pct_per_year":
-            if v <= -100:
-                raise ConfigError(key, v, "must be > -100")
-            continue
-        if v < 0:
-            raise ConfigError(key, v, "must be >= 0")
-        if f.name in _POSITIVE and v <= 0:
-            raise ConfigError(key, v, "must be > 0")
-        if f.name in _UNIT_INTERVAL and v > 1:
-            raise ConfigError(key, v, "must be in [0, 1]")
     if params.cohesion_similarity_weight + params.cohesion_intensity_weight > 1:
         raise ConfigError(f"{prefix}.cohesion_intensity_weight", params.cohesion_intensity_weight,
                           "cohesion_similarity_weight + cohesion_intensity_weight must be <= 1")

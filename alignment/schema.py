@@ -12,14 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from omegaconf import MISSING
+
+from alignment.checks import FRACTION, NON_NEGATIVE, POSITIVE, PERCENT_CHANGE, Range, bounded  # noqa: F401
 from typing import Any, Dict, List, Optional
 
 
-def param(default, meaning, unit, source):
-    """A documented model parameter."""
-    if isinstance(default, (list, dict)):
-        return field(default_factory=lambda d=default: type(d)(d), metadata={"meaning": meaning, "unit": unit, "source": source})
-    return field(default=default, metadata={"meaning": meaning, "unit": unit, "source": source})
+def param(default, meaning, unit, source, range: Range):
+    """A documented model parameter: what it means, its unit, where its value comes from and the values it may
+    take (checked by ``alignment.run.check_params``; a list is checked element by element)."""
+    return bounded(default, range, unit, meaning=meaning, source=source)
+
+
+PULL = Range(0, 50, why="a pull of 50 already decides the target at any temperature in range")
 
 
 ASSUMED = "assumption; not searched by the calibration (configs/search/)"
@@ -34,84 +38,85 @@ class ModelParams:
     """Behavioural parameters of the mechanisms (configs/model/)."""
 
     # trade
-    gdp_elasticity: float = param(0.601, "elasticity of bilateral trade to either side's GDP", "-", CALIBRATED + " (at the low end of the searched literature range 0.6-1.2); prior 0.8: Head & Mayer (2014) gravity meta-analysis, structural estimates near 0.8-1")
-    distance_elasticity: float = param(1.0, "elasticity of trade to capital-to-capital distance", "-", "Head & Mayer (2014), median about 1")
-    cost_elasticity: float = param(5.0, "trade elasticity to tariff-equivalent trade costs", "-", "Head & Mayer (2014), structural median about 5")
-    gdp_growth_pct_per_year: float = param(4.0, "nominal USD GDP growth of every actor after its last data year", "% per year", "assumption: world nominal GDP growth 2015-2021 from WDI was about 4.4 %/yr (WLD 75.4 to 97.5 USD tn)")
-    membership_cost_effect: float = param(0.05, "fall in trade cost when two partners come to share an economic union (EAEU)", "tariff-equivalent fraction", ASSUMED)
-    alignment_trade_effect: float = param(0.314, "fall in trade cost with a power per unit rise of the state's weight on it since the base year", "tariff-equivalent fraction", CALIBRATED + "; hand-set prior 0.3")
-    secondary_sanction_cost: float = param(0.05, "extra trade cost with a sanctioned power, per unit of sanction intensity (secondary-sanction and payment risk)", "tariff-equivalent fraction", PRIOR)
-    sanction_cost_elasticity: float = param(4.0, "how fast a sanction of intensity 1 cuts direct trade between the sanctioning and sanctioned power: kept share exp(-x)", "-", PRIOR)
-    diversion_share: float = param(0.04, "share of the trade that sanctions cut between powers which re-routes through C5 intermediaries (re-exports)", "fraction", PRIOR)
-    corridor_trade_share: float = param(0.15, "share of the trade cost with European partners that moves with the best overland route's generalised cost", "fraction", ASSUMED)
-    remittance_gdp_elasticity: float = param(1.0, "elasticity of remittances from Russia to Russia's USD GDP", "-", ASSUMED)
+    gdp_elasticity: float = param(0.601, "elasticity of bilateral trade to either side's GDP", "-", CALIBRATED + " (at the low end of the searched literature range 0.6-1.2); prior 0.8: Head & Mayer (2014) gravity meta-analysis, structural estimates near 0.8-1", range=Range(0, 3, why="gravity estimates lie near 0.6-1.2 (Head & Mayer 2014); beyond 3 trade outruns GDP without bound"))
+    distance_elasticity: float = param(1.0, "elasticity of trade to capital-to-capital distance", "-", "Head & Mayer (2014), median about 1", range=Range(0, 3, why="gravity estimates lie near 1 (Head & Mayer 2014)"))
+    cost_elasticity: float = param(5.0, "trade elasticity to tariff-equivalent trade costs", "-", "Head & Mayer (2014), structural median about 5", range=Range(0, 20, lo_open=True, why="structural trade elasticities lie near 1-15 (Head & Mayer 2014)"))
+    gdp_growth_pct_per_year: float = param(4.0, "nominal USD GDP growth of every actor after its last data year", "% per year", "assumption: world nominal GDP growth 2015-2021 from WDI was about 4.4 %/yr (WLD 75.4 to 97.5 USD tn)", range=Range(-50, 50, why="a whole economy's nominal USD growth sustained for decades; beyond, trade runs to 0 or overflows by 2100"))
+    membership_cost_effect: float = param(0.05, "fall in trade cost when two partners come to share an economic union (EAEU)", "tariff-equivalent fraction", ASSUMED, range=FRACTION)
+    alignment_trade_effect: float = param(0.314, "fall in trade cost with a power per unit rise of the state's weight on it since the base year", "tariff-equivalent fraction", CALIBRATED + "; hand-set prior 0.3", range=Range(0, 5, why="a weight moves by at most 1, so at 5 trade costs swing by five tariff-equivalents"))
+    secondary_sanction_cost: float = param(0.05, "extra trade cost with a sanctioned power, per unit of sanction intensity (secondary-sanction and payment risk)", "tariff-equivalent fraction", PRIOR, range=FRACTION)
+    sanction_cost_elasticity: float = param(4.0, "how fast a sanction of intensity 1 cuts direct trade between the sanctioning and sanctioned power: kept share exp(-x)", "-", PRIOR, range=Range(0, 50, why="at 50 a sanction of intensity 0.1 already cuts 99 % of the trade"))
+    diversion_share: float = param(0.04, "share of the trade that sanctions cut between powers which re-routes through C5 intermediaries (re-exports)", "fraction", PRIOR, range=FRACTION)
+    corridor_trade_share: float = param(0.15, "share of the trade cost with European partners that moves with the best overland route's generalised cost", "fraction", ASSUMED, range=FRACTION)
+    remittance_gdp_elasticity: float = param(1.0, "elasticity of remittances from Russia to Russia's USD GDP", "-", ASSUMED, range=Range(0, 5, why="estimates lie near 1; beyond 5 one year's shock wipes out or multiplies remittances"))
     # corridors
-    value_of_time_usd_per_feu_day: float = param(60.0, "value of transit time", "USD per FEU-day", "assumption: about twice the capital cost of a USD 109k FEU at 10 %/yr (UNCTAD 2020 value of containerised trade, via porteconomicsmanagement.org)")
-    cargo_value_usd_per_feu: float = param(109000.0, "cargo value exposed to route risk", "USD per FEU", "UNCTAD 2020 average value of containerised trade, about USD 54.5k per TEU (porteconomicsmanagement.org/value-of-containerized-trade-new)")
-    logit_scale_usd: float = param(1000.0, "scale of the route-choice logit (larger = shippers less sensitive to cost)", "USD per FEU", ASSUMED)
-    tonnes_per_teu: float = param(10.0, "average cargo mass of a loaded TEU, to convert TEU to tonnes", "t per TEU", "assumption: industry rule of thumb for mixed container cargo")
-    expansion_response_share: float = param(0.15, "share of the demand a corridor turned away that is ordered as new capacity each month", "fraction per month", PRIOR)
-    max_capacity_growth_share: float = param(0.08, "cap on capacity ordered in one month, as a share of current capacity (rolling stock, chartered ferries; a route with fixed-infrastructure bottlenecks sets its own in configs/corridors/)", "fraction per month", PRIOR)
-    construction_lag_months: int = param(6, "months between ordering capacity (wagons, chartered ferries, trucks, terminals) and using it", "months", "a priori choice; before 2022 it only paces the northern route's growth, whose limit configs/corridors/ derives from the ERA series with this lag")
+    value_of_time_usd_per_feu_day: float = param(60.0, "value of transit time", "USD per FEU-day", "assumption: about twice the capital cost of a USD 109k FEU at 10 %/yr (UNCTAD 2020 value of containerised trade, via porteconomicsmanagement.org)", range=Range(0, 10000, why="10,000 USD a day is 1 % a day of the dearest cargo value allowed"))
+    cargo_value_usd_per_feu: float = param(109000.0, "cargo value exposed to route risk", "USD per FEU", "UNCTAD 2020 average value of containerised trade, about USD 54.5k per TEU (porteconomicsmanagement.org/value-of-containerized-trade-new)", range=Range(0, 1000000, why="a FEU carries at most about 27 t; even electronics rarely pass USD 1m"))
+    logit_scale_usd: float = param(1000.0, "scale of the route-choice logit (larger = shippers less sensitive to cost)", "USD per FEU", ASSUMED, range=Range(10, 1000000, why="route costs differ by USD 100s to 1,000s per FEU: below 10 the choice is all-or-nothing, above 1m a coin toss"))
+    tonnes_per_teu: float = param(10.0, "average cargo mass of a loaded TEU, to convert TEU to tonnes", "t per TEU", "assumption: industry rule of thumb for mixed container cargo", range=Range(0, 28, lo_open=True, why="a TEU's maximum payload is about 28 t"))
+    expansion_response_share: float = param(0.15, "share of the demand a corridor turned away that is ordered as new capacity each month", "fraction per month", PRIOR, range=FRACTION)
+    max_capacity_growth_share: float = param(0.08, "cap on capacity ordered in one month, as a share of current capacity (rolling stock, chartered ferries; a route with fixed-infrastructure bottlenecks sets its own in configs/corridors/)", "fraction per month", PRIOR, range=FRACTION)
+    construction_lag_months: int = param(6, "months between ordering capacity (wagons, chartered ferries, trucks, terminals) and using it", "months", "a priori choice; before 2022 it only paces the northern route's growth, whose limit configs/corridors/ derives from the ERA series with this lag", range=Range(1, 120, why="from a month (wagons on hand) to ten years (a greenfield line)"))
     # engagement
-    engagement_size_elasticity: float = param(0.55, "importance of a state to a power grows as GDP to this power", "-", CALIBRATED + "; hand-set prior 1.5")
-    engagement_rivalry: float = param(2.35, "rise of a state's value to a power per unit of its rivals' share of the investment there: powers counter each other's spending", "-", LOOSE)
-    engagement_focus: float = param(1.0, "concentration of a power's spending on the state where influence is cheapest (0 = even split)", "-", ASSUMED)
-    investment_depreciation_per_year: float = param(0.1, "yearly loss of influence of past investment", "fraction per year", ASSUMED)
-    attention_depreciation_per_year: float = param(0.6, "yearly fading of diplomatic attention", "fraction per year", ASSUMED)
-    investment_scale_gdp_share: float = param(0.1, "investment stock, as a share of the state's GDP, at which the investment channel reaches 63 % of its maximum", "fraction of GDP", ASSUMED)
+    engagement_size_elasticity: float = param(0.55, "importance of a state to a power grows as GDP to this power", "-", CALIBRATED + "; hand-set prior 1.5", range=Range(0, 5, why="beyond 5 the largest state takes all of every power's budget"))
+    engagement_rivalry: float = param(2.35, "rise of a state's value to a power per unit of its rivals' share of the investment there: powers counter each other's spending", "-", LOOSE, range=Range(0, 50))
+    engagement_focus: float = param(1.0, "concentration of a power's spending on the state where influence is cheapest (0 = even split)", "-", ASSUMED, range=Range(0, 20))
+    investment_depreciation_per_year: float = param(0.1, "yearly loss of influence of past investment", "fraction per year", ASSUMED, range=Range(0.001, 1, why="a run starts from the steady stock, flow / depreciation, which is infinite without depreciation; 0.001 is a half-life of 700 years"))
+    attention_depreciation_per_year: float = param(0.6, "yearly fading of diplomatic attention", "fraction per year", ASSUMED, range=Range(0.001, 1, why="a run starts from the steady stock, flow / depreciation, which is infinite without depreciation; 0.001 is a half-life of 700 years"))
+    investment_scale_gdp_share: float = param(0.1, "investment stock, as a share of the state's GDP, at which the investment channel reaches 63 % of its maximum", "fraction of GDP", ASSUMED, range=Range(0, 10, lo_open=True))
     # diplomacy
-    base_rate_per_pair_month: float = param(0.299, "intraregional interactions per pair of states and month at activity 1 and no cohesion", "interactions per pair-month", CALIBRATED + "; hand-set prior 0.4")
-    cohesion_gain: float = param(1.9, "rise of intraregional interaction rates per unit of cohesion", "-", CALIBRATED + "; hand-set prior 1.0")
-    threat_gain: float = param(0.5, "rise of intraregional interaction rates per unit of shared threat", "-", PRIOR)
-    kind_base_logits: List[float] = param([1.0, -1.95, -1.16, -1.16], "log-odds of telegram, call, visit, meeting at cohesion 0 (set so that 2015 cohesion of about 0.5 gives the 2015 mix)", "-", "2015: 34 of 66 records telegrams, 23 of 60 in person (context_facts.yaml regional_interactions)")
-    kind_cohesion_slopes: List[float] = param([-2.0, 0.6, 0.3, 0.3], "change of each form's log-odds per unit of cohesion (shift from telegrams to substantive contact)", "-", "brief P4; slopes assumed")
+    base_rate_per_pair_month: float = param(0.299, "intraregional interactions per pair of states and month at activity 1 and no cohesion", "interactions per pair-month", CALIBRATED + "; hand-set prior 0.4", range=Range(0, 30, why="30 a month is one contact a day for each pair"))
+    cohesion_gain: float = param(1.9, "rise of intraregional interaction rates per unit of cohesion", "-", CALIBRATED + "; hand-set prior 1.0", range=Range(0, 20))
+    threat_gain: float = param(0.5, "rise of intraregional interaction rates per unit of shared threat", "-", PRIOR, range=Range(0, 20))
+    kind_base_logits: List[float] = param([1.0, -1.95, -1.16, -1.16], "log-odds of telegram, call, visit, meeting at cohesion 0 (set so that 2015 cohesion of about 0.5 gives the 2015 mix)", "-", "2015: 34 of 66 records telegrams, 23 of 60 in person (context_facts.yaml regional_interactions)", range=Range(-20, 20, why="beyond 20 a form's probability is 0 or 1 to within 1e-9"))
+    kind_cohesion_slopes: List[float] = param([-2.0, 0.6, 0.3, 0.3], "change of each form's log-odds per unit of cohesion (shift from telegrams to substantive contact)", "-", "brief P4; slopes assumed", range=Range(-20, 20, why="beyond 20 a form's probability is 0 or 1 to within 1e-9"))
     level_probabilities: List[Any] = param(
         [[1.0, 0.0, 0.0], [0.75, 0.15, 0.10], [0.25, 0.3, 0.45], [0.25, 0.3, 0.45]],
         "probability of president, prime minister, foreign minister for a telegram, call, visit, meeting",
         "probability",
         "about two-thirds presidential overall (context_facts.yaml); split by form assumed",
+        range=FRACTION,
     )
-    external_level_probabilities: List[float] = param([0.25, 0.15, 0.6], "level of a power's bilateral contact with a state: president, prime minister, foreign minister", "probability", ASSUMED)
-    external_kind_probabilities: List[float] = param([0.0, 0.35, 0.35, 0.3], "form of a power's bilateral contact: telegram, call, visit, meeting", "probability", ASSUMED)
-    interaction_reference_per_year: float = param(60.0, "intraregional interactions per year that count as intensity 1 in cohesion", "interactions per year", "2015 total (context_facts.yaml)")
+    external_level_probabilities: List[float] = param([0.25, 0.15, 0.6], "level of a power's bilateral contact with a state: president, prime minister, foreign minister", "probability", ASSUMED, range=FRACTION)
+    external_kind_probabilities: List[float] = param([0.0, 0.35, 0.35, 0.3], "form of a power's bilateral contact: telegram, call, visit, meeting", "probability", ASSUMED, range=FRACTION)
+    interaction_reference_per_year: float = param(60.0, "intraregional interactions per year that count as intensity 1 in cohesion", "interactions per year", "2015 total (context_facts.yaml)", range=Range(0, 10000, lo_open=True))
     # alignment
-    channel_trade: float = param(3.33, "pull of a power's share in the state's trade", "-", LOOSE + "; hand-set prior 2.0")
-    channel_investment: float = param(4.06, "pull of the power's (saturating) investment stock", "-", LOOSE + "; hand-set prior 1.0")
-    channel_security: float = param(0.999, "pull of security and institutional ties: alliance and basing ties, plus economic-union and forum ties at their own weights", "-", CALIBRATED + "; hand-set prior 1.5")
-    tie_union_weight: float = param(0.523, "pull of membership of a power's economic union (EAEU) relative to membership of its military alliance (CSTO)", "-", LOOSE)
-    tie_forum_weight: float = param(0.833, "pull of membership of a forum a power convenes (SCO, OTS) relative to membership of its military alliance", "-", LOOSE)
-    channel_attention: float = param(1.0, "pull of the power's share of diplomatic attention", "-", ASSUMED)
-    channel_corridor: float = param(0.8, "pull of the power's sponsorship of corridors crossing the state", "-", ASSUMED)
-    channel_remittances: float = param(9.73, "pull of remittances from the power, per unit of remittances / GDP", "-", LOOSE + "; hand-set prior 2.0")
-    coercion_weight: float = param(1.0, "push away from a power per unit of its coercion", "-", PRIOR)
-    sanction_weight: float = param(1.5, "push away from a sanctioned power per unit of sanction intensity and of the state's trade share with the sanctioning powers", "-", PRIOR)
-    temperature: float = param(2.69, "softmax temperature of the target portfolio", "-", CALIBRATED + "; hand-set prior 1.4")
-    hedging_base: float = param(0.0, "weight every state gives to an even split of its alignment (a hedging floor; off by default: the mechanisms, not a floor, keep portfolios mixed)", "fraction", "a lever for sweeps; 0.774 in the 2015-2021 calibration before the observation model")
-    dependence_aversion: float = param(14.3, "how much a state discounts a power's pull per unit of weight it already puts on that power (multi-vector policy: the more dependent, the less another step toward that power is worth)", "-", CALIBRATED)
-    rivalry_weight: float = param(0.167, "push away from a power per unit of pull toward its rivals, rivals being powers far from it in UN ideal points", "-", LOOSE)
-    threat_urgency: float = param(4.0, "rise of every state's adjustment rate per unit of shared threat: a crisis makes governments revisit their alignments sooner", "-", "a priori choice: a threat at the 2022 invasion's level (0.5) triples the rate, so a government closes most of the gap to its new target within a year instead of over two (the calm rate's time constant, 1 / adjustment_rate, is about 27 months; tripled, about 9); acts from the Afghanistan threat of 2021-08 on. The war response rests on it: the validation report gives it at 0, 2, 4 and 8")
-    neutrality_damping: float = param(0.5, "share by which permanent neutrality (Turkmenistan) slows a state's adjustment toward its target", "fraction", "UNGA recognition of Turkmen neutrality 1995 (world data); size assumed")
-    adjustment_rate: float = param(0.0365, "share of the gap to the target portfolio closed per month (1 - inertia)", "fraction per month", LOOSE + "; hand-set prior 0.04")
-    noise_scale: float = param(0.0474, "standard deviation of the monthly log-weight shock", "-", LOOSE + "; hand-set prior 0.015")
+    channel_trade: float = param(3.33, "pull of a power's share in the state's trade", "-", LOOSE + "; hand-set prior 2.0", range=PULL)
+    channel_investment: float = param(4.06, "pull of the power's (saturating) investment stock", "-", LOOSE + "; hand-set prior 1.0", range=PULL)
+    channel_security: float = param(0.999, "pull of security and institutional ties: alliance and basing ties, plus economic-union and forum ties at their own weights", "-", CALIBRATED + "; hand-set prior 1.5", range=PULL)
+    tie_union_weight: float = param(0.523, "pull of membership of a power's economic union (EAEU) relative to membership of its military alliance (CSTO)", "-", LOOSE, range=Range(0, 2, why="relative to an alliance tie, which counts 1"))
+    tie_forum_weight: float = param(0.833, "pull of membership of a forum a power convenes (SCO, OTS) relative to membership of its military alliance", "-", LOOSE, range=Range(0, 2, why="relative to an alliance tie, which counts 1"))
+    channel_attention: float = param(1.0, "pull of the power's share of diplomatic attention", "-", ASSUMED, range=PULL)
+    channel_corridor: float = param(0.8, "pull of the power's sponsorship of corridors crossing the state", "-", ASSUMED, range=PULL)
+    channel_remittances: float = param(9.73, "pull of remittances from the power, per unit of remittances / GDP", "-", LOOSE + "; hand-set prior 2.0", range=PULL)
+    coercion_weight: float = param(1.0, "push away from a power per unit of its coercion", "-", PRIOR, range=PULL)
+    sanction_weight: float = param(1.5, "push away from a sanctioned power per unit of sanction intensity and of the state's trade share with the sanctioning powers", "-", PRIOR, range=PULL)
+    temperature: float = param(2.69, "softmax temperature of the target portfolio", "-", CALIBRATED + "; hand-set prior 1.4", range=Range(0.01, 100, why="below 0.01 the target jumps whole to the strongest pull, above 100 it is an even split"))
+    hedging_base: float = param(0.0, "weight every state gives to an even split of its alignment (a hedging floor; off by default: the mechanisms, not a floor, keep portfolios mixed)", "fraction", "a lever for sweeps; 0.774 in the 2015-2021 calibration before the observation model", range=FRACTION)
+    dependence_aversion: float = param(14.3, "how much a state discounts a power's pull per unit of weight it already puts on that power (multi-vector policy: the more dependent, the less another step toward that power is worth)", "-", CALIBRATED, range=Range(0, 100))
+    rivalry_weight: float = param(0.167, "push away from a power per unit of pull toward its rivals, rivals being powers far from it in UN ideal points", "-", LOOSE, range=PULL)
+    threat_urgency: float = param(4.0, "rise of every state's adjustment rate per unit of shared threat: a crisis makes governments revisit their alignments sooner", "-", "a priori choice: a threat at the 2022 invasion's level (0.5) triples the rate, so a government closes most of the gap to its new target within a year instead of over two (the calm rate's time constant, 1 / adjustment_rate, is about 27 months; tripled, about 9); acts from the Afghanistan threat of 2021-08 on. The war response rests on it: the validation report gives it at 0, 2, 4 and 8", range=Range(0, 100, why="at 100 any threat of 0.01 doubles the rate; the rate itself never passes 1"))
+    neutrality_damping: float = param(0.5, "share by which permanent neutrality (Turkmenistan) slows a state's adjustment toward its target", "fraction", "UNGA recognition of Turkmen neutrality 1995 (world data); size assumed", range=FRACTION)
+    adjustment_rate: float = param(0.0365, "share of the gap to the target portfolio closed per month (1 - inertia)", "fraction per month", LOOSE + "; hand-set prior 0.04", range=FRACTION)
+    noise_scale: float = param(0.0474, "standard deviation of the monthly log-weight shock", "-", LOOSE + "; hand-set prior 0.015", range=Range(0, 1, why="a monthly log-weight shock of SD 1 moves a weight by a factor e a month"))
     # observation model
-    unga_slope: float = param(0.0745, "rise of the log-odds of UN voting agreement with a power per unit of log weight on it, relative to the C5's base-year weight", "-", LOOSE)
-    arms_weight_elasticity: float = param(3.64, "elasticity of a supplier's share of a state's arms imports to the state's weight on it", "-", LOOSE)
-    arms_alliance_gain: float = param(2.9, "rise of the log share of a supplier in a state's arms imports per unit of alliance and basing tie with it", "-", LOOSE)
-    reexport_access_outside_union: float = param(0.1, "access to a sanctioned power for re-exports of a state outside its customs union, relative to a member (1)", "fraction", PRIOR)
+    unga_slope: float = param(0.0745, "rise of the log-odds of UN voting agreement with a power per unit of log weight on it, relative to the C5's base-year weight", "-", LOOSE, range=Range(-5, 5, why="agreement changes by at most a factor e^5 in odds per unit of log weight"))
+    arms_weight_elasticity: float = param(3.64, "elasticity of a supplier's share of a state's arms imports to the state's weight on it", "-", LOOSE, range=Range(0, 20))
+    arms_alliance_gain: float = param(2.9, "rise of the log share of a supplier in a state's arms imports per unit of alliance and basing tie with it", "-", LOOSE, range=Range(0, 20))
+    reexport_access_outside_union: float = param(0.1, "access to a sanctioned power for re-exports of a state outside its customs union, relative to a member (1)", "fraction", PRIOR, range=FRACTION)
     # cohesion
-    cohesion_similarity_weight: float = param(0.4, "share of cohesion that comes from similar alignment portfolios", "fraction", ASSUMED)
-    cohesion_intensity_weight: float = param(0.3, "share of cohesion that comes from recent intraregional contact", "fraction", ASSUMED)
-    institutions_initial: float = param(0.1, "standing of regional formats in the base year", "0-1", "assumption: no C5 leaders' format before 2018")
-    institutions_decay_per_year: float = param(0.15, "yearly fading of the standing of regional formats without new meetings", "fraction per year", ASSUMED)
+    cohesion_similarity_weight: float = param(0.4, "share of cohesion that comes from similar alignment portfolios", "fraction", ASSUMED, range=FRACTION)
+    cohesion_intensity_weight: float = param(0.3, "share of cohesion that comes from recent intraregional contact", "fraction", ASSUMED, range=FRACTION)
+    institutions_initial: float = param(0.1, "standing of regional formats in the base year", "0-1", "assumption: no C5 leaders' format before 2018", range=FRACTION)
+    institutions_decay_per_year: float = param(0.15, "yearly fading of the standing of regional formats without new meetings", "fraction per year", ASSUMED, range=FRACTION)
 
 
 @dataclass
 class StateSpec:
     """Behavioural attributes of one Central Asian state (configs/actors/)."""
 
-    openness: float = 1.0
-    activity: float = 1.0
+    openness: float = bounded(1.0, Range(0, 10), "openness units (1 = as the data; scales trade costs down)")
+    activity: float = bounded(1.0, Range(0, 10), "activity units (1 = as the data; scales intraregional contact)")
     source: str = ""
 
 
@@ -119,10 +124,10 @@ class StateSpec:
 class PowerSpec:
     """Engagement attributes of one external power (configs/actors/)."""
 
-    investment_usd_bn_per_year: float = 0.0
-    attention_interactions_per_year: float = 0.0
-    coercion: float = 0.0
-    gdp_usd_bn_fallback: Optional[float] = None
+    investment_usd_bn_per_year: float = bounded(0.0, Range(0, 1000), "USD bn per year")
+    attention_interactions_per_year: float = bounded(0.0, Range(0, 1000), "interactions per year")
+    coercion: float = bounded(0.0, FRACTION, "0-1")
+    gdp_usd_bn_fallback: Optional[float] = bounded(None, POSITIVE, "USD bn")
     source: str = ""
 
 
@@ -139,7 +144,7 @@ class InstitutionSpec:
 class DirectTrade:
     """Turnover between two powers, for sanction diversion (configs/actors/)."""
 
-    value_usd_bn: float = 0.0
+    value_usd_bn: float = bounded(0.0, NON_NEGATIVE, "USD bn")
     year: int = 2021
     source: str = ""
 
@@ -156,9 +161,9 @@ class ActorsConfig:
 class MarketSpec:
     """A freight market whose demand splits over corridors (configs/corridors/)."""
 
-    demand_teu: float = 0.0
+    demand_teu: float = bounded(0.0, NON_NEGATIVE, "TEU per year")
     base_year: int = 2015
-    growth_pct_per_year: float = 0.0
+    growth_pct_per_year: float = bounded(0.0, Range(-50, 50, why="sustained for decades; beyond, demand runs to 0 or overflows by 2100"), "% per year")
     source: str = ""
 
 
@@ -169,24 +174,24 @@ class CorridorSpec:
     name: str = ""
     markets: List[str] = field(default_factory=list)
     nest: str = "rail"
-    price_usd_per_feu: float = 0.0
-    transit_days: float = 0.0
-    risk: float = 0.0
-    service_penalty_usd_per_feu: float = 0.0
-    capacity_teu: Optional[float] = None
-    teu_per_usd_bn: float = 0.0
+    price_usd_per_feu: float = bounded(0.0, Range(0, 100000), "USD per FEU")
+    transit_days: float = bounded(0.0, Range(0, 365), "days")
+    risk: float = bounded(0.0, FRACTION, "share of cargo value")
+    service_penalty_usd_per_feu: float = bounded(0.0, Range(0, 100000), "USD per FEU")
+    capacity_teu: Optional[float] = bounded(None, NON_NEGATIVE, "TEU per year (null: unbounded)")
+    teu_per_usd_bn: float = bounded(0.0, NON_NEGATIVE, "TEU per year per USD bn")
     crosses: List[str] = field(default_factory=list)
     sponsors: Dict[str, float] = field(default_factory=dict)
-    transit_fee_usd_per_feu: float = 0.0
+    transit_fee_usd_per_feu: float = bounded(0.0, Range(0, 100000), "USD per FEU")
     open: bool = True
     # how fast the route's own bottleneck can grow, fraction of capacity per month; None: the model's
     # max_capacity_growth_share (rolling stock, chartered ferries). Fixed infrastructure (gauge-change terminals) is slower.
-    max_growth_share_per_month: Optional[float] = None
+    max_growth_share_per_month: Optional[float] = bounded(None, FRACTION, "fraction of capacity per month (null: the model's)")
     # the route's recorded throughput by year (TEU): a run that starts after 2015-01 starts the route from it
     throughput_teu_by_year: Dict[int, float] = field(default_factory=dict)
     # what money spent on the route buys in speed (ports, track, border procedures), down to a floor
-    days_saved_per_usd_bn: float = 0.0
-    min_transit_days: Optional[float] = None
+    days_saved_per_usd_bn: float = bounded(0.0, Range(0, 365), "days per USD bn")
+    min_transit_days: Optional[float] = bounded(None, Range(1, 365), "days (null: transit_days)")
     sources: Dict[str, str] = field(default_factory=dict)
 
 
@@ -378,9 +383,10 @@ def register_configs() -> None:
 
 
 def parameter_table() -> list[dict]:
-    """Rows (name, default, unit, meaning, source) for every model parameter."""
+    """Rows (name, default, unit, range, range_why, meaning, source) for every model parameter."""
     rows = []
     for f in fields(ModelParams):
         default = f.default_factory() if f.default_factory is not field().default_factory else f.default  # type: ignore[misc]
-        rows.append({"name": f.name, "default": default, "unit": f.metadata["unit"], "meaning": f.metadata["meaning"], "source": f.metadata["source"]})
+        rows.append({"name": f.name, "default": default, "unit": f.metadata["unit"], "range": str(f.metadata["range"]),
+                     "range_why": f.metadata["range"].why, "meaning": f.metadata["meaning"], "source": f.metadata["source"]})
     return rows

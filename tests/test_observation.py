@@ -226,7 +226,7 @@ def test_economy_shock_scales_the_power_and_what_reads_it(compose):
 def test_economy_shock_below_minus_100_pct_is_refused(compose):
     from alignment.run import prepare
 
-    with pytest.raises(ConfigError, match="must be > -100"):
+    with pytest.raises(ConfigError, match=r"must be in \(-100, 1000\] \(%; a fall of 100 % or more leaves nothing\)"):
         prepare(compose(['+scenario.events=[{date: "2022-03", kind: economy, power: RUS, gdp_change_pct: -100}]']))
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from alignment.cli import console_entry
-from alignment.checks import check_finite
+from alignment.checks import check_finite, check_range
 from alignment.errors import ConfigError
 from alignment.outputs import atomic_write_text
 from alignment.run import Prepared, check_params, prepare, run_param_sets
@@ -57,6 +57,9 @@ def check_search(search) -> dict:
             raise ConfigError(f"search.{name}.low", low, f"must be below search.{name}.high ({high})")
         if log and low <= 0:
             raise ConfigError(f"search.{name}.low", low, "must be > 0 for a log-scale search")
+        meta = {f.name: f.metadata for f in dataclasses.fields(ModelParams)}[name]
+        for end, value in (("low", low), ("high", high)):
+            check_range(f"search.{name}.{end}", value, meta["range"], meta["unit"])
         space[name] = (low, high, log, hints[name] is int)
     return space
 

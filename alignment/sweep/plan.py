@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
+from alignment.checks import check_range
 from alignment.errors import ConfigError
 from alignment.run import Prepared, _apply_overrides, check_params, event_codes, prepare
 from alignment.world import build_world
@@ -126,6 +127,10 @@ def check_key(cfg, key: str, spec) -> type:
             near = difflib.get_close_matches(leaf, list(fields), n=1)
             hint = f"did you mean model.{near[0]}?" if near else "see docs/ODD.md for the model's parameters"
             raise ConfigError(where, spec, f"not a numeric model parameter; {hint}")
+        meta = {f.name: f.metadata for f in dataclasses.fields(ModelParams)}[leaf]
+        for end in ("low", "high", "values"):
+            if isinstance(spec, dict) and end in spec:
+                check_range(f"{where}.{end}", spec[end], meta["range"], meta["unit"])
         return fields[leaf]
     if root not in WORLD_ROOTS:
         raise ConfigError(where, spec, "only model.*, actors.*, corridors.* and world.* values can be swept; scenarios go in "

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from alignment.checks import FRACTION, NEST_LAMBDA, check_fields, check_range
 from alignment.errors import ConfigError
+from alignment.schema import CorridorSpec, DirectTrade, MarketSpec, PowerSpec, StateSpec
 from alignment.world.observations import Observations, load_observations
 
 EARTH_RADIUS_KM = 6371.0
@@ -130,11 +132,6 @@ def haversine_km(a, b) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
-def _nonneg(key, value):
-    if value is not None and value < 0:
-        raise ConfigError(key, value, "must be >= 0")
-
-
 def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> World:
     """Check the three world config groups and turn them into arrays."""
     catalogue = dict(world.catalogue)
@@ -231,14 +228,9 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
     for s in states:
         if s not in actors.states:
             raise ConfigError(f"actors.states.{s}", None, "every state in world.states needs an entry")
-        for attr in ("openness", "activity"):
-            _nonneg(f"actors.states.{s}.{attr}", getattr(actors.states[s], attr))
+        check_fields(actors.states[s], StateSpec, f"actors.states.{s}")
     for p in powers:
-        spec = actors.powers[p]
-        for attr in ("investment_usd_bn_per_year", "attention_interactions_per_year", "coercion"):
-            _nonneg(f"actors.powers.{p}.{attr}", getattr(spec, attr))
-        if spec.coercion > 1:
-            raise ConfigError(f"actors.powers.{p}.coercion", spec.coercion, "must be in [0, 1]")
+        check_fields(actors.powers[p], PowerSpec, f"actors.powers.{p}")
     direct = np.zeros((P, P))
     dyear = 2021
     for pair, spec in actors.direct_trade.items():
@@ -246,7 +238,7 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
         for c in (a, b):
             if c not in known_powers:
                 raise ConfigError(f"actors.direct_trade.{pair}", c, "unknown power; known: " + ", ".join(known_powers))
-        _nonneg(f"actors.direct_trade.{pair}.value_usd_bn", spec.value_usd_bn)
+        check_fields(spec, DirectTrade, f"actors.direct_trade.{pair}")
         if a in powers and b in powers:
             direct[powers.index(a), powers.index(b)] = direct[powers.index(b), powers.index(a)] = spec.value_usd_bn
             dyear = spec.year
@@ -257,12 +249,9 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
     codes = tuple(corridors.routes)
     K, M, G = len(codes), len(markets), len(nests)
     for g, lam in corridors.nest_lambda.items():
-        if not 0 < lam <= 1:
-            raise ConfigError(f"corridors.nest_lambda.{g}", lam, "must be in (0, 1]")
+        check_range(f"corridors.nest_lambda.{g}", lam, NEST_LAMBDA, "-")
     for m, spec in corridors.markets.items():
-        _nonneg(f"corridors.markets.{m}.demand_teu", spec.demand_teu)
-        if spec.growth_pct_per_year <= -100:
-            raise ConfigError(f"corridors.markets.{m}.growth_pct_per_year", spec.growth_pct_per_year, "must be > -100")
+        check_fields(spec, MarketSpec, f"corridors.markets.{m}")
     nest_of = np.zeros((K, G))
     serves = np.zeros((M, K), dtype=bool)
     crosses = np.zeros((K, N), dtype=bool)
@@ -275,6 +264,7 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
     for k, c in enumerate(codes):
         r = corridors.routes[c]
         key = f"corridors.routes.{c}"
+        check_fields(r, CorridorSpec, key)
         if r.nest not in nests:
             raise ConfigError(f"{key}.nest", r.nest, "known nests: " + ", ".join(nests))
         nest_of[k, nests.index(r.nest)] = 1.0
@@ -289,23 +279,18 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
         for p, w in r.sponsors.items():
             if p not in known_powers:
                 raise ConfigError(f"{key}.sponsors.{p}", w, "unknown power; known: " + ", ".join(known_powers))
+            check_range(f"{key}.sponsors.{p}", w, FRACTION, "share of the route's sponsorship")
             if p in powers:
                 sponsors[k, powers.index(p)] = w
         for name, attr in (("price", "price_usd_per_feu"), ("days", "transit_days"), ("penalty", "service_penalty_usd_per_feu"),
                            ("cap", "capacity_teu"), ("tpu", "teu_per_usd_bn"), ("fee", "transit_fee_usd_per_feu"), ("risk", "risk")):
             value = getattr(r, attr)
-            _nonneg(f"{key}.{attr}", value)
             arr[name][k] = np.inf if value is None else value
-        if r.risk > 1:
-            raise ConfigError(f"{key}.risk", r.risk, "must be in [0, 1]")
         g = r.max_growth_share_per_month
-        if g is not None and not (np.isfinite(g) and 0.0 <= g <= 1.0):
-            raise ConfigError(f"{key}.max_growth_share_per_month", g, "must be in [0, 1] (a fraction of capacity per month), or null")
         growth[k] = np.nan if g is None else g
-        _nonneg(f"{key}.days_saved_per_usd_bn", r.days_saved_per_usd_bn)
         saved[k] = r.days_saved_per_usd_bn
         floor = r.transit_days if r.min_transit_days is None else r.min_transit_days
-        if not (np.isfinite(floor) and 1.0 <= floor <= r.transit_days):
+        if not floor <= r.transit_days:
             raise ConfigError(f"{key}.min_transit_days", r.min_transit_days,
                               f"must be between 1 and the route's transit_days ({r.transit_days:g}), or null")
         min_days[k] = floor

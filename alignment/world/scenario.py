@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from alignment.checks import FRACTION, Range, bounded, check_fields
 from alignment.world.calendar import format_month, parse_month
 from alignment.errors import ConfigError
 from alignment.mechanisms.diplomacy import LEVELS, MODES
@@ -42,9 +43,9 @@ class LeadershipChange(Event):
     """A new leader changes how open, active and hedged a state is."""
 
     state: str = ""
-    openness_change: float = 0.0
-    activity_change: float = 0.0
-    hedging_change: float = 0.0
+    openness_change: float = bounded(0.0, Range(-10, 10), "openness units (1 = as the data; never below 0.01)")
+    activity_change: float = bounded(0.0, Range(-10, 10), "activity units (1 = as the data; never below 0)")
+    hedging_change: float = bounded(0.0, Range(-1, 1), "fraction of the portfolio")
 
     def apply(self, engine, runs):
         i = engine.state_index[self.state]
@@ -59,7 +60,7 @@ class TradeOpening(Event):
 
     state: str = ""
     partners: list = field(default_factory=list)
-    cost_change: float = 0.0
+    cost_change: float = bounded(0.0, Range(-1, 5, why="a cut of more than the whole tariff-equivalent cost would make trade free"), "tariff-equivalent fraction")
 
     def apply(self, engine, runs):
         i = engine.state_index[self.state]
@@ -76,7 +77,7 @@ class Membership(Event):
 
     state: str = ""
     institution: str = ""
-    status: float = 1.0
+    status: float = bounded(1.0, FRACTION, "1 member, 0.5 observer, 0 none")
 
     def apply(self, engine, runs):
         engine.membership[runs, engine.state_index[self.state], engine.institution_index[self.institution]] = self.status
@@ -88,7 +89,7 @@ class Sanctions(Event):
 
     target: str = ""
     by: list = field(default_factory=list)
-    intensity: float = 1.0
+    intensity: float = bounded(1.0, FRACTION, "0-1")
 
     def apply(self, engine, runs):
         if self.target not in engine.power_index:
@@ -104,7 +105,7 @@ class Stance(Event):
     """A power's coercive pressure on the region changes (set, in [0, 1])."""
 
     power: str = ""
-    coercion: float = 0.0
+    coercion: float = bounded(0.0, FRACTION, "0-1")
 
     def apply(self, engine, runs):
         if self.power in engine.power_index:
@@ -118,17 +119,17 @@ class CorridorChange(Event):
     model's construction lag; < 0: capacity lost at once, never below zero)."""
 
     corridor: str = ""
-    price_change_usd_per_feu: float = 0.0
-    transit_days_change: float = 0.0
-    risk_change: float = 0.0
+    price_change_usd_per_feu: float = bounded(0.0, Range(-100000, 100000), "USD per FEU (the price never falls below 0)")
+    transit_days_change: float = bounded(0.0, Range(-365, 365), "days (never below 1 day)")
+    risk_change: float = bounded(0.0, Range(-1, 1), "share of cargo value (kept in [0, 1])")
     open: typing.Optional[bool] = None
-    capacity_change_teu: float = 0.0
+    capacity_change_teu: float = bounded(0.0, Range(-100000000, 100000000), "TEU per year (never below 0)")
 
     def apply(self, engine, runs):
         k = engine.corridor_index[self.corridor]
         if self.capacity_change_teu:
             engine.add_capacity(runs, k, self.capacity_change_teu)
-        engine.corridor_price[runs, k] += self.price_change_usd_per_feu
+        engine.corridor_price[runs, k] = np.maximum(0.0, engine.corridor_price[runs, k] + self.price_change_usd_per_feu)
         engine.corridor_days[runs, k] = np.maximum(1.0, engine.corridor_days[runs, k] + self.transit_days_change)
         engine.corridor_risk[runs, k] = np.clip(engine.corridor_risk[runs, k] + self.risk_change, 0.0, 1.0)
         if self.open is not None:
@@ -140,7 +141,7 @@ class MarketChange(Event):
     """A freight market's demand jumps by a percentage (trade re-oriented)."""
 
     market: str = ""
-    demand_change_pct: float = 0.0
+    demand_change_pct: float = bounded(0.0, Range(-100, 1000, lo_open=True, why="a fall of 100 % or more leaves nothing"), "%")
 
     def apply(self, engine, runs):
         engine.market_factor[runs, engine.market_index[self.market]] *= 1.0 + self.demand_change_pct / 100.0
@@ -157,12 +158,12 @@ class Investment(Event):
     carries nothing until it is built."""
 
     power: str = ""
-    amount_usd_bn: float = 0.0
-    years: float = 1.0
+    amount_usd_bn: float = bounded(0.0, Range(0, 10000, why="a tenth of world output"), "USD bn")
+    years: float = bounded(1.0, Range(0, 100, lo_open=True), "years")
     states: list = field(default_factory=list)
     corridor: str = ""
-    construction_years: float = 0.0
-    schedule_usd_bn: typing.List[float] = field(default_factory=list)  # USD bn disbursed in year 1, 2, ... (instead of amount and years)
+    construction_years: float = bounded(0.0, Range(0, 50), "years")
+    schedule_usd_bn: typing.List[float] = bounded([], Range(0, 10000), "USD bn per year")  # USD bn disbursed in year 1, 2, ... (instead of amount and years)
 
     def apply(self, engine, runs):
         engine.add_pledge(runs, self.power, self.amount_usd_bn, self.years, self.states, self.corridor,
@@ -179,8 +180,8 @@ class Summit(Event):
     level: str = "president"
     mode: str = "in_person"
     guests: list = field(default_factory=list)
-    attention: typing.Optional[float] = None  # None: sized by level and mode (mechanisms.diplomacy.summit_attention)
-    institutions_change: float = 0.0
+    attention: typing.Optional[float] = bounded(None, Range(0, 1000), "interactions (null: sized by level and mode, mechanisms.diplomacy.summit_attention)")
+    institutions_change: float = bounded(0.0, Range(-1, 1), "0-1 standing (kept in [0, 1])")
 
     def apply(self, engine, runs):
         engine.hold_summit(self, runs)
@@ -192,8 +193,8 @@ class Agreement(Event):
 
     states: list = field(default_factory=list)
     power: str = ""
-    ties_change: float = 0.0
-    institutions_change: float = 0.0
+    ties_change: float = bounded(0.0, Range(-2, 2, why="the security channel is kept in [0, 2]"), "alliance-tie units")
+    institutions_change: float = bounded(0.0, Range(-1, 1), "0-1 standing (kept in [0, 1])")
 
     def apply(self, engine, runs):
         if self.power and self.power in engine.power_index:
@@ -207,9 +208,9 @@ class Agreement(Event):
 class Shock(Event):
     """A temporary shock (e.g. a pandemic) to in-person contact and trade, for ``months`` >= 1 months."""
 
-    months: int = 12
-    in_person_factor: float = 1.0
-    trade_factor: float = 1.0
+    months: int = bounded(12, Range(1, 600), "months")
+    in_person_factor: float = bounded(1.0, Range(0, 10), "factor on in-person contact")
+    trade_factor: float = bounded(1.0, Range(0.01, 10, why="a shock that stops trade altogether leaves trade shares undefined"), "factor on trade")
 
     def apply(self, engine, runs):
         engine.shock_until[runs] = self.date + self.months
@@ -221,8 +222,8 @@ class Shock(Event):
 class Threat(Event):
     """A shared external threat that draws the C5 together, fading over time."""
 
-    level: float = 0.0
-    decay_per_year: float = 0.5
+    level: float = bounded(0.0, FRACTION, "0-1")
+    decay_per_year: float = bounded(0.5, FRACTION, "fraction per year")
 
     def apply(self, engine, runs):
         engine.threat[runs] = np.maximum(engine.threat[runs], self.level)
@@ -233,7 +234,7 @@ class Threat(Event):
 class RemittanceCut(Event):
     """A share of remittances from Russia is blocked (set, in [0, 1])."""
 
-    cut: float = 0.0
+    cut: float = bounded(0.0, FRACTION, "share of remittances from Russia blocked")
 
     def apply(self, engine, runs):
         engine.remittance_cut[runs] = self.cut
@@ -247,7 +248,7 @@ class EconomyShock(Event):
     weight as a market. Sized from forecasts published before the outcome (e.g. the IMF's April 2022 WEO)."""
 
     power: str = ""
-    gdp_change_pct: float = 0.0
+    gdp_change_pct: float = bounded(0.0, Range(-100, 1000, lo_open=True, why="a fall of 100 % or more leaves nothing"), "%")
 
     def apply(self, engine, runs):
         if self.power not in engine.partner_index:  # a catalogued power this run leaves out
@@ -381,22 +382,11 @@ def parse_event(raw, key: str, codes: dict, horizon: tuple[int, int], drop_later
                 continue
             if v not in pool:
                 raise ConfigError(f"{key}.{name}", v, f"unknown {what}; known: " + ", ".join(pool))
-    for name in ("intensity", "coercion", "status", "cut") + (("level",) if kind == "threat" else ()):
-        if name in values and not 0.0 <= values[name] <= 1.0:
-            raise ConfigError(f"{key}.{name}", values[name], "must be in [0, 1]")
-    for name in ("amount_usd_bn", "years", "months", "in_person_factor", "trade_factor", "construction_years", "attention"):
-        if values.get(name) is not None and values[name] < 0:
-            raise ConfigError(f"{key}.{name}", values[name], "must be >= 0")
-    for name in ("gdp_change_pct", "demand_change_pct"):
-        if name in values and values[name] <= -100:
-            raise ConfigError(f"{key}.{name}", values[name], "must be > -100 (a fall of 100 % or more leaves nothing)")
+    check_fields(values, cls, key)  # every number in the range stated beside its field above
     if kind == "investment" and "schedule_usd_bn" in values:
         if "amount_usd_bn" in values or "years" in values:
             raise ConfigError(f"{key}.schedule_usd_bn", values["schedule_usd_bn"],
                               "give either amount_usd_bn and years, or a schedule (its sum and length are the amount and years)")
-        bad = [v for v in values["schedule_usd_bn"] if not (np.isfinite(v) and v >= 0)]
-        if bad:
-            raise ConfigError(f"{key}.schedule_usd_bn", values["schedule_usd_bn"], "every year's amount must be >= 0 USD bn")
     if kind == "investment" and values.get("construction_years", 0.0) > 0 and not values.get("corridor"):
         raise ConfigError(f"{key}.construction_years", values["construction_years"],
                           "only money for a named corridor is built (set corridor, or leave construction_years out)")
@@ -404,10 +394,6 @@ def parse_event(raw, key: str, codes: dict, horizon: tuple[int, int], drop_later
             values.get("corridor") not in codes.get("bounded_corridors", codes["corridors"]):
         raise ConfigError(f"{key}.capacity_change_teu", values["capacity_change_teu"],
                           f"corridor {values.get('corridor')} has unbounded capacity; bounded: " + ", ".join(codes.get("bounded_corridors", [])))
-    if kind == "investment" and values.get("years", 1.0) <= 0:
-        raise ConfigError(f"{key}.years", values["years"], "must be > 0")
-    if kind == "shock" and values.get("months", 12) < 1:
-        raise ConfigError(f"{key}.months", values["months"], "must be >= 1")
     return cls(date=month, **values)
 
 
