@@ -12,6 +12,7 @@ import dataclasses
 import difflib
 import itertools
 import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -253,9 +254,12 @@ def run_job(cfg: DictConfig) -> Path:
     from alignment.run import summary_table, simulate, write_run
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
+    (run_dir / "run.json").unlink(missing_ok=True)  # a rerun: the old run's mark goes before anything else (see prepare_run_dir)
     t0 = time.perf_counter()
+    stop_if_signalled()
     model = simulate(cfg)
     t_sim = time.perf_counter() - t0
+    stop_if_signalled()
     result = write_run(model, cfg, run_dir, figures=cfg.outputs.figures)
     if cfg.outputs.summary:
         print(f"\n{cfg.scenario.name}, seed {cfg.seed}: {model.n_months} months in {t_sim:.2f} s "
@@ -263,6 +267,77 @@ def run_job(cfg: DictConfig) -> Path:
         print(summary_table(result["timeseries"], result["interactions"]).to_string())
     print(f"run directory: {run_dir}")
     return run_dir
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that every ``finally`` runs: staging folders and
+    half-written files go, and the command ends with one line instead of leaving them behind."""
+
+
+_SIGNALLED: list = []  # set by the handler, in case the exception it raises lands where a library swallows it
+
+
+def _raise_for(signum):
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def _on_signal(signum, frame):
+    _SIGNALLED.append(signum)
+    _raise_for(signum)
+
+
+def stop_if_signalled() -> None:
+    """Raise Terminated (SIGTERM) or KeyboardInterrupt (Ctrl-C) if one arrived: called between the steps of a
+    command, in case the exception raised by the handler was swallowed where it landed."""
+    if _SIGNALLED:
+        _raise_for(_SIGNALLED[0])
+
+
+def _first_configuration(argv) -> list[str]:
+    """The overrides of the first configuration a (possibly sweeping) command line stands for."""
+    overrides, config_dir, _ = _split_args(argv)
+    seeds, choices = _sweep(overrides, config_dir)
+    return ([f"seed={seeds[0]}"] if seeds else []) + [c[0] for c in choices]
+
+
+def prepare_run_dir(argv) -> Path | None:
+    """Check where alignment-run will write, before Hydra writes anything there, and take the completion mark
+    (``run.json``) of a finished run out of it, so that a rerun that fails or is killed never leaves a
+    directory that looks finished and describes another run.
+
+    One run: ``hydra.run.dir``. A multirun: ``hydra.sweep.dir`` is checked here; each job removes its own
+    old mark as its first step (:func:`run_job`), since the job directories are named by Hydra's launcher.
+    Returns the directory checked, or None when it cannot be resolved here (Hydra then reports it).
+    """
+    import os
+
+    from hydra.core.utils import JobRuntime  # noqa: F401 - registers Hydra's resolvers (now, hydra)
+
+    overrides, config_dir, runs = _split_args(argv)
+    if not runs:
+        return None
+    multirun = any(a in ("-m", "--multirun") for a in argv)
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            cfg = compose("run", overrides=_first_configuration(argv) + _searchpath(config_dir), return_hydra_config=True)
+            HydraConfig.instance().set_config(cfg)
+            target = Path(str(OmegaConf.select(cfg, key)))
+    except Exception:  # noqa: BLE001 - an interpolation only Hydra's launcher can resolve: leave it to Hydra
+        return None
+    finally:
+        GlobalHydra.instance().clear()
+    for part in [target, *target.parents]:
+        if part.exists():
+            if not part.is_dir():
+                raise ConfigError(key, str(target), f"{part} is a file; choose a directory")
+            if not os.access(part, os.W_OK | os.X_OK):
+                raise ConfigError(key, str(target), f"cannot write into {part} (permission denied); choose another directory")
+            break
+    if not multirun:
+        (target / "run.json").unlink(missing_ok=True)
+    return target
 
 
 def console_entry(prog: str, config_name: str, job, validate=None, direct: bool = False):
@@ -286,19 +361,33 @@ def console_entry(prog: str, config_name: str, job, validate=None, direct: bool 
         argv = sys.argv[1:] if argv is None else list(argv)
         logging.getLogger("MESA").setLevel(logging.WARNING)
         composed: list = []
+        _SIGNALLED.clear()
+        try:
+            previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        except ValueError:  # not the main thread (an app calling in): leave signals to the caller
+            previous = {}
         try:
             precheck(argv, config_name=config_name, validate=validate, prog=prog, composed=composed if direct else None)
             if direct and len(composed) == 1 and not any(a.startswith("-") for a in argv):
                 job(composed[0], overrides=_split_args(argv)[0])
                 return
+            stop_if_signalled()
+            if config_name == "run":
+                prepare_run_dir(argv)
+            stop_if_signalled()
+            sys.argv = [prog] + argv
+            app()
         except ConfigError as exc:
             print(f"{prog}: error: {exc}", file=sys.stderr)
             sys.exit(2)
-        except KeyboardInterrupt:
-            print(f"{prog}: interrupted; what was finished is kept (run the same command to go on)", file=sys.stderr)
-            sys.exit(130)
-        sys.argv = [prog] + argv
-        app()
+        except KeyboardInterrupt as exc:
+            how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+            print(f"{prog}: {how}; what was finished is kept, nothing half-written is left (run the same command to go on)",
+                  file=sys.stderr)
+            sys.exit(143 if isinstance(exc, Terminated) else 130)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     return main
 

@@ -121,10 +121,22 @@ def validate_interactions(df: pd.DataFrame) -> None:
         raise ValueError("unknown kind or level")
 
 
-def atomic_write_table(table: pa.Table, path: Path) -> None:
+@contextmanager
+def _replacing(path: Path):
+    """A temporary name beside ``path``, renamed onto it when the block succeeds and removed if it does not
+    (an exception, Ctrl-C or SIGTERM: the command line turns SIGTERM into KeyboardInterrupt)."""
     tmp = path.with_name(f".{path.name}.partial")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_table(table: pa.Table, path: Path) -> None:
+    with _replacing(Path(path)) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
 
 
 def write_timeseries(df: pd.DataFrame, path: Path) -> None:
@@ -138,10 +150,8 @@ def write_interactions(df: pd.DataFrame, path: Path) -> None:
 
 
 def atomic_write_text(text: str, path: Path) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    with _replacing(Path(path)) as tmp:
+        tmp.write_text(text)
 
 
 @contextmanager

@@ -126,6 +126,18 @@ def test_an_interrupted_round_leaves_no_trial_running(tmp_path, monkeypatch):
     assert [t.state for t in study.trials] == [optuna.trial.TrialState.FAIL] * 3
 
 
+def test_a_trial_left_running_by_a_killed_worker_stays_out_of_trials_csv(tmp_path, capsys):
+    """A worker killed outright (SIGKILL, no chance to tell its trial) leaves a RUNNING trial in the storage;
+    the next run's trials.csv holds only finished trials, and says so."""
+    run_calibration(small(tmp_path, 1))
+    study = optuna.load_study(study_name="alignment", storage=f"sqlite:///{tmp_path / 'cal' / 'study.db'}")
+    study.ask()  # asked, never told
+    run_calibration(small(tmp_path, 2))
+    rows = (tmp_path / "cal" / "trials.csv").read_text().splitlines()
+    assert len(rows) == 3 and not any("RUNNING" in r for r in rows)
+    assert "1 trial(s) still RUNNING" in capsys.readouterr().err
+
+
 def test_trials_asked_together_are_one_batch_of_the_engine(tmp_path, monkeypatch):
     """batch_trials=3, replicates=2: one call with 6 runs, seeds 0, 1 for each trial, then one with 2 for the last trial."""
     from alignment import run

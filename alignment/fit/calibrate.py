@@ -11,6 +11,7 @@ storage share one study. The best parameters are written as a ``configs/model/``
 from __future__ import annotations
 
 import dataclasses
+import sys
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,7 +175,11 @@ def run_calibration(cfg: DictConfig) -> dict:
     met = f"{best.user_attrs.get('targets_met')}/{best.user_attrs.get('targets')}"
     atomic_write_text(model_option_yaml(best.params, st.name, len(study.trials), best.value, met), out / "model_calibrated.yaml")
     trials = study.trials_dataframe(attrs=("number", "value", "params", "user_attrs", "state"))
-    atomic_write_text(trials.to_csv(index=False), out / "trials.csv")
+    running = trials["state"] == "RUNNING"  # a worker killed outright (SIGKILL), or one still at work on this storage
+    if running.any():
+        print(f"{PROG}: note: {int(running.sum())} trial(s) still RUNNING in the storage (a killed worker, or one still "
+              "at work) are left out of trials.csv", file=sys.stderr)
+    atomic_write_text(trials[~running].to_csv(index=False), out / "trials.csv")
     print(f"best loss {best.value:.4f} (trial {best.number}, {met} targets met); wrote {out / 'model_calibrated.yaml'} "
           f"and {out / 'trials.csv'}")
     return {"study": study, "best": best, "output_dir": out}
