@@ -62,7 +62,15 @@ def _known_keys(node_type) -> list[str]:
     return [f.name for f in dataclasses.fields(node_type)] if dataclasses.is_dataclass(node_type) else []
 
 
-def _explain(exc, override_text) -> ConfigError:
+def _schema_of(config_name: str):
+    """The schema dataclass a command's config is checked against."""
+    from alignment import schema
+
+    return {"run": schema.RunConfig, "calibrate": schema.CalibrateConfig, "validate": schema.ValidateConfig,
+            "sweep": schema.SweepConfig}.get(config_name, schema.RunConfig)
+
+
+def _explain(exc, override_text, config_name: str = "run") -> ConfigError:
     """Turn a Hydra/OmegaConf composition error into a ConfigError."""
     from hydra.errors import MissingConfigException
 
@@ -104,7 +112,7 @@ def _explain(exc, override_text) -> ConfigError:
     if "not in struct" in text or "not in '" in text or "Could not override" in str(exc) or "Could not append" in str(exc):
         full = full_key or key
         parent, _, leaf = full.rpartition(".")
-        node = RunConfig
+        node = _schema_of(config_name)
         for part in filter(None, parent.split(".")):
             fields_ = {f.name: f.type for f in dataclasses.fields(node)} if dataclasses.is_dataclass(node) else {}
             t = fields_.get(part)
@@ -115,8 +123,8 @@ def _explain(exc, override_text) -> ConfigError:
             return ConfigError(full, value, f"unknown key; add a key to '{parent}' with +{parent}.{leaf}=VALUE")
         known = _known_keys(node)
         near = difflib.get_close_matches(leaf, known, n=3)
-        if near:
-            hint = f"did you mean {', '.join(near)}?"
+        if near:  # spelled as they would be typed: a working override, not just a name
+            hint = "did you mean " + " or ".join(f"{parent}.{n}" if parent else n for n in near) + "?"
         elif known and len(known) <= 12:
             hint = "known keys: " + ", ".join(known)
         elif known:
@@ -161,7 +169,11 @@ def _sweep(overrides, config_dir):
 
 
 def _searchpath(config_dir) -> list[str]:
-    return [f"hydra.searchpath=[file://{Path(config_dir).resolve()}]"] if config_dir else []
+    """The extra config directory as a Hydra override, quoted so that any path (spaces, Cyrillic) parses."""
+    if not config_dir:
+        return []
+    path = str(Path(config_dir).resolve()).replace("\\", "\\\\").replace("'", "\\'")
+    return [f"hydra.searchpath=['file://{path}']"]
 
 
 def compose_config(overrides, config_dir=None, with_hydra: bool = False, config_name: str = "run") -> DictConfig:
@@ -232,7 +244,7 @@ def precheck(argv, full_product_limit: int = 200, config_name: str = "run", vali
         try:
             cfg = compose_config(combo, config_dir, with_hydra=True, config_name=config_name)
         except Exception as exc:  # noqa: BLE001 - Hydra and OmegaConf raise many types
-            raise _explain(exc, _find_culprit(combo, config_dir, config_name)) from None
+            raise _explain(exc, _find_culprit(combo, config_dir, config_name), config_name) from None
         validate(cfg)
         if composed is not None:
             composed.append(cfg)

@@ -75,7 +75,7 @@ def check_known_keys(cfg, node=None, prefix: str = "") -> None:
             import difflib
 
             near = difflib.get_close_matches(str(key), list(names), n=1)
-            raise ConfigError(path, cfg[key], "unknown key" + (f"; did you mean {near[0]}?" if near else ""))
+            raise ConfigError(path, cfg[key], "unknown key" + (f"; did you mean {prefix}{near[0]}?" if near else ""))
         sub = _schema_types.get(names[key]) if isinstance(names[key], str) else names[key]
         if dataclasses.is_dataclass(sub) and OmegaConf.is_dict(cfg[key]):
             check_known_keys(cfg[key], sub, f"{path}.")

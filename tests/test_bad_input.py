@@ -42,7 +42,7 @@ def bad_dir(tmp_path):
 
 CASES = [
     (["foo=1"], "foo", "unknown key"),
-    (["model.hedgng_base=0.3"], "model.hedgng_base", "did you mean hedging_base"),
+    (["model.hedgng_base=0.3"], "model.hedgng_base", "did you mean model.hedging_base?"),
     (["seed=abc"], "seed='abc'", "expected an integer"),
     (["seed=-1"], "seed=-1", "non-negative"),
     (["model.adjustment_rate=1.5"], "model.adjustment_rate=1.5", "[0, 1]"),
@@ -69,7 +69,7 @@ CASES = [
     (["-m", "seed=0,abc"], "seed='abc'", "expected an integer"),
     (["-m", "horizon.end=2035-12,2014-01", "seed=range(0,600)"], "horizon.end='2014-01'", "must not be before"),
     (["+foo=1"], "foo=1", "unknown key"),
-    (["+model.temprature=1"], "model.temprature=1", "did you mean temperature"),
+    (["+model.temprature=1"], "model.temprature=1", "did you mean model.temperature?"),
     (["hydra.foo=1"], "hydra.foo", "unknown Hydra setting"),
     (["scenario.overrides={temperature:0}"], "scenario.overrides.temperature", "+scenario.overrides.temperature=VALUE"),
     (["world.states=[KAZ,KAZ,UZB]"], "world.states", "distinct states"),
@@ -162,3 +162,19 @@ def test_short_horizons_drop_later_events_only_when_asked():
     p = prepare(compose_config(["horizon.end=2021-12", "horizon.drop_later_events=true"]))
     assert p.events and max(e.date for e in p.events) <= 2021 * 12 + 11
     assert {e.id for e in p.events} >= {"uzb_transition", "c5_2021", "ots_2021"}
+
+
+@pytest.mark.parametrize("folder", ["конфиг", "my configs", "it's"])
+def test_a_config_dir_with_any_name_works(capsys, tmp_path, folder):
+    """-cd with a Cyrillic, spaced or quoted folder name composes (issue 10: a non-ASCII folder failed with a
+    lexer error blamed on the scenario)."""
+    d = tmp_path / folder / "scenario"
+    d.mkdir(parents=True)
+    (d / "mine.yaml").write_text("# @package scenario\nname: mine\nevents: []\n")
+    out = tmp_path / "run"
+    try:
+        main(["-cd", str(d.parent), "scenario=mine", "horizon.end=2015-12", "outputs.figures=false",
+              "outputs.summary=false", f"hydra.run.dir={out}"])
+    except SystemExit as exc:
+        pytest.fail(f"exit {exc.code}: {capsys.readouterr().err}")
+    assert '"scenario": "mine"' in (out / "run.json").read_text()

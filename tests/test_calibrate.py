@@ -126,6 +126,20 @@ def test_an_interrupted_round_leaves_no_trial_running(tmp_path, monkeypatch):
     assert [t.state for t in study.trials] == [optuna.trial.TrialState.FAIL] * 3
 
 
+@pytest.mark.parametrize("args, words", [
+    (["study.n_trails=3"], "study.n_trails='3': unknown key; did you mean study.n_trials or study.batch_trials?"),
+    (["+study.n_trails=3"], "study.n_trails=3: unknown key; did you mean study.n_trials?"),
+])
+def test_a_misspelled_key_gets_a_suggestion_that_works(capsys, args, words):
+    """The suggestion is the override to type (issue 10: 'add +study.n_trails=VALUE' used to be suggested, and failed)."""
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exit_.value.code == 2 and len(err) == 1 and words in err[0]
+    fixed = words.split("did you mean ")[1].split(" or ")[0].rstrip("?")
+    compose_config([f"{fixed}=3"], config_name="calibrate")  # the suggestion composes
+
+
 def test_a_trial_left_running_by_a_killed_worker_stays_out_of_trials_csv(tmp_path, capsys):
     """A worker killed outright (SIGKILL, no chance to tell its trial) leaves a RUNNING trial in the storage;
     the next run's trials.csv holds only finished trials, and says so."""
