@@ -1,0 +1,166 @@
+"""The console commands, with a short ``--help`` that needs neither the model nor Hydra's composition.
+
+``alignment-run --help`` says what the command does, its main keys with their defaults, examples, and
+where the full configuration is; it answers in a fraction of a second. Everything else goes to the
+command's own module (alignment.cli, alignment.fit.*, alignment.sweep.cli). Hydra's own help stays
+available as ``--hydra-help``, the composed configuration as ``--cfg job``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import sys
+from pathlib import Path
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+COMMANDS = {
+    "run": {
+        "prog": "alignment-run", "module": "alignment.cli", "config": "run",
+        "summary": "Run the model once (or a Hydra multirun with -m): monthly dynamics 2015-2035 for the five Central "
+                   "Asian states and the external powers, written as timeseries.parquet, interactions.parquet, "
+                   "figures and run.json into the run directory.",
+        "keys": ["scenario", "seed", "horizon.start", "horizon.end", "model.threat_urgency", "model.logit_scale_usd",
+                 "outputs.figures", "hydra.run.dir"],
+        "examples": ["alignment-run", "alignment-run scenario=no_war_2022 seed=3 hydra.run.dir=outputs/nowar",
+                     "alignment-run -m scenario=historical,no_war_2022 seed=0,1,2",
+                     "alignment-run model.threat_urgency=0 horizon.end=2025-12"],
+    },
+    "calibrate": {
+        "prog": "alignment-calibrate", "module": "alignment.fit.calibrate", "config": "calibrate",
+        "summary": "Fit the searched parameters (configs/search/) to the 2015-2021 targets (configs/targets/) with an "
+                   "Optuna study in SQLite storage; resumable. Writes model_calibrated.yaml and trials.csv.",
+        "keys": ["study.n_trials", "study.replicates", "study.batch_trials", "study.storage", "study.output_dir",
+                 "study.sampler_seed"],
+        "examples": ["alignment-calibrate study.n_trials=50", "alignment-calibrate study.n_trials=1500 study.replicates=8"],
+    },
+    "validate": {
+        "prog": "alignment-validate", "module": "alignment.fit.validate", "config": "validate",
+        "summary": "Compare the model with every 2015-2021 target over many seeds, test the war's effect and what the "
+                   "targets pin down; writes the report into results/validation/.",
+        "keys": ["validate.replicates", "validate.output_dir", "validate.identifiability.trials",
+                 "validate.identifiability.points"],
+        "examples": ["alignment-validate", "alignment-validate validate.replicates=5 validate.output_dir=outputs/validation",
+                     "alignment-validate validate.identifiability.trials=outputs/calibration/trials.csv"],
+    },
+    "sweep": {
+        "prog": "alignment-sweep", "module": "alignment.sweep.cli", "config": "sweep",
+        "summary": "Run a parameter sweep (configs/sweep/: scenarios x design points x replicates) on the batched "
+                   "engine, locally, on Ray or on SLURM; resumable; writes a Parquet dataset.",
+        "keys": ["sweep", "executor", "sweep.replicates", "sweep.dry_run", "executor.workers", "results_dir"],
+        "examples": ["alignment-sweep", "alignment-sweep sweep=demo sweep.dry_run=true",
+                     "alignment-sweep sweep=demo sweep.replicates=10", "alignment-sweep sweep=demo executor=ray"],
+    },
+}
+
+
+def _yaml(path: Path) -> dict:
+    import yaml
+
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+
+
+def _groups(config: dict) -> dict:
+    """Group choices of a primary config's defaults list: {'scenario': 'historical', ...}."""
+    out = {}
+    for item in config.get("defaults", []):
+        if isinstance(item, dict):
+            out.update({k: v for k, v in item.items() if isinstance(v, str)})
+    return out
+
+
+def _lookup(tree, dotted: str):
+    for part in dotted.split("."):
+        if not isinstance(tree, dict) or part not in tree:
+            return None
+        tree = tree[part]
+    return tree
+
+
+def _schema_default(schema, dotted: str):
+    node = schema
+    for part in dotted.split("."):
+        if not dataclasses.is_dataclass(node):
+            return None
+        f = {f.name: f for f in dataclasses.fields(node)}.get(part)
+        if f is None:
+            return None
+        value = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        node = value
+    return node
+
+
+def default_of(command: str, key: str):
+    """The value a key takes by default: the command's YAML, then its group files, then the schema."""
+    from alignment import schema
+
+    spec = COMMANDS[command]
+    primary = _yaml(CONFIG_DIR / f"{spec['config']}.yaml")
+    groups = _groups(primary)
+    if key in groups:
+        return groups[key]
+    if key.startswith("hydra."):
+        return _lookup(primary, key) or "(Hydra's)"
+    value = _lookup(primary, key)
+    if value is None:
+        root = key.split(".", 1)[0]
+        if root in groups:  # a value from the chosen group option, e.g. sweep.replicates from configs/sweep/demo.yaml
+            option = _yaml(CONFIG_DIR / root / f"{groups[root]}.yaml")
+            value = _lookup(option, key) if root in option else _lookup({root: option}, key)
+    if value is None:
+        cls = {"run": schema.RunConfig, "calibrate": schema.CalibrateConfig, "validate": schema.ValidateConfig,
+               "sweep": schema.SweepConfig}[command]
+        value = _schema_default(cls, key)
+    return value
+
+
+def _options(group: str) -> list[str]:
+    return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
+
+
+def short_help(command: str) -> str:
+    spec = COMMANDS[command]
+    prog = spec["prog"]
+    import textwrap
+
+    usage = f"usage: {prog} [KEY=VALUE ...]" + ("    (-m KEY=A,B ... for a Hydra multirun)" if command == "run" else "")
+    lines = [usage, "", *textwrap.wrap(spec["summary"], 100), "", "main keys (default):"]
+    groups = _groups(_yaml(CONFIG_DIR / f"{spec['config']}.yaml"))
+    for key in spec["keys"]:
+        value = default_of(command, key)
+        text = "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        if key in groups:
+            text += f"    (options: {', '.join(_options(key))})"
+        lines.append(f"  {key:<36} {text}")
+    lines += ["", "examples:"] + [f"  {e}" for e in spec["examples"]]
+    lines += ["", f"every key, with units and allowed ranges: docs/ODD.md; the full configuration: {prog} --cfg job",
+              f"Hydra's own options (-cd, --multirun, --info): {prog} --hydra-help"]
+    return "\n".join(lines)
+
+
+def _dispatch(command: str) -> None:
+    argv = sys.argv[1:]
+    if any(a in ("--help", "-h") for a in argv):
+        print(short_help(command))
+        return
+    importlib.import_module(COMMANDS[command]["module"]).main()
+
+
+def run() -> None:
+    _dispatch("run")
+
+
+def calibrate() -> None:
+    _dispatch("calibrate")
+
+
+def validate() -> None:
+    _dispatch("validate")
+
+
+def sweep() -> None:
+    _dispatch("sweep")
