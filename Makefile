@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run demo test test-fast calibrate validate bench bench-sweep odd world clean
+.PHONY: setup run demo test test-py312 test-fast calibrate validate bench bench-sweep odd world clean
 
 setup: $(STAMP)
 
@@ -22,6 +22,18 @@ demo: setup          ## the demo sweep (240 runs) into results/sweeps/demo/ and 
 
 test: setup          ## the whole test suite (what CI runs)
 	$(PY) -m pytest -q -n 2 --dist loadfile
+
+# The suite again on Python 3.12 with the newest Mesa 3.x and NumPy (CI runs both; 3.11 above keeps the lower pins).
+PY312 ?= $(shell command -v python3.12 2>/dev/null || ls -d $(HOME)/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | tail -1)
+VENV312 ?= .venv312
+
+test-py312:          ## the whole suite on Python 3.12, newest Mesa 3.x (needs python3.12: PATH or pyenv)
+	@test -n "$(PY312)" || { echo "make test-py312: no python3.12 on PATH or in ~/.pyenv/versions" >&2; exit 2; }
+	test -x $(VENV312)/bin/python || $(PY312) -m venv $(VENV312)
+	$(VENV312)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV312)/bin/python -m pip install --quiet --upgrade -e ".[test]" "mesa>=3,<4" numpy
+	$(VENV312)/bin/python -c "import sys, mesa, numpy; print('python', sys.version.split()[0], 'mesa', mesa.__version__, 'numpy', numpy.__version__)"
+	$(VENV312)/bin/python -m pytest -q -n 2 --dist loadfile
 
 test-fast: setup     ## without the end-to-end command-line tests
 	$(PY) -m pytest -q -m "not slow"
@@ -46,4 +58,4 @@ world: setup         ## rebuild configs/world/central_asia.yaml from ../shared/d
 	$(PY) -m alignment.world.build
 
 clean:
-	rm -rf $(VENV) outputs multirun .pytest_cache .hypothesis
+	rm -rf $(VENV) $(VENV312) outputs multirun .pytest_cache .hypothesis

@@ -164,11 +164,10 @@ def test_short_horizons_drop_later_events_only_when_asked():
     assert {e.id for e in p.events} >= {"uzb_transition", "c5_2021", "ots_2021"}
 
 
-@pytest.mark.parametrize("folder", ["конфиг", "my configs", "it's"])
-def test_a_config_dir_with_any_name_works(capsys, tmp_path, folder):
-    """-cd with a Cyrillic, spaced or quoted folder name composes (issue 10: a non-ASCII folder failed with a
+def test_a_config_dir_with_any_name_works(capsys, tmp_path):
+    """-cd with a Cyrillic, spaced and quoted folder name composes (issue 10: a non-ASCII folder failed with a
     lexer error blamed on the scenario)."""
-    d = tmp_path / folder / "scenario"
+    d = tmp_path / "мои конфиги's" / "scenario"
     d.mkdir(parents=True)
     (d / "mine.yaml").write_text("# @package scenario\nname: mine\nevents: []\n")
     out = tmp_path / "run"
