@@ -24,7 +24,8 @@ test: setup          ## the whole test suite (what CI runs)
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 # The suite again on Python 3.12 with the newest Mesa 3.x and NumPy (CI runs both; 3.11 above keeps the lower pins).
-PY312 ?= $(shell command -v python3.12 2>/dev/null || ls -d $(HOME)/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | tail -1)
+PY312 ?= $(shell for p in $$(command -v python3.12) $$(ls -d $(HOME)/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | sort -V -r); do \
+             "$$p" -c "" 2>/dev/null && { echo "$$p"; break; }; done)
 VENV312 ?= .venv312
 
 test-py312:          ## the whole suite on Python 3.12, newest Mesa 3.x (needs python3.12: PATH or pyenv)

@@ -312,17 +312,33 @@ def _first_configuration(argv) -> list[str]:
     return ([f"seed={seeds[0]}"] if seeds else []) + [c[0] for c in choices]
 
 
-def prepare_run_dir(argv) -> Path | None:
-    """Check where alignment-run will write, before Hydra writes anything there, and take the completion mark
-    (``run.json``) of a finished run out of it, so that a rerun that fails or is killed never leaves a
-    directory that looks finished and describes another run.
+OUTPUT_KEYS = {"calibrate": ("study.output_dir",), "validate": ("validate.output_dir",), "sweep": ("results_dir",)}
+
+
+def _check_writable(key: str, target: Path) -> None:
+    """ConfigError unless ``target`` is, or can be made, a directory we can write into."""
+    import os
+
+    for part in [target, *target.parents]:
+        if part.exists():
+            if not part.is_dir():
+                raise ConfigError(key, str(target), f"{part} is a file; choose a directory")
+            if not os.access(part, os.W_OK | os.X_OK):
+                raise ConfigError(key, str(target), f"cannot write into {part} (permission denied); choose another directory")
+            return
+
+
+def prepare_run_dir(argv, config_name: str = "run") -> Path | None:
+    """Check where a command will write, before Hydra writes anything there: its Hydra directory and its own
+    output folders (a path under a file, or one that cannot be written, is a one-line error). For
+    alignment-run, also take the completion mark (``run.json``) of a finished run out of the run directory,
+    so that a rerun that fails or is killed never leaves a directory that looks finished and describes
+    another run.
 
     One run: ``hydra.run.dir``. A multirun: ``hydra.sweep.dir`` is checked here; each job removes its own
     old mark as its first step (:func:`run_job`), since the job directories are named by Hydra's launcher.
-    Returns the directory checked, or None when it cannot be resolved here (Hydra then reports it).
+    Returns the Hydra directory checked, or None when it cannot be resolved here (Hydra then reports it).
     """
-    import os
-
     from hydra.core.utils import JobRuntime  # noqa: F401 - registers Hydra's resolvers (now, hydra)
 
     overrides, config_dir, runs = _split_args(argv)
@@ -333,21 +349,18 @@ def prepare_run_dir(argv) -> Path | None:
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            cfg = compose("run", overrides=_first_configuration(argv) + _searchpath(config_dir), return_hydra_config=True)
+            cfg = compose(config_name, overrides=_first_configuration(argv) + _searchpath(config_dir), return_hydra_config=True)
             HydraConfig.instance().set_config(cfg)
             target = Path(str(OmegaConf.select(cfg, key)))
+            own = {k: Path(str(OmegaConf.select(cfg, k))) for k in OUTPUT_KEYS.get(config_name, ())}
     except Exception:  # noqa: BLE001 - an interpolation only Hydra's launcher can resolve: leave it to Hydra
         return None
     finally:
         GlobalHydra.instance().clear()
-    for part in [target, *target.parents]:
-        if part.exists():
-            if not part.is_dir():
-                raise ConfigError(key, str(target), f"{part} is a file; choose a directory")
-            if not os.access(part, os.W_OK | os.X_OK):
-                raise ConfigError(key, str(target), f"cannot write into {part} (permission denied); choose another directory")
-            break
-    if not multirun:
+    for k, path in own.items():
+        _check_writable(k, path)
+    _check_writable(key, target)
+    if config_name == "run" and not multirun:
         (target / "run.json").unlink(missing_ok=True)
     return target
 
@@ -380,13 +393,11 @@ def console_entry(prog: str, config_name: str, job, validate=None, direct: bool 
             previous = {}
         try:
             precheck(argv, config_name=config_name, validate=validate, prog=prog, composed=composed if direct else None)
+            prepare_run_dir(argv, config_name)
+            stop_if_signalled()
             if direct and len(composed) == 1 and not any(a.startswith("-") for a in argv):
                 job(composed[0], overrides=_split_args(argv)[0])
                 return
-            stop_if_signalled()
-            if config_name == "run":
-                prepare_run_dir(argv)
-            stop_if_signalled()
             sys.argv = [prog] + argv
             app()
         except ConfigError as exc:

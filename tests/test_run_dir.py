@@ -60,8 +60,8 @@ def test_a_single_run_takes_the_old_mark_away_before_hydra_writes(tmp_path, monk
     seen = {}
     original = cli.prepare_run_dir
 
-    def spy(argv):
-        target = original(argv)
+    def spy(argv, config_name="run"):
+        target = original(argv, config_name)
         seen["target"], seen["mark"], seen["hydra"] = target, (out / "run.json").exists(), (out / ".hydra").exists()
         raise KeyboardInterrupt  # stop before Hydra runs
 
@@ -113,3 +113,19 @@ def test_an_unwritable_run_dir_is_refused_before_any_run(tmp_path, capsys, monke
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "hydra.sweep.dir=" in err[0] and "permission denied" in err[0]
     assert not any(locked.iterdir())
+
+
+@pytest.mark.parametrize("module, key", [("alignment.fit.calibrate", "study.output_dir"),
+                                         ("alignment.fit.validate", "validate.output_dir"),
+                                         ("alignment.sweep.cli", "results_dir")])
+def test_every_command_refuses_an_output_folder_under_a_file(tmp_path, capsys, module, key):
+    """calibrate, validate and sweep check their own output folders the same way, before anything runs
+    (calibrate crashed with NotADirectoryError from Hydra, whose run directory lives inside its output)."""
+    import importlib
+
+    blocker = tmp_path / "taken"
+    blocker.write_text("x")
+    with pytest.raises(SystemExit) as exit_:
+        importlib.import_module(module).main([f"{key}={blocker / 'out'}"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exit_.value.code == 2 and len(err) == 1 and f"{key}=" in err[0] and "is a file; choose a directory" in err[0]
