@@ -126,3 +126,22 @@ def bounded(default, rng: Range, unit: str = "-", **metadata):
     if isinstance(default, (list, dict)):
         return dataclasses.field(default_factory=lambda d=default: type(d)(d), metadata=meta)
     return dataclasses.field(default=default, metadata=meta)
+
+
+def check_writable_dir(key: str, path) -> None:
+    """ConfigError unless ``path`` is, or can be made, a directory this process can write into. The test that
+    cannot lie: a file made and removed again in the nearest folder that exists (permission bits say nothing
+    to root, nor about read-only mounts such as /proc)."""
+    import tempfile
+    from pathlib import Path
+
+    probe = Path(path)
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise ConfigError(key, str(path), f"{probe} is a file; choose a directory")
+    try:
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as exc:
+        raise ConfigError(key, str(path), f"cannot be written ({probe}: {exc.strerror or exc}); choose another directory") from None

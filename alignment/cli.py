@@ -24,8 +24,9 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 
+from alignment.checks import check_writable_dir
 from alignment.errors import ConfigError
-from alignment.schema import RunConfig, register_configs
+from alignment.schema import register_configs
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 PROG = "alignment-run"
@@ -263,7 +264,7 @@ def _find_culprit(combo, config_dir, config_name="run"):
 
 def run_job(cfg: DictConfig) -> Path:
     """Run one configured job into Hydra's output directory and report it."""
-    from alignment.run import summary_table, simulate, write_run
+    from alignment.run import simulate, summary_table, write_run
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     (run_dir / "run.json").unlink(missing_ok=True)  # a rerun: the old run's mark goes before anything else (see prepare_run_dir)
@@ -315,19 +316,6 @@ def _first_configuration(argv) -> list[str]:
 OUTPUT_KEYS = {"calibrate": ("study.output_dir",), "validate": ("validate.output_dir",), "sweep": ("results_dir",)}
 
 
-def _check_writable(key: str, target: Path) -> None:
-    """ConfigError unless ``target`` is, or can be made, a directory we can write into."""
-    import os
-
-    for part in [target, *target.parents]:
-        if part.exists():
-            if not part.is_dir():
-                raise ConfigError(key, str(target), f"{part} is a file; choose a directory")
-            if not os.access(part, os.W_OK | os.X_OK):
-                raise ConfigError(key, str(target), f"cannot write into {part} (permission denied); choose another directory")
-            return
-
-
 def prepare_run_dir(argv, config_name: str = "run") -> Path | None:
     """Check where a command will write, before Hydra writes anything there: its Hydra directory and its own
     output folders (a path under a file, or one that cannot be written, is a one-line error). For
@@ -341,7 +329,7 @@ def prepare_run_dir(argv, config_name: str = "run") -> Path | None:
     """
     from hydra.core.utils import JobRuntime  # noqa: F401 - registers Hydra's resolvers (now, hydra)
 
-    overrides, config_dir, runs = _split_args(argv)
+    _, config_dir, runs = _split_args(argv)
     if not runs:
         return None
     multirun = any(a in ("-m", "--multirun") for a in argv)
@@ -358,8 +346,8 @@ def prepare_run_dir(argv, config_name: str = "run") -> Path | None:
     finally:
         GlobalHydra.instance().clear()
     for k, path in own.items():
-        _check_writable(k, path)
-    _check_writable(key, target)
+        check_writable_dir(k, path)
+    check_writable_dir(key, target)
     if config_name == "run" and not multirun:
         (target / "run.json").unlink(missing_ok=True)
     return target

@@ -42,9 +42,12 @@ class AlignmentModel(mesa.Model):
             CentralAsianState(self, s, i)
         for j, p in enumerate(world.powers):
             ExternalPower(self, p, j)
-        # Mesa keeps a class-level id counter per model (mesa.Agent._ids), which holds every model ever built
-        # alive (Mesa issue 3179); the agents are all made, so the counter is dropped and repeated runs keep flat memory
-        mesa.Agent._ids.pop(self, None)
+        # Mesa 3.3 keeps a class-level id counter per model (mesa.Agent._ids), which holds every model ever built
+        # alive (Mesa issue 3179); the agents are all made, so the counter is dropped and repeated runs keep flat
+        # memory. Mesa 3.4+ has no such counter.
+        ids = getattr(mesa.Agent, "_ids", None)
+        if ids is not None:
+            ids.pop(self, None)
         self.states = self.agents_by_type[CentralAsianState]
         self.powers = self.agents_by_type[ExternalPower]
         self.running = True

@@ -34,7 +34,7 @@ def test_agents_are_mesa_agents_by_type(runs):
     powers = m.agents_by_type[ExternalPower]
     assert sorted(a.code for a in states) == sorted(["KAZ", "UZB", "KGZ", "TJK", "TKM"])
     assert sorted(a.code for a in powers) == sorted(["RUS", "CHN", "USA", "EU", "GBR", "TUR", "IRN"])
-    kaz = states.select(lambda a: a.code == "KAZ")[0]
+    (kaz,) = states.select(lambda a: a.code == "KAZ")  # iteration, not AgentSet indexing (deprecated in Mesa 3.4)
     assert np.shares_memory(kaz.weights, m.weights)  # agents are views onto the model's arrays
 
 

@@ -261,7 +261,7 @@ def test_a_ray_address_that_does_not_answer_fails_in_seconds(capsys, tmp_path):
     assert time.perf_counter() - t < 10 and not (tmp_path / "sweeps").exists()
 
 
-@pytest.mark.parametrize("where, words", [("file", "is a file, not a folder"), ("/proc/alignment-results", "cannot be written")])
+@pytest.mark.parametrize("where, words", [("file", "is a file; choose a directory"), ("/proc/alignment-results", "cannot be written")])
 def test_a_results_dir_that_cannot_be_written(capsys, tmp_path, where, words):
     if where == "file":
         (tmp_path / "r").write_text("not a folder")

@@ -11,12 +11,12 @@ import hashlib
 import json
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
+from alignment.checks import check_writable_dir
 from alignment.cli import CONFIG_DIR, compose_config, console_entry
 from alignment.errors import ConfigError
 from alignment.sweep import design as design_m
@@ -75,19 +75,7 @@ def base_overrides(overrides=None) -> list[str]:
 
 def check_results_dir(results_dir: str) -> None:
     """The folder must be a directory this process can write (or creatable under one)."""
-    path = Path(results_dir)
-    probe = path
-    while not probe.exists():
-        if probe.parent == probe:
-            break
-        probe = probe.parent
-    if probe.exists() and not probe.is_dir():
-        raise ConfigError("results_dir", results_dir, f"{probe} is a file, not a folder")
-    try:  # the one sure test: a file made and gone again in the nearest folder that exists
-        with tempfile.TemporaryFile(dir=probe):
-            pass
-    except OSError as exc:
-        raise ConfigError("results_dir", results_dir, f"cannot be written ({probe}: {exc.strerror or exc})") from None
+    check_writable_dir("results_dir", results_dir)
 
 
 def check_sweep(cfg: DictConfig) -> None:
