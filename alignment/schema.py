@@ -234,6 +234,9 @@ class ScenarioConfig:
     events: List[Any] = MISSING
     exclude: List[str] = field(default_factory=list)
     overrides: Dict[str, Any] = field(default_factory=dict)
+    # events added over the base timeline, one list per layer: a forward scenario names its layer after itself,
+    # so a scenario built on another keeps the other's layer too (Hydra merges mappings; it replaces lists)
+    layers: Dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -65,7 +65,7 @@ CASES = [
     (["horizon.start=2015-13"], "horizon.start='2015-13'", "YYYY-MM"),
     (["horizon.start=2015/01"], "horizon.start='2015/01'", "YYYY-MM"),
     (["horizon.start=2010-01"], "horizon.start='2010-01'", "2015-01 or later"),
-    (["scenario=nope"], "scenario='nope'", "known: historical, no_war_2022"),
+    (["scenario=nope"], "scenario='nope'", "unknown scenario; known: c5_institutionalised, caspian_confrontation"),
     (["-m", "seed=0,abc"], "seed='abc'", "expected an integer"),
     (["-m", "horizon.end=2035-12,2014-01", "seed=range(0,600)"], "horizon.end='2014-01'", "must not be before"),
     (["+foo=1"], "foo=1", "unknown key"),

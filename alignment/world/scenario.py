@@ -398,14 +398,25 @@ def parse_event(raw, key: str, codes: dict, horizon: tuple[int, int], drop_later
 
 
 def load_events(scenario, codes: dict, horizon: tuple[int, int], drop_later: bool = False) -> list[Event]:
-    """All events of a scenario config, checked, without the excluded ids, sorted by date (stable).
+    """All events of a scenario config (its ``events``, then each of its ``layers`` in order), checked, without
+    the excluded ids, sorted by date (stable).
 
     With ``drop_later`` events after the horizon are checked like the rest and then left out."""
     from omegaconf import OmegaConf
 
-    raw_events = OmegaConf.to_container(scenario.events) if OmegaConf.is_config(scenario.events) else list(scenario.events)
+    def plain(node):
+        return OmegaConf.to_container(node) if OmegaConf.is_config(node) else node
+
+    raw_events = list(plain(scenario.events))
+    keys = [f"scenario.events[{n}]" for n in range(len(raw_events))]
+    layers = plain(getattr(scenario, "layers", None) or {})
+    for layer, items in layers.items():  # each forward scenario adds its own layer; Hydra merges the mapping
+        if not isinstance(items, list):
+            raise ConfigError(f"scenario.layers.{layer}", items, "must be a list of events ([] for none)")
+        raw_events += items
+        keys += [f"scenario.layers.{layer}[{n}]" for n in range(len(items))]
     exclude = list(scenario.exclude)
-    parsed = [parse_event(raw, f"scenario.events[{n}]", codes, horizon, drop_later) for n, raw in enumerate(raw_events)]
+    parsed = [parse_event(raw, key, codes, horizon, drop_later) for key, raw in zip(keys, raw_events)]
     events = [e for e in parsed if e is not None]
     late_ids = {raw.get("id") for raw, e in zip(raw_events, parsed) if e is None}
     ids = [e.id for e in events if e.id]
