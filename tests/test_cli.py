@@ -53,7 +53,8 @@ def test_same_config_and_seed_give_identical_bytes(tmp_path):
 
 def test_multirun_gives_four_run_directories(tmp_path):
     sweep = tmp_path / "sweep"
-    cli("-m", "scenario=historical,no_war_2022", "seed=0,1", "outputs.figures=false", f"hydra.sweep.dir={sweep}")
+    cli("-m", "scenario=historical,no_war_2022", "seed=0,1", "outputs.figures=false", "outputs.summary=false",
+        "horizon.end=2023-12", "horizon.drop_later_events=true", f"hydra.sweep.dir={sweep}")
     runs = sorted(p for p in sweep.iterdir() if p.is_dir() and (p / "run.json").exists())
     assert [p.name for p in runs] == ["0_historical_seed0", "1_historical_seed1", "2_no_war_2022_seed0", "3_no_war_2022_seed1"]
     seeds = {json.loads((p / "run.json").read_text())["seed"] for p in runs}

@@ -77,7 +77,7 @@ def run_or_refuse(cfg, drawn_keys):
     return model
 
 
-@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(model_overrides())
 def test_any_model_values_run_clean_or_are_refused_by_name(values):
     cfg = base().copy()
@@ -115,7 +115,7 @@ def an_event(draw):
     return event
 
 
-@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "30")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(an_event())
 def test_any_event_values_run_clean_or_are_refused_by_name(event):
     cfg = base().copy()
@@ -129,7 +129,7 @@ TEXT_VALUES = ["nan", "inf", "-inf", "1e309", "-1e309", "1e308", "-1", "0", "''"
 
 
 @pytest.mark.slow
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.sampled_from(sorted(SCALARS)), st.sampled_from(TEXT_VALUES))
 def test_command_line_override_runs_or_stops_with_one_line_and_writes_nothing(capsys, tmp_path_factory, name, text):
     from alignment.cli import main
