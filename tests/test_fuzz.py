@@ -2,7 +2,8 @@
 
 Every drawn configuration either runs clean (finite outputs, the invariants hold) or stops with a
 ConfigError that names one of the drawn keys, before the model is built; on the command line, with one
-line on stderr, exit status 2 and nothing written.
+line on stderr, exit status 2 and nothing written. The draws are derandomized (the same examples on every run,
+so CI is reproducible); FUZZ_EXAMPLES=300 explores further by hand.
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ def run_or_refuse(cfg, drawn_keys):
     try:
         model = build_model(cfg)
     except ConfigError as exc:
-        assert any(exc.key.startswith(k) or k.startswith(exc.key) for k in drawn_keys), (exc.key, drawn_keys)
+        # the key named is a drawn one, or a rule across keys names the drawn one in its message
+        assert any(exc.key.startswith(k) or k.startswith(exc.key) or k.rsplit(".", 1)[-1] in str(exc) for k in drawn_keys), \
+            (exc.key, drawn_keys)
         assert "\n" not in str(exc)
         return None
     model.run()
@@ -77,7 +80,8 @@ def run_or_refuse(cfg, drawn_keys):
     return model
 
 
-@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(model_overrides())
 def test_any_model_values_run_clean_or_are_refused_by_name(values):
     cfg = base().copy()
@@ -115,7 +119,8 @@ def an_event(draw):
     return event
 
 
-@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "30")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "30")), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(an_event())
 def test_any_event_values_run_clean_or_are_refused_by_name(event):
     cfg = base().copy()
@@ -129,7 +134,7 @@ TEXT_VALUES = ["nan", "inf", "-inf", "1e309", "-1e309", "1e308", "-1", "0", "''"
 
 
 @pytest.mark.slow
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.sampled_from(sorted(SCALARS)), st.sampled_from(TEXT_VALUES))
 def test_command_line_override_runs_or_stops_with_one_line_and_writes_nothing(capsys, tmp_path_factory, name, text):
     from alignment.cli import main
