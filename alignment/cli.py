@@ -26,7 +26,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from alignment.checks import check_writable_dir
 from alignment.errors import ConfigError
-from alignment.schema import register_configs
+from alignment.schema import COMMAND_SCHEMAS, RunConfig, register_configs
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 PROG = "alignment-run"
@@ -61,14 +61,6 @@ def _split_args(argv):
 def _known_keys(node_type) -> list[str]:
     """Field names of a schema dataclass (empty for a free-form mapping)."""
     return [f.name for f in dataclasses.fields(node_type)] if dataclasses.is_dataclass(node_type) else []
-
-
-def _schema_of(config_name: str):
-    """The schema dataclass a command's config is checked against."""
-    from alignment import schema
-
-    return {"run": schema.RunConfig, "calibrate": schema.CalibrateConfig, "validate": schema.ValidateConfig,
-            "sweep": schema.SweepConfig}.get(config_name, schema.RunConfig)
 
 
 def _explain(exc, override_text, config_name: str = "run") -> ConfigError:
@@ -113,7 +105,7 @@ def _explain(exc, override_text, config_name: str = "run") -> ConfigError:
     if "not in struct" in text or "not in '" in text or "Could not override" in str(exc) or "Could not append" in str(exc):
         full = full_key or key
         parent, _, leaf = full.rpartition(".")
-        node = _schema_of(config_name)
+        node = COMMAND_SCHEMAS.get(config_name, RunConfig)
         for part in filter(None, parent.split(".")):
             fields_ = {f.name: f.type for f in dataclasses.fields(node)} if dataclasses.is_dataclass(node) else {}
             t = fields_.get(part)
@@ -313,7 +305,7 @@ def _first_configuration(argv) -> list[str]:
     return ([f"seed={seeds[0]}"] if seeds else []) + [c[0] for c in choices]
 
 
-OUTPUT_KEYS = {"calibrate": ("study.output_dir",), "validate": ("validate.output_dir",), "sweep": ("results_dir",)}
+OUTPUT_KEYS = {"calibrate": ("study.output_dir",), "validate": ("validate.output_dir",)}  # the sweep checks results_dir itself
 
 
 def prepare_run_dir(argv, config_name: str = "run") -> Path | None:

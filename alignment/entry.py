@@ -112,9 +112,7 @@ def default_of(command: str, key: str):
             option = _yaml(CONFIG_DIR / root / f"{groups[root]}.yaml")
             value = _lookup(option, key) if root in option else _lookup({root: option}, key)
     if value is None:
-        cls = {"run": schema.RunConfig, "calibrate": schema.CalibrateConfig, "validate": schema.ValidateConfig,
-               "sweep": schema.SweepConfig}[command]
-        value = _schema_default(cls, key)
+        value = _schema_default(schema.COMMAND_SCHEMAS[spec["config"]], key)
     return value
 
 

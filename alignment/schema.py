@@ -374,6 +374,15 @@ class SweepConfig(RunConfig):
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)
 
 
+# the schema each command's config is checked against (alignment-run, -calibrate, -validate, -sweep)
+COMMAND_SCHEMAS = {"run": RunConfig, "calibrate": CalibrateConfig, "validate": ValidateConfig, "sweep": SweepConfig}
+
+
+def model_field(name: str):
+    """The dataclass field of a model parameter: its metadata holds meaning, unit, source and allowed range."""
+    return {f.name: f for f in fields(ModelParams)}[name]
+
+
 def register_configs() -> None:
     """Register the schemas so that configs/run.yaml and configs/calibrate.yaml can name them in their defaults."""
     from hydra.core.config_store import ConfigStore

@@ -24,7 +24,7 @@ from alignment.checks import check_finite, check_range
 from alignment.errors import ConfigError
 from alignment.outputs import atomic_write_text
 from alignment.run import Prepared, check_params, prepare, run_param_sets
-from alignment.schema import ModelParams
+from alignment.schema import ModelParams, model_field
 from alignment.fit.targets import evaluate, load_targets, loss
 
 PROG = "alignment-calibrate"
@@ -58,7 +58,7 @@ def check_search(search) -> dict:
             raise ConfigError(f"search.{name}.low", low, f"must be below search.{name}.high ({high})")
         if log and low <= 0:
             raise ConfigError(f"search.{name}.low", low, "must be > 0 for a log-scale search")
-        meta = {f.name: f.metadata for f in dataclasses.fields(ModelParams)}[name]
+        meta = model_field(name).metadata
         for end, value in (("low", low), ("high", high)):
             check_range(f"search.{name}.{end}", value, meta["range"], meta["unit"])
         space[name] = (low, high, log, hints[name] is int)

@@ -29,7 +29,7 @@ from alignment.errors import ConfigError
 from alignment.run import Prepared, _apply_overrides, check_params, event_codes, prepare
 from alignment.world import build_world
 from alignment.world.scenario import load_events
-from alignment.schema import ModelParams
+from alignment.schema import ModelParams, model_field
 from alignment.sweep import design as design_m
 from alignment.sweep.summaries import UNITS
 
@@ -127,7 +127,7 @@ def check_key(cfg, key: str, spec) -> type:
             near = difflib.get_close_matches(leaf, list(fields), n=1)
             hint = f"did you mean model.{near[0]}?" if near else "see docs/ODD.md for the model's parameters"
             raise ConfigError(where, spec, f"not a numeric model parameter; {hint}")
-        meta = {f.name: f.metadata for f in dataclasses.fields(ModelParams)}[leaf]
+        meta = model_field(leaf).metadata
         for end in ("low", "high", "values"):
             if isinstance(spec, dict) and end in spec:
                 check_range(f"{where}.{end}", spec[end], meta["range"], meta["unit"])
