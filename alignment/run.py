@@ -42,10 +42,11 @@ _SHAPE_WORDS = {(4,): "four values: telegram, call, visit, meeting", (3,): "thre
                 (4, 3): "four rows (telegram, call, visit, meeting) of three levels"}
 
 
-def check_params(params: ModelParams, prefix: str = "model") -> None:
+def check_params(params: ModelParams, prefix: str = "model", only=None) -> None:
     """Every behavioural parameter finite and within the range the schema states beside its unit; list
-    parameters of the right shape, probability rows summing to 1."""
-    for f in fields(ModelParams):
+    parameters of the right shape, probability rows summing to 1. ``only``: check just these fields (and the
+    rules across fields), for parameters whose other fields were checked already (a sweep's points)."""
+    for f in _FIELDS if only is None else [_FIELD[name] for name in only]:
         v = getattr(params, f.name)
         key = f"{prefix}.{f.name}"
         check_finite(v, key)  # values set after composition (sweeps, trials, scenario overrides) pass here too
@@ -59,6 +60,10 @@ def check_params(params: ModelParams, prefix: str = "model") -> None:
     if params.cohesion_similarity_weight + params.cohesion_intensity_weight > 1:
         raise ConfigError(f"{prefix}.cohesion_intensity_weight", params.cohesion_intensity_weight,
                           "cohesion_similarity_weight + cohesion_intensity_weight must be <= 1")
+
+
+_FIELDS = fields(ModelParams)
+_FIELD = {f.name: f for f in _FIELDS}
 
 
 def check_known_keys(cfg, node=None, prefix: str = "") -> None:

@@ -62,10 +62,10 @@ class Group:
     def params(self, values: dict) -> ModelParams:
         """A run's parameters: the sweep's model values, then the scenario's overrides, checked as alignment-run checks them."""
         q = dataclasses.replace(self.model_params, **values) if values else self.model_params
-        check_params(q)
+        check_params(q, only=values)  # the rest was checked once, with the run config
         if self.scenario_overrides:
             q = dataclasses.replace(q, **self.scenario_overrides)
-            check_params(q, prefix="scenario.overrides")
+            check_params(q, prefix="scenario.overrides", only=self.scenario_overrides)
         return q
 
 
