@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run demo test test-py312 test-fast calibrate validate bench bench-sweep odd world clean
+.PHONY: setup run demo figures test test-py312 test-fast calibrate validate bench bench-sweep odd world clean
 
 setup: $(STAMP)
 
@@ -16,9 +16,14 @@ $(STAMP): pyproject.toml
 run: setup           ## the main job: historical and no_war_2022, seed 0, 2015-01..2035-12
 	$(VENV)/bin/alignment-run -m scenario=historical,no_war_2022 hydra.sweep.dir=outputs/main
 
-demo: setup          ## the demo sweep (240 runs) into results/sweeps/demo/ and its figure into results/demo_sweep/
-	$(VENV)/bin/alignment-sweep sweep=demo
-	$(PY) experiments/demo_sweep/figure.py results/sweeps/demo results/demo_sweep
+demo: setup          ## the demo sweep (240 runs) into results/sweeps/demo/ and its figure into results/figures/demo_sweep.png
+	$(VENV)/bin/alignment-experiment experiment=demo_sweep
+
+# Every experiment of configs/experiment/: sweeps found finished in results/sweeps/ are reused, missing ones run
+# (all of them from scratch: about 4 minutes on 2 cores). Each writes results/figures/NAME.png and NAME.csv.
+EXPERIMENTS := $(sort $(basename $(notdir $(wildcard configs/experiment/*.yaml))))
+figures: setup       ## regenerate every figure of results/figures/ from its config
+	@set -e; for e in $(EXPERIMENTS); do $(VENV)/bin/alignment-experiment experiment=$$e; done
 
 test: setup          ## the whole test suite (what CI runs)
 	$(PY) -m pytest -q -n 2 --dist loadfile

@@ -72,6 +72,10 @@ def _explain(exc, override_text, config_name: str = "run") -> ConfigError:
     if isinstance(exc, MissingConfigException):
         group, _, name = (exc.missing_cfg_file or "").rpartition("/")
         options = exc.options or (_group_options(group, None) if group else [])
+        key, _, value = (override_text or "").lstrip("+~").partition("=")
+        if group == "scenario" and key == "scenario" and value and value != name:  # a layered scenario over a missing base
+            return ConfigError("scenario", value, f"is layered over '{name}' (its defaults list), which is not a scenario; known: "
+                                                  + ", ".join(sorted(options)))
         if group and options:
             return ConfigError(group, name, f"unknown {group.split('/')[-1]}; known: " + ", ".join(sorted(options)))
         return ConfigError(group or "config", name, "no such config")

@@ -52,6 +52,14 @@ COMMANDS = {
         "examples": ["alignment-sweep", "alignment-sweep sweep=demo sweep.dry_run=true",
                      "alignment-sweep sweep=demo sweep.replicates=10", "alignment-sweep sweep=demo executor=ray"],
     },
+    "experiment": {
+        "prog": "alignment-experiment", "module": "alignment.experiment.app", "config": "experiment",
+        "summary": "Regenerate one figure and the CSV behind it (configs/experiment/NAME.yaml, code in experiments/NAME/) "
+                   "into results/figures/; the sweeps it reads are reused when finished and run when missing.",
+        "keys": ["experiment", "results_dir", "figures_dir", "executor", "executor.workers"],
+        "examples": ["alignment-experiment experiment=alignment_history", "alignment-experiment experiment=sobol executor.workers=8",
+                     "alignment-experiment experiment=unga_fit results_dir=outputs/mine"],
+    },
 }
 
 
@@ -162,3 +170,7 @@ def validate() -> None:
 
 def sweep() -> None:
     _dispatch("sweep")
+
+
+def experiment() -> None:
+    _dispatch("experiment")

@@ -374,8 +374,28 @@ class SweepConfig(RunConfig):
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)
 
 
-# the schema each command's config is checked against (alignment-run, -calibrate, -validate, -sweep)
-COMMAND_SCHEMAS = {"run": RunConfig, "calibrate": CalibrateConfig, "validate": ValidateConfig, "sweep": SweepConfig}
+@dataclass
+class ExperimentSpec:
+    """A figure and the data behind it (configs/experiment/NAME.yaml; its code in experiments/NAME/figure.py)."""
+
+    name: str = MISSING  # the folder of its code under experiments/, and the stem of NAME.png and NAME.csv
+    description: str = ""
+    sweeps: Dict[str, List[str]] = field(default_factory=dict)  # sweep (configs/sweep/) -> the indicators the figure reads from it
+    options: Dict[str, Any] = field(default_factory=dict)  # the figure's own settings, checked by its code before any run
+
+
+@dataclass
+class ExperimentConfig:
+    results_dir: str = "results"  # sweeps are read from (and, if missing, written to) <results_dir>/sweeps/
+    figures_dir: Optional[str] = None  # null: <results_dir>/figures
+    progress: bool = True
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+    experiment: ExperimentSpec = field(default_factory=ExperimentSpec)
+
+
+# the schema each command's config is checked against (alignment-run, -calibrate, -validate, -sweep, -experiment)
+COMMAND_SCHEMAS = {"run": RunConfig, "calibrate": CalibrateConfig, "validate": ValidateConfig, "sweep": SweepConfig,
+                   "experiment": ExperimentConfig}
 
 
 def model_field(name: str):
@@ -392,6 +412,7 @@ def register_configs() -> None:
     cs.store(name="calibrate_schema", node=CalibrateConfig)
     cs.store(name="validate_schema", node=ValidateConfig)
     cs.store(name="sweep_schema", node=SweepConfig)
+    cs.store(name="experiment_schema", node=ExperimentConfig)
 
 
 def parameter_table() -> list[dict]:

@@ -19,7 +19,7 @@ def test_help_names_the_defaults_a_composed_config_has(command):
     text = short_help(command)
     assert len(text.splitlines()) < 40 and "--cfg job" in text and "examples:" in text
     for key in COMMANDS[command]["keys"]:
-        if key.startswith("hydra.") or key in ("scenario", "sweep", "executor"):
+        if key.startswith("hydra.") or key in ("scenario", "sweep", "executor", "experiment"):  # group choices
             continue
         node = cfg
         for part in key.split("."):

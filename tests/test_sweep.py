@@ -236,7 +236,7 @@ def test_a_run_that_raises_fails_alone(tmp_path, monkeypatch):
     ("sweep.design.sampler=halton", "sweep.design.sampler", "allowed samplers"),
     ("sweep.design.sampler=sobol", "sweep.design.n", "power of 2"),
     ("sweep.replicates=0", "sweep.replicates", ">= 1"),
-    ("sweep=nope", "sweep", "unknown sweep; known: bench, demo"),
+    ("sweep=nope", "sweep", "unknown sweep; known: bench, demo, forward"),
     ("executor=dask", "executor", "unknown executor; known: local, ray, slurm"),
     ("sweep.summaries.indicators=[weights]", "sweep.summaries.indicators[0]", "unknown indicator"),
     ("sweep.scenarios=[historical,atlantis]", "sweep.scenarios[1]", "unknown scenario"),
@@ -331,9 +331,10 @@ def test_the_demo_sweep_and_its_figure(tmp_path):
     dry = subprocess.run([EXE, f"results_dir={results}", "sweep.dry_run=true", "sweep.replicates=4"], capture_output=True, text=True,
                          timeout=600)
     assert "320 runs" in dry.stdout and "240 done, 80 to run" in dry.stdout and "estimated time" in dry.stdout
-    fig = subprocess.run([sys.executable, str(ROOT / "experiments" / "demo_sweep" / "figure.py"), str(results / "sweeps" / "demo"),
-                          str(tmp_path / "fig")], capture_output=True, text=True, timeout=600)
+    fig = subprocess.run([str(Path(EXE).with_name("alignment-experiment")), "experiment=demo_sweep", f"results_dir={results}",
+                          f"figures_dir={tmp_path / 'fig'}"], capture_output=True, text=True, timeout=600)
     assert fig.returncode == 0, fig.stderr[-2000:]
+    assert "all 240 runs found" in fig.stdout  # the figure reuses the finished sweep
     table = pd.read_csv(tmp_path / "fig" / "demo_sweep.csv")
     assert set(table.panel) == {"middle_share_by_year", "middle_share_2025", "kaz_weight_on_rus_by_year"}
     assert (tmp_path / "fig" / "demo_sweep.png").stat().st_size > 30_000

@@ -17,7 +17,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from alignment.checks import check_writable_dir
-from alignment.cli import CONFIG_DIR, compose_config, console_entry
+from alignment.cli import CONFIG_DIR, _explain, compose_config, console_entry
 from alignment.errors import ConfigError
 from alignment.sweep import design as design_m
 from alignment.sweep.executors import check_executor, default_workers, executor
@@ -53,7 +53,10 @@ def scenario_configs(cfg) -> dict:
             continue
         try:
             out[name] = _compose_scenario(name)
-        except Exception:  # noqa: BLE001 - Hydra's MissingConfigException and friends
+        except Exception as exc:  # noqa: BLE001 - Hydra's MissingConfigException and friends
+            why = _explain(exc, f"scenario={name}")
+            if why.key == "scenario" and why.value == name and "layered over" in why.allowed:
+                raise ConfigError(f"sweep.scenarios[{n}]", name, why.allowed) from None
             raise ConfigError(f"sweep.scenarios[{n}]", name, "unknown scenario; known: " + ", ".join(known)) from None
     return out
 
@@ -181,16 +184,17 @@ def dry_run_report(cfg, plan: Plan, todo_ids: set) -> str:
             f"estimated disk: {rows * per_row / 1e6:,.1f} MB ({rows:,} summary rows) in {sweep_dir(cfg.results_dir, plan.name)}")
 
 
-def run_sweep(cfg: DictConfig, overrides=None) -> dict:
-    """Plan, then run what is missing and write it; returns counts and the sweep's folder.
+def run_sweep(cfg: DictConfig, overrides=None, plan: Plan | None = None) -> dict:
+    """Plan (unless given a plan made from ``cfg``), then run what is missing and write it; returns counts and
+    the sweep's folder.
 
     Local worker processes start first and import the model while the plan is made; a Ray cluster or a
     SLURM array is only reached once the plan holds."""
     check_sweep(cfg)
     if cfg.sweep.dry_run:
-        return _dry_run(cfg, _plan(cfg, overrides))
+        return _dry_run(cfg, plan or _plan(cfg, overrides))
     folder = Path(cfg.executor.folder) if cfg.executor.folder else sweep_dir(cfg.results_dir, cfg.sweep.name) / "slurm"
-    plan = None if cfg.executor.name == "local" else _plan(cfg, overrides)
+    plan = plan or (None if cfg.executor.name == "local" else _plan(cfg, overrides))
     with executor(cfg.executor, folder) as run:
         return _run(cfg, plan or _plan(cfg, overrides), run)
 

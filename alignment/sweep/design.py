@@ -1,6 +1,6 @@
 """Designs: which parameter values a sweep runs, as a table with one row per design point.
 
-Five samplers: ``grid`` (full factorial over value lists or evenly spaced levels), ``list``
+No parameters: one point, the configured model, run ``replicates`` times. Five samplers: ``grid`` (full factorial over value lists or evenly spaced levels), ``list``
 (explicit values, zipped), and through SALib ``latin`` (Latin hypercube), ``sobol`` (Saltelli's
 scheme for Sobol indices) and ``morris`` (elementary-effect trajectories). One SALib problem
 (:func:`salib_problem`) serves the sampling here and the analysis of the results later; rows stay
@@ -66,9 +66,7 @@ def check_parameters(parameters: dict, sampler: str) -> dict:
         if sampler == "list":
             raise ConfigError(where, spec, "the list sampler needs explicit values: {values: [...]}")
         out[key] = ("range", float(low), float(high), log)
-    if not out:
-        raise ConfigError("sweep.parameters", parameters, "name at least one parameter, e.g. model.hedging_base: {low: 0.3, high: 0.9}")
-    return out
+    return out  # empty: one design point, the configured model (replicates give the spread)
 
 
 def salib_problem(space: dict) -> dict:
@@ -86,6 +84,10 @@ def points(space: dict, sampler: str, n: int, levels: int, second_order: bool, s
     giving N * (D + 1) points. ``levels``: grid, points per range; morris, grid levels (even).
     """
     keys = list(space)
+    if not keys:
+        if sampler in ("sobol", "morris"):
+            raise ConfigError("sweep.parameters", {}, f"the {sampler} sampler needs ranged parameters to vary")
+        return pd.DataFrame(index=pd.RangeIndex(1))
     if sampler == "list":
         lengths = {k: len(space[k][1]) for k in keys}
         if len(set(lengths.values())) != 1:

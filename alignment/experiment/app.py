@@ -1,0 +1,136 @@
+"""alignment-experiment: one figure and its data, regenerated from configs/experiment/NAME.yaml.
+
+Everything is checked before any run: the experiment's code exists, every sweep it names exists and
+keeps the indicators it reads, every sweep plans (its scenarios compose, its ranges are allowed), a
+sweep folder of another configuration is refused, and the figure's own options pass its ``check``.
+Then sweeps with runs missing are run (finished ones are reused: a rerun computes nothing), the table
+is made from the summaries, the figure is drawn from the table, and both are written together.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from alignment.checks import check_writable_dir
+from alignment.cli import CONFIG_DIR, _explain, compose_config, console_entry
+from alignment.errors import ConfigError
+from alignment.experiment.data import ExperimentData, SweepInput
+from alignment.experiment.plotting import PNG_METADATA, close
+from alignment.outputs import staged
+from alignment.sweep.cli import compat_key, prepare_sweep, run_sweep
+from alignment.sweep.store import SweepStore, finished_ids, read_runs, sweep_dir
+from alignment.sweep.summaries import UNITS
+
+PROG = "alignment-experiment"
+EXPERIMENTS_DIR = CONFIG_DIR.parent / "experiments"
+
+
+def _compose(config_name: str, overrides: list):
+    """Another command's config, composed inside this app (its search path) or on its own."""
+    from hydra import compose
+    from hydra.core.global_hydra import GlobalHydra
+
+    if GlobalHydra.instance().is_initialized():
+        return compose(config_name, overrides=overrides)
+    return compose_config(overrides, config_name=config_name)
+
+
+def _options(folder: Path) -> list[str]:
+    return sorted(p.stem for p in folder.glob("*.yaml"))
+
+
+def load_code(name: str):
+    """The module experiments/NAME/figure.py, which must define ``table(data, options)`` and ``draw(table, options, data)``."""
+    path = EXPERIMENTS_DIR / name / "figure.py"
+    if not path.is_file():
+        raise ConfigError("experiment.name", name, f"no code for this experiment: {path} not found "
+                                                   f"(experiments: {', '.join(_options(CONFIG_DIR / 'experiment'))})")
+    spec = importlib.util.spec_from_file_location(f"experiments.{name}.figure", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for fn in ("table", "draw"):
+        if not callable(getattr(module, fn, None)):
+            raise ConfigError("experiment.name", name, f"{path} defines no {fn}() function")
+    return module
+
+
+def sweep_input(cfg: DictConfig, name: str, indicators) -> SweepInput:
+    """The sweep ``name`` composed with this command's results folder and executor, checked and planned."""
+    where = f"experiment.sweeps.{name}"
+    try:
+        scfg = _compose("sweep", [f"sweep={name}"])
+    except Exception as exc:  # noqa: BLE001 - Hydra's MissingConfigException and friends
+        why = _explain(exc, f"sweep={name}", "sweep")
+        if why.key == "sweep" and why.value == name:
+            raise ConfigError(where, list(indicators or []), "unknown sweep; known: " + ", ".join(_options(CONFIG_DIR / "sweep"))) from None
+        raise why from None
+    indicators = list(indicators or [])
+    if not indicators:
+        raise ConfigError(where, indicators, "name the indicators the figure reads from this sweep, e.g. [alignment_weight]")
+    with open_dict(scfg):
+        scfg.results_dir, scfg.progress, scfg.executor = cfg.results_dir, cfg.progress, cfg.executor
+    kept = list(scfg.sweep.summaries.indicators)
+    for n, indicator in enumerate(indicators):
+        if indicator not in UNITS:
+            raise ConfigError(f"{where}[{n}]", indicator, "unknown indicator; known: " + ", ".join(UNITS))
+        if indicator not in kept:
+            raise ConfigError(f"{where}[{n}]", indicator, f"sweep '{name}' does not keep it (it keeps: {', '.join(kept)}); "
+                                                          f"add it to sweep.summaries.indicators in configs/sweep/{name}.yaml")
+    plan = prepare_sweep(scfg, overrides=[])
+    root = sweep_dir(cfg.results_dir, plan.name)
+    SweepStore(root, plan.name).check_compatible(compat_key(scfg, plan))  # reads only: refuses a folder of another config
+    return SweepInput(name, scfg, plan, root, indicators)
+
+
+def _ensure(s: SweepInput) -> None:
+    """Run what the sweep is missing (nothing if it is finished), then refuse a sweep with failed runs."""
+    todo = {r.run_id for r in s.plan.runs} - finished_ids(s.root)
+    if todo:
+        print(f"{PROG}: sweep '{s.name}': {len(todo)} of {len(s.plan.runs)} runs to compute", flush=True)
+        run_sweep(s.cfg, overrides=[], plan=s.plan)
+    else:
+        print(f"{PROG}: sweep '{s.name}': all {len(s.plan.runs)} runs found in {s.root}; reused", flush=True)
+    runs = read_runs(s.root)
+    failed = runs[(runs["status"] == "failed") & runs["run_id"].isin({r.run_id for r in s.plan.runs})]
+    if len(failed):
+        raise ConfigError(f"experiment.sweeps.{s.name}", list(s.indicators), f"{len(failed)} runs failed (first: {failed.iloc[0]['error']}); "
+                                                                            f"see {s.root / 'runs'}")
+
+
+def run_experiment(cfg: DictConfig, overrides=None) -> dict:
+    """Check everything, run the missing sweeps, write NAME.csv and NAME.png; returns their paths."""
+    name = cfg.experiment.name
+    code = load_code(name)
+    figures_dir = Path(cfg.figures_dir or Path(cfg.results_dir) / "figures")
+    check_writable_dir("figures_dir", str(figures_dir))
+    check_writable_dir("results_dir", cfg.results_dir)
+    if not cfg.experiment.sweeps:
+        raise ConfigError("experiment.sweeps", {}, "name at least one sweep (configs/sweep/) and the indicators read from it")
+    inputs = {n: sweep_input(cfg, n, ind) for n, ind in cfg.experiment.sweeps.items()}
+    data = ExperimentData(inputs, targets=lambda: _compose("validate", []).targets)
+    options = OmegaConf.to_container(cfg.experiment.options, resolve=True)
+    if callable(getattr(code, "check", None)):
+        code.check(data, options)  # the figure's own options: ConfigError before any run
+    for s in inputs.values():
+        _ensure(s)
+    table = code.table(data, options)
+    fig = code.draw(table, options, data)
+    csv, png = figures_dir / f"{name}.csv", figures_dir / f"{name}.png"
+    try:
+        with staged(figures_dir) as stage:  # both files, or neither
+            table.to_csv(stage / csv.name, index=False, float_format="%.6g")
+            fig.savefig(stage / png.name, dpi=120, bbox_inches="tight", metadata=PNG_METADATA)
+    finally:
+        close(fig)
+    print(f"{PROG}: wrote {png} and {csv} ({len(table)} rows)")
+    return {"png": png, "csv": csv, "table": table}
+
+
+main = console_entry(PROG, "experiment", run_experiment, validate=lambda cfg: None, direct=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""scenarios_2035: each forward scenario against status_quo in one year, one panel per headline indicator.
+
+Table: one row per panel and scenario: mean, lo, hi (central ``band`` over the replicates), runs, and the
+difference from the reference scenario, replicate by replicate: diff_mean, diff_lo, diff_hi. Replicate r of
+every scenario meets the same random numbers (common random numbers), so the paired difference shows what the
+scenario changes with the model's own noise taken out; the figure draws it.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from alignment.errors import ConfigError
+from alignment.experiment.data import bands
+from alignment.experiment.plotting import theme
+
+SWEEP = "forward"
+
+
+def check(data, options) -> None:
+    scenarios = list(dict.fromkeys(g.scenario for g in data.plan(SWEEP).groups.values()))
+    if options["reference"] not in scenarios:
+        raise ConfigError("experiment.options.reference", options["reference"], f"not a scenario of sweep '{SWEEP}': " + ", ".join(scenarios))
+    years = data.plan(SWEEP).years
+    if years is not None and options["year"] not in years:
+        raise ConfigError("experiment.options.year", options["year"], f"sweep '{SWEEP}' keeps only the years {years}")
+    declared = data.sweeps[SWEEP].indicators
+    for name, panel in options["panels"].items():
+        if panel.get("indicator") not in declared:
+            raise ConfigError(f"experiment.options.panels.{name}.indicator", panel.get("indicator"),
+                              f"not read from sweep '{SWEEP}' (declared in experiment.sweeps: {', '.join(declared)})")
+
+
+def _panel(data, panel: dict, year: int) -> pd.DataFrame:
+    d = data.summaries(SWEEP, panel["indicator"], year=year)
+    if panel.get("partner") is not None:
+        d = d[d.partner == panel["partner"]]
+    if panel.get("entity") == "mean":
+        d = d.groupby(["scenario", "replicate", "run_id"], as_index=False, sort=False)["value"].mean()
+    else:
+        d = d[d.entity == panel["entity"]]
+    return d
+
+
+def table(data, options):
+    order = list(dict.fromkeys(g.scenario for g in data.plan(SWEEP).groups.values()))
+    level = float(options["band"])
+    parts = []
+    for name, panel in options["panels"].items():
+        d = _panel(data, panel, options["year"])
+        levels = bands(d, ["scenario"], level=level)
+        ref = d[d.scenario == options["reference"]].set_index("replicate")["value"]
+        paired = d.assign(value=d["value"].to_numpy() - ref.reindex(d["replicate"]).to_numpy())
+        diffs = bands(paired, ["scenario"], level=level).rename(columns={"mean": "diff_mean", "lo": "diff_lo", "hi": "diff_hi"})
+        parts.append(levels.merge(diffs.drop(columns="runs"), on="scenario").assign(panel=name, label=panel["label"], year=options["year"]))
+    out = pd.concat(parts, ignore_index=True)
+    out["order"] = out["panel"].map({p: i for i, p in enumerate(options["panels"])}) * 100 + out["scenario"].map({s: i for i, s in enumerate(order)})
+    out = out.sort_values("order").reset_index(drop=True)
+    return out[["panel", "label", "year", "scenario", "mean", "lo", "hi", "runs", "diff_mean", "diff_lo", "diff_hi"]]
+
+
+def draw(table, options, data):
+    theme()
+    panels = list(options["panels"])
+    cols = 4
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.9 * rows), sharey=True)
+    for ax, name in zip(axes.flat, panels):
+        d = table[(table.panel == name) & (table.scenario != options["reference"])].reset_index(drop=True)
+        ref = table[(table.panel == name) & (table.scenario == options["reference"])].iloc[0]
+        y = list(range(len(d)))[::-1]
+        ax.axvline(0, color="0.3", ls="--", lw=1, zorder=1)
+        colours = ["C3" if v < 0 else "C0" for v in d.diff_mean]
+        ax.hlines(y, d.diff_lo, d.diff_hi, colors=colours, lw=2.2)
+        ax.scatter(d.diff_mean, y, color=colours, s=28, zorder=3)
+        ax.set_yticks(y, d.scenario)
+        ax.set_title(f"{d.label.iloc[0]}\n{options['reference']}: {ref['mean']:.3g} ({ref.lo:.3g}-{ref.hi:.3g})", fontsize=9)
+        ax.set_xlabel(f"difference from {options['reference']}", fontsize=8)
+        ax.tick_params(axis="x", labelsize=8)
+    for ax in axes.flat[len(panels):]:
+        ax.axis("off")
+    band = int(round(100 * options["band"]))
+    runs = int(table["runs"].max())
+    fig.suptitle(f"Forward scenarios in {options['year']}, each against {options['reference']}: mean difference and {band} % band "
+                 f"over {runs} paired replicates (same random numbers; blue above, red below)", y=1.0)
+    fig.tight_layout()
+    return fig
