@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run demo figures test test-py312 test-fast calibrate validate bench bench-sweep odd world clean
+.PHONY: setup run demo figures app browser test test-py312 test-fast calibrate validate bench bench-sweep odd world clean
 
 setup: $(STAMP)
 
@@ -25,7 +25,15 @@ EXPERIMENTS := $(sort $(basename $(notdir $(wildcard configs/experiment/*.yaml))
 figures: setup       ## regenerate every figure of results/figures/ from its config
 	@set -e; for e in $(EXPERIMENTS); do $(VENV)/bin/alignment-experiment experiment=$$e; done
 
-test: setup          ## the whole test suite (what CI runs)
+app: setup           ## the classroom app on http://127.0.0.1:8765 (alignment-app --port N for another port)
+	$(VENV)/bin/alignment-app
+
+# Debian's chromium, which the browser test drives through Playwright (Playwright downloads no browser of its own)
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { echo "installing Debian's chromium for the browser test (apt-get)"; apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+test: setup browser  ## the whole test suite (what CI runs), the browser test included
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 # The suite again on Python 3.12 with the newest Mesa 3.x and NumPy (CI runs both; 3.11 above keeps the lower pins).
@@ -33,13 +41,15 @@ PY312 ?= $(shell for p in $$(command -v python3.12) $$(ls -d $(HOME)/.pyenv/vers
              "$$p" -c "" 2>/dev/null && { echo "$$p"; break; }; done)
 VENV312 ?= .venv312
 
-test-py312:          ## the whole suite on Python 3.12, newest Mesa 3.x (needs python3.12: PATH or pyenv)
+# On 3.12 the model's tests run (mechanisms, engine, Mesa model, configs, properties); the end-to-end runs of the
+# commands and the browser test, which exercise our own code rather than Mesa's or NumPy's, run on 3.11 above.
+test-py312:          ## the suite on Python 3.12, newest Mesa 3.x, without the end-to-end tests (needs python3.12: PATH or pyenv)
 	@test -n "$(PY312)" || { echo "make test-py312: no python3.12 on PATH or in ~/.pyenv/versions" >&2; exit 2; }
 	test -x $(VENV312)/bin/python || $(PY312) -m venv $(VENV312)
 	$(VENV312)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV312)/bin/python -m pip install --quiet --upgrade -e ".[test]" "mesa>=3,<4" numpy
 	$(VENV312)/bin/python -c "import sys, mesa, numpy; print('python', sys.version.split()[0], 'mesa', mesa.__version__, 'numpy', numpy.__version__)"
-	$(VENV312)/bin/python -m pytest -q -n 2 --dist loadfile
+	$(VENV312)/bin/python -m pytest -q -n 2 --dist loadfile -m "not slow and not browser"
 
 test-fast: setup     ## without the end-to-end command-line tests
 	$(PY) -m pytest -q -m "not slow"

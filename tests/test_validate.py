@@ -36,6 +36,7 @@ def fake_trials(path):
     return path
 
 
+@pytest.mark.slow
 def test_report_table_and_figure(tmp_path):
     trials = fake_trials(tmp_path / "trials.csv")
     cfg = compose_config(["validate.replicates=2", f"validate.output_dir={tmp_path}"] + quick(tmp_path, trials),
@@ -138,6 +139,7 @@ def test_trials_of_another_search_space_are_refused(capsys, tmp_path):
     assert not (tmp_path / "v").exists()
 
 
+@pytest.mark.slow
 def test_report_names_the_model_option_it_validated(tmp_path):
     """Run through the console entry point with another model option: the report must say which."""
     extra = tmp_path / "extra" / "model"

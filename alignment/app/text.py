@@ -1,0 +1,111 @@
+"""The page's words in English and Russian. A key missing in one language is a test failure, not a blank."""
+
+from __future__ import annotations
+
+TEXT = {
+    "title": {"en": "Central Asia between the powers: a classroom model", "ru": "Центральная Азия между державами: учебная модель"},
+    "language": {"en": "Язык: русский", "ru": "Language: English"},
+    "scenario": {"en": "Scenario", "ru": "Сценарий"},
+    "seed": {"en": "Seed (random numbers)", "ru": "Зерно (случайные числа)"},
+    "step": {"en": "Step", "ru": "Шаг"},
+    "play": {"en": "Play", "ru": "Пуск"},
+    "pause": {"en": "Pause", "ru": "Пауза"},
+    "reset": {"en": "Reset", "ru": "Сброс"},
+    "speed": {"en": "Speed (months per tick)", "ru": "Скорость (месяцев за такт)"},
+    "spread": {"en": "Show the spread ({n} seeds)", "ru": "Показать разброс ({n} зёрен)"},
+    "pin": {"en": "Pin this run as the baseline", "ru": "Закрепить этот прогон как базовый"},
+    "unpin": {"en": "Remove the baseline", "ru": "Убрать базовый прогон"},
+    "baseline": {"en": "baseline: {name}", "ru": "базовый: {name}"},
+    "date": {"en": "Month reached", "ru": "Достигнутый месяц"},
+    "state": {"en": "State", "ru": "Государство"},
+    "map": {"en": "The region now", "ru": "Регион сейчас"},
+    "weights": {"en": "Alignment weights of {state}", "ru": "Веса ориентации: {state}"},
+    "weight_axis": {"en": "alignment weight (share)", "ru": "вес ориентации (доля)"},
+    "corridors": {"en": "Corridor volumes", "ru": "Объёмы по коридорам"},
+    "volume_axis": {"en": "million tonnes per year", "ru": "млн тонн в год"},
+    "interactions": {"en": "Interactions per year", "ru": "Контакты в год"},
+    "interactions_axis": {"en": "interactions per year", "ru": "контактов в год"},
+    "intraregional": {"en": "among the five states", "ru": "между пятью государствами"},
+    "external": {"en": "with the external powers", "ru": "с внешними державами"},
+    "recorded_counts": {"en": "recorded (2015, 2019)", "ru": "зафиксировано (2015, 2019)"},
+    "unga": {"en": "UN votes: predicted against recorded, 2015-2021", "ru": "Голосования в ООН: модель и факт, 2015-2021"},
+    "unga_x": {"en": "recorded agreement (0-1)", "ru": "фактическое совпадение (0-1)"},
+    "unga_y": {"en": "predicted agreement (0-1)", "ru": "предсказанное совпадение (0-1)"},
+    "unga_wait": {"en": "Step into 2015-2021 to see the fit", "ru": "Сделайте шаги в 2015-2021, чтобы увидеть соответствие"},
+    "year": {"en": "year", "ru": "год"},
+    "band_label": {"en": "5-95 % of {n} seeds", "ru": "5-95 % из {n} зёрен"},
+    "events": {"en": "Events reached", "ru": "Наступившие события"},
+    "no_events": {"en": "No event yet: press Step or Play.", "ru": "Событий пока нет: нажмите «Шаг» или «Пуск»."},
+    "questions": {"en": "Guided questions", "ru": "Вопросы для урока"},
+    "load": {"en": "Load this question", "ru": "Загрузить вопрос"},
+    "look_for": {"en": "What to look for", "ru": "На что смотреть"},
+    "export": {"en": "Export", "ru": "Экспорт"},
+    "export_csv": {"en": "Data (CSV)", "ru": "Данные (CSV)"},
+    "export_png": {"en": "Charts (PNG)", "ru": "Графики (PNG)"},
+    "export_config": {"en": "Reproduce (alignment-run)", "ru": "Воспроизвести (alignment-run)"},
+    "typed": {"en": "type a value", "ru": "введите значение"},
+    "refused": {"en": "Refused: {why}. The run goes on with the previous value.",
+                "ru": "Отклонено: {why}. Прогон продолжается с прежним значением."},
+    "finished": {"en": "The run has reached its horizon.", "ru": "Прогон дошёл до конца горизонта."},
+    "info": {"en": "About this model", "ru": "О модели"},
+}
+
+INFO = {
+    "en": [
+        ("What is it?", "An agent-based model of the five Central Asian states (Kazakhstan, Uzbekistan, Kyrgyzstan, "
+                        "Tajikistan, Turkmenistan) and the powers around them (Russia, China, the US, the EU, the UK, "
+                        "Turkey, Iran). Each state spreads its 'alignment weights' over the powers: shares that add up to one."),
+        ("How does it work?", "Every month the states trade, freight picks the cheapest corridor with room on it, the "
+                              "powers spend money and attention, leaders meet, and each state moves its weights a little "
+                              "towards what trade, investment, security ties, remittances and diplomacy pull it to, while "
+                              "avoiding dependence on any one power. Dated events (the 2022 war, sanctions, summits, "
+                              "pledges) come from the scenario. The UN-vote chart shows how the weights predict voting."),
+        ("How to use it", "Choose a scenario, press Step (one month) or Play. Move a slider: the run starts again from "
+                          "2015 with the new setting. 'Show the spread' runs many seeds at once and draws their band; "
+                          "'Pin' keeps a run to compare against. The guided questions set everything up for you."),
+        ("Things to notice", "No state puts most of its weight on one power: the region hedges. The Middle Corridor "
+                             "(across the Caspian) grows after 2022 as freight leaves the route through Russia. "
+                             "Remittances keep Tajikistan and Kyrgyzstan close to Russia."),
+        ("Things to try", "Turn the push of Russian coercion up and watch Kazakhstan. Make shippers indifferent to cost "
+                          "and see the corridors converge. Compare the no-war scenario with the historical one."),
+    ],
+    "ru": [
+        ("Что это?", "Агентная модель пяти государств Центральной Азии (Казахстан, Узбекистан, Кыргызстан, "
+                     "Таджикистан, Туркменистан) и держав вокруг них (Россия, Китай, США, ЕС, Великобритания, "
+                     "Турция, Иран). Каждое государство распределяет «веса ориентации» между державами: доли, "
+                     "в сумме дающие единицу."),
+        ("Как это работает?", "Каждый месяц государства торгуют, грузы идут по самому дешёвому коридору со свободной "
+                              "пропускной способностью, державы тратят деньги и внимание, лидеры встречаются, и каждое "
+                              "государство немного сдвигает веса туда, куда его тянут торговля, инвестиции, связи в "
+                              "сфере безопасности, денежные переводы и дипломатия, избегая зависимости от одной державы. "
+                              "Датированные события (война 2022 года, санкции, саммиты, обещания) берутся из сценария."),
+        ("Как пользоваться", "Выберите сценарий и нажмите «Шаг» (один месяц) или «Пуск». Сдвиньте ползунок: прогон "
+                             "начнётся заново с 2015 года. «Показать разброс» запускает много зёрен сразу и рисует "
+                             "их полосу; «Закрепить» сохраняет прогон для сравнения. Вопросы для урока всё настроят сами."),
+        ("На что обратить внимание", "Ни одно государство не отдаёт большую часть веса одной державе: регион "
+                                     "балансирует. Средний коридор (через Каспий) растёт после 2022 года, когда грузы "
+                                     "уходят с маршрута через Россию. Денежные переводы держат Таджикистан и Кыргызстан "
+                                     "рядом с Россией."),
+        ("Что попробовать", "Усильте давление России и следите за Казахстаном. Сделайте грузоотправителей безразличными "
+                            "к цене и посмотрите, как сходятся коридоры. Сравните сценарий без войны с историческим."),
+    ],
+}
+
+NAMES = {
+    "en": {"KAZ": "Kazakhstan", "UZB": "Uzbekistan", "KGZ": "Kyrgyzstan", "TJK": "Tajikistan", "TKM": "Turkmenistan",
+           "RUS": "Russia", "CHN": "China", "USA": "US", "EU": "EU", "GBR": "UK", "TUR": "Turkey", "IRN": "Iran",
+           "NORTHERN": "Northern (via Russia)", "MIDDLE": "Middle (Caspian)", "CKU": "China-Kyrgyzstan-Uzbekistan",
+           "INSTC": "North-South (via Iran)"},
+    "ru": {"KAZ": "Казахстан", "UZB": "Узбекистан", "KGZ": "Кыргызстан", "TJK": "Таджикистан", "TKM": "Туркменистан",
+           "RUS": "Россия", "CHN": "Китай", "USA": "США", "EU": "ЕС", "GBR": "Великобритания", "TUR": "Турция", "IRN": "Иран",
+           "NORTHERN": "Северный (через Россию)", "MIDDLE": "Средний (Каспий)", "CKU": "Китай-Кыргызстан-Узбекистан",
+           "INSTC": "Север-Юг (через Иран)"},
+}
+
+
+def t(key: str, lang: str, **kw) -> str:
+    return TEXT[key][lang].format(**kw)
+
+
+def name(code: str, lang: str) -> str:
+    return NAMES[lang].get(code, code)

@@ -1,0 +1,129 @@
+"""The classroom page in a real browser: alignment-app started as a user starts it, driven in headless Chromium
+(Playwright with Debian's chromium; `make test` installs it). Step, a slider, a refused typed value, a guided
+question, Russian; the charts and texts change, nothing is fetched from outside 127.0.0.1, a screenshot is kept.
+Set ALIGNMENT_SCREENSHOT=path to keep the screenshot there too (docs/app.png is made so)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+EXE = shutil.which("alignment-app") or str(Path(sys.executable).parent / "alignment-app")
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = _free_port()
+    log = tmp_path_factory.mktemp("app") / "server.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([EXE, "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        t0 = time.time()
+        while time.time() - t0 < 120:
+            assert proc.poll() is None, log.read_text()
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.5).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("alignment-app did not start in 120 s: " + log.read_text())
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _month(page) -> str:
+    text = page.get_by_text(re.compile(r"(Month reached|Достигнутый месяц): \d{4}-\d{2}")).first.inner_text()
+    return re.search(r"\d{4}-\d{2}", text).group(0)
+
+
+def test_a_class_can_step_move_a_slider_load_a_question_and_switch_to_russian(server, tmp_path):
+    assert CHROMIUM, "Debian's chromium is needed: `make test` installs it with apt-get"
+    from playwright.sync_api import expect, sync_playwright
+
+    hosts, failed = set(), []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1500, "height": 1800})
+        page.on("request", lambda r: hosts.add(urlparse(r.url).hostname) if r.url.startswith(("http", "ws")) else None)
+        page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        page.on("requestfailed", lambda r: failed.append(f"failed {r.url}"))
+        page.set_default_timeout(60_000)
+        page.goto(server)
+        step = page.get_by_role("button", name="Step", exact=True)
+        step.wait_for()
+        expect(page.get_by_text("No event yet")).to_be_visible()
+        start = _month(page)
+        assert start == "2015-01"
+        chart = page.locator("img").first
+        before = chart.screenshot()
+
+        t0 = time.perf_counter()
+        step.click()
+        expect(page.get_by_text("Month reached: 2015-02")).to_be_visible()
+        redraw_s = time.perf_counter() - t0
+        page.wait_for_timeout(500)
+        assert chart.screenshot() != before  # the map shows the new month
+
+        # a slider: a click three quarters along the coercion slider's track ([0, 8]) sets 6; the run starts again
+        field = page.get_by_label("Push of Russian coercion: type a value [0, 8]")
+        track = page.locator(".v-slider").filter(has=page.locator('[role=slider][aria-valuemax="8"]'))
+        box = track.bounding_box()
+        track.click(position={"x": box["width"] * 0.75, "y": box["height"] / 2})
+        expect(field).to_have_value("6")
+        expect(page.locator('[role=slider][aria-valuemax="8"]')).to_have_attribute("aria-valuenow", "6")
+        expect(page.get_by_text("Month reached: 2015-01")).to_be_visible()
+
+        # a typed value outside the locked range is refused on the page, and the run goes on
+        step.click()
+        expect(page.get_by_text("Month reached: 2015-02")).to_be_visible()
+        field.fill("9")
+        field.press("Enter")
+        expect(page.get_by_text(re.compile("Refused: coercion: .* outside \\[0, 8\\]"))).to_be_visible()
+        expect(page.get_by_text("Month reached: 2015-02")).to_be_visible()
+        step.click()
+        expect(page.get_by_text("Month reached: 2015-03")).to_be_visible()
+
+        # a guided question sets the scenario and pins its baseline
+        card = page.locator(".v-card", has_text="What would the Middle Corridor be without the war?")
+        card.get_by_role("button", name="Load this question").click()
+        expect(page.get_by_text("baseline: historical")).to_be_visible()
+        expect(page.get_by_text("Month reached: 2015-01")).to_be_visible()
+        for _ in range(14):
+            step.click()
+        expect(page.get_by_text("Month reached: 2016-03")).to_be_visible(timeout=90_000)  # each click redraws: they queue
+
+        # Russian
+        page.get_by_role("button", name="Язык: русский").click()
+        expect(page.get_by_role("button", name="Шаг", exact=True)).to_be_visible()
+        expect(page.get_by_text("Достигнутый месяц: 2016-03")).to_be_visible()
+        expect(page.get_by_text("Вопросы для урока")).to_be_visible()
+        page.wait_for_timeout(1500)
+        shot = tmp_path / "app.png"
+        page.screenshot(path=str(shot), full_page=True)
+        if os.environ.get("ALIGNMENT_SCREENSHOT"):
+            shutil.copy(shot, os.environ["ALIGNMENT_SCREENSHOT"])
+        browser.close()
+    assert shot.stat().st_size > 50_000
+    assert hosts <= {"127.0.0.1"}, hosts  # offline: every asset from the app's own server...
+    assert not failed, failed  # ...and every one of them found there
+    print(f"one Step, click to new month on screen: {redraw_s:.2f} s")

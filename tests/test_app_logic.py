@@ -1,0 +1,143 @@
+"""The classroom app's logic without a browser: the classroom file's checks, the session's controls, presets,
+spread, baseline and exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from alignment.app.classroom import DEFAULT, load_classroom
+from alignment.app.session import Session
+from alignment.cli import compose_config
+from alignment.errors import ConfigError
+from alignment.run import build_model
+
+
+@pytest.fixture(scope="module")
+def classroom():
+    return load_classroom()
+
+
+def test_the_default_classroom_offers_every_scenario_and_its_controls_start_at_the_run_configs_values(classroom):
+    cfg = compose_config([])
+    assert classroom.controls["coercion"].default == cfg.model.coercion_weight == 1.0
+    assert classroom.controls["eu_investment"].default == cfg.actors.powers.EU.investment_usd_bn_per_year == 2.0
+    assert {"historical", "no_war_2022", "eu_gateway_stalls"} <= set(classroom.scenarios)
+    assert set(classroom.questions) == {"middle_without_war", "kazakhstan_tilt", "gateway_stalls"}
+    for q in classroom.questions.values():
+        assert q.title["ru"] != q.title["en"] and q.look_for["ru"]
+
+
+def _edit(tmp_path, change) -> Path:
+    raw = yaml.safe_load(DEFAULT.read_text(encoding="utf-8"))
+    change(raw)
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("change, key, words", [
+    (lambda r: r["controls"]["coercion"].update(key="model.coercion_wieght"), "mine.yaml: controls.coercion.key", "not a numeric model parameter"),
+    (lambda r: r["controls"]["coercion"].update(max=60), "mine.yaml: controls.coercion.max=60", "must be in [0, 50]"),
+    (lambda r: r["controls"]["hedging"].update(max=1.5), "mine.yaml: controls.hedging.max=1.5", "must be in [0, 1]"),
+    (lambda r: r["controls"]["eu_investment"].update(min=-1), "mine.yaml: controls.eu_investment.min=-1", "must be in [0, 1000]"),
+    (lambda r: r["controls"]["eu_investment"].update(key="actors.powers.EU.budget"), "controls.eu_investment.key", "not a numeric key"),
+    (lambda r: r["controls"]["coercion"].update(min=5, max=2), "controls.coercion.max=2", "must be above min"),
+    (lambda r: r["questions"]["kazakhstan_tilt"]["values"].update(coercion=9), "questions.kazakhstan_tilt.values.coercion=9",
+     "outside the control's locked range [0, 8]"),
+    (lambda r: r["questions"]["kazakhstan_tilt"]["values"].update(tariffs=1), "questions.kazakhstan_tilt.values.tariffs", "unknown control"),
+    (lambda r: r.update(scenarios=["historical", "atlantis"]), "mine.yaml: scenarios[1]='atlantis'", "unknown scenario"),
+    (lambda r: r["controls"]["coercion"].update(label={"en": "Push"}), "controls.coercion.label", "a text in each language"),
+])
+def test_a_bad_classroom_file_is_one_error_naming_file_key_and_what_is_allowed(tmp_path, change, key, words):
+    with pytest.raises(ConfigError) as err:
+        load_classroom(_edit(tmp_path, change))
+    assert key in str(err.value) and words in str(err.value), str(err.value)
+    assert "\n" not in str(err.value)
+
+
+@pytest.fixture
+def session(classroom):
+    return Session(classroom)
+
+
+def test_a_value_outside_the_locked_range_is_refused_and_the_run_goes_on(session):
+    session.step(30)
+    for bad in (9, -1, "abc", float("nan")):
+        why = session.set_value("coercion", bad)
+        assert why and "coercion" in why
+    assert session.month - session.model.start == 30 and session.settings.values["coercion"] == 1.0
+    assert session.set_seed(-2) and session.set_seed("x") and session.set_scenario("atlantis")
+    assert session.month - session.model.start == 30
+
+
+def test_a_moved_control_starts_the_run_again_and_the_export_reproduces_it_with_alignment_run(session):
+    session.step(40)
+    assert session.set_value("coercion", 6.0) is None and session.set_seed(3) is None
+    assert session.month == session.model.start  # what is on screen belongs to the settings shown
+    session.step(90)
+    overrides = session.command().split()[1:]
+    assert "model.coercion_weight=6" in overrides and "seed=3" in overrides
+    assert not any(o.startswith("actors.") for o in overrides)  # unmoved controls are not written
+    model = build_model(compose_config(overrides))
+    for _ in range(90):
+        model.step()
+    np.testing.assert_array_equal(model.rec["weights"][:90], session.series().weights)
+
+
+def test_a_guided_question_sets_the_controls_and_pins_its_baseline(session):
+    session.set_value("hedging", 0.2)
+    session.load_question("kazakhstan_tilt")
+    v = session.settings.values
+    assert v["coercion"] == 6.0 and v["eu_investment"] == 8.0 and v["hedging"] == 0.0  # the rest back to defaults
+    assert session.baseline["scenario"] == "historical" and session.baseline["defaults"]
+    session.step(12 * 12)
+    kaz, rus, eu = 0, session.model.world.powers.index("RUS"), session.model.world.powers.index("EU")
+    now, base = session.series().weights[-1], session.baseline["series"].weights[12 * 12 - 1]
+    assert now[kaz, rus] < base[kaz, rus] and now[kaz, eu] > base[kaz, eu]  # the preset tilts Kazakhstan as the card says
+
+
+def test_the_spread_runs_every_seed_to_the_horizon_with_ordered_percentiles(session):
+    band = session.run_band()
+    T = session.model.end - session.model.start + 1
+    assert band["seeds"] == 20 and band["weights"].shape == (3, T, 5, 7) and band["volume_mt"].shape[:2] == (3, T)
+    lo, mid, hi = band["weights"]
+    assert (lo <= mid).all() and (mid <= hi).all() and (hi - lo)[-1].max() > 0.01  # seeds differ: a real spread
+    assert session.month == session.model.start  # the spread does not move the run on screen
+
+
+def test_exports_hold_the_run_so_far(session, tmp_path):
+    session.step(25)
+    text = session.export_csv().splitlines()
+    assert text[0] == "date,indicator,entity,partner,value,unit"
+    assert len(text) - 1 == 25 * (5 * 7 * 2 + len(session.model.world.corridors))
+    assert text[1].startswith("2015-01,alignment_weight,KAZ,RUS,")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    paths = session.save(tmp_path / "export", fig)
+    plt.close(fig)
+    assert [p.name for p in paths] == ["run.csv", "reproduce.txt", "charts.png"]
+    assert "alignment-run scenario=historical seed=0" in paths[1].read_text()
+    assert paths[2].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_events_appear_in_the_feed_as_the_run_reaches_them(session):
+    assert session.events_reached() == []
+    session.step(12 * 2)  # to January 2017
+    feed = session.events_reached()
+    assert feed and feed[-1][1] == "uzb_transition" and all(date <= "2016-12" for date, _, _ in feed)
+
+
+def test_every_word_of_the_page_is_there_in_english_and_russian():
+    from alignment.app.text import INFO, NAMES, TEXT
+
+    for key, texts in TEXT.items():
+        assert set(texts) == {"en", "ru"} and all(texts.values()), key
+        assert texts["en"] != texts["ru"], key
+    assert [len(INFO["en"]), set(NAMES["en"])] == [len(INFO["ru"]), set(NAMES["ru"])]
+    assert any("Казахстан" in v for v in NAMES["ru"].values())
