@@ -41,15 +41,19 @@ PY312 ?= $(shell for p in $$(command -v python3.12) $$(ls -d $(HOME)/.pyenv/vers
              "$$p" -c "" 2>/dev/null && { echo "$$p"; break; }; done)
 VENV312 ?= .venv312
 
-# On 3.12 the model's tests run (mechanisms, engine, Mesa model, configs, properties); the end-to-end runs of the
-# commands and the browser test, which exercise our own code rather than Mesa's or NumPy's, run on 3.11 above.
-test-py312:          ## the suite on Python 3.12, newest Mesa 3.x, without the end-to-end tests (needs python3.12: PATH or pyenv)
+# On 3.12 the model's own tests run: mechanisms, engine, Mesa model and agents, observation model, outputs, configs,
+# scenarios, properties (where a new Mesa or NumPy could change a number or break a call). The commands, sweeps,
+# calibration, experiments, the app and the fuzz tests run on 3.11 above: together both legs stay under 20 minutes.
+PY312_TESTS := $(addprefix tests/,test_engine.py test_model.py test_properties.py test_model_properties.py \
+	test_observation.py test_outputs.py test_scenario.py test_configs.py test_forward_scenarios.py test_targets.py \
+	test_checks.py test_bad_input.py) $(wildcard tests/test_mechanism_*.py)
+test-py312:          ## the model's tests on Python 3.12, newest Mesa 3.x and NumPy (needs python3.12: PATH or pyenv)
 	@test -n "$(PY312)" || { echo "make test-py312: no python3.12 on PATH or in ~/.pyenv/versions" >&2; exit 2; }
 	test -x $(VENV312)/bin/python || $(PY312) -m venv $(VENV312)
 	$(VENV312)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV312)/bin/python -m pip install --quiet --upgrade -e ".[test]" "mesa>=3,<4" numpy
+	$(VENV312)/bin/python -m pip install --quiet --upgrade -e ".[test-core]" "mesa>=3,<4" numpy
 	$(VENV312)/bin/python -c "import sys, mesa, numpy; print('python', sys.version.split()[0], 'mesa', mesa.__version__, 'numpy', numpy.__version__)"
-	$(VENV312)/bin/python -m pytest -q -n 2 --dist loadfile -m "not slow and not browser"
+	$(VENV312)/bin/python -m pytest -q -n 2 --dist loadfile -m "not slow and not browser" $(PY312_TESTS)
 
 test-fast: setup     ## without the end-to-end command-line tests
 	$(PY) -m pytest -q -m "not slow"

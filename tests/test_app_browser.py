@@ -103,6 +103,15 @@ def test_a_class_can_step_move_a_slider_load_a_question_and_switch_to_russian(se
         step.click()
         expect(page.get_by_text("Month reached: 2015-03")).to_be_visible()
 
+        # Play runs on by itself; Pause stops it
+        page.get_by_role("button", name="Play", exact=True).click()
+        expect(page.get_by_text("Month reached: 2015-06")).to_be_visible(timeout=30_000)
+        page.get_by_role("button", name="Pause", exact=True).click()
+        page.wait_for_timeout(1500)
+        paused = _month(page)
+        page.wait_for_timeout(1500)
+        assert _month(page) == paused > "2015-05"
+
         # a guided question sets the scenario and pins its baseline
         card = page.locator(".v-card", has_text="What would the Middle Corridor be without the war?")
         card.get_by_role("button", name="Load this question").click()

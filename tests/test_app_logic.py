@@ -141,3 +141,22 @@ def test_every_word_of_the_page_is_there_in_english_and_russian():
         assert texts["en"] != texts["ru"], key
     assert [len(INFO["en"]), set(NAMES["en"])] == [len(INFO["ru"]), set(NAMES["ru"])]
     assert any("Казахстан" in v for v in NAMES["ru"].values())
+
+
+def test_the_app_refuses_a_bad_classroom_file_or_a_busy_port_in_one_line_before_serving(tmp_path, capsys):
+    import socket
+
+    from alignment.app.cli import main
+
+    bad = _edit(tmp_path, lambda r: r["controls"]["coercion"].update(key="model.atlantis"))
+    with pytest.raises(SystemExit) as exit_:
+        main(["--config", str(bad), "--port", "8766"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exit_.value.code == 2 and len(err) == 1 and err[0].startswith("alignment-app: error: mine.yaml: controls.coercion.key")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        with pytest.raises(SystemExit) as exit_:
+            main(["--port", str(busy.getsockname()[1])])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exit_.value.code == 2 and len(err) == 1 and "already in use" in err[0]
