@@ -106,6 +106,7 @@ def extra(tmp_path):
     (["experiment=phase_diagram", "experiment.options.year=2035"], "experiment.options.year=2035", "keeps only the years [2030]"),
     (["experiment=phase_diagram", "experiment.options.x=model.atlantis"], "experiment.options.x", "not a parameter of sweep 'phase'"),
     (["experiment=scenarios_2035", "experiment.options.reference=atlantis"], "experiment.options.reference", "not a scenario"),
+    (["experiment=sobol", "experiment.options.seed=0"], "experiment.options.seed=0", "SALib takes 0 for 'no seed'"),
     (["experiment.sweeps.history=[]"], "experiment.sweeps.history", "name the indicators"),
 ])
 def test_bad_experiment_input_is_one_line_before_any_run(capsys, tmp_path, extra, args, key, words):

@@ -27,6 +27,11 @@ def check(data, options) -> None:
     years = data.plan(SWEEP).years
     if years is not None and options["year"] not in years:
         raise ConfigError("experiment.options.year", options["year"], f"sweep '{SWEEP}' keeps only the years {years}")
+    seed = options.get("seed")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 1:
+        # SALib's sobol.analyze treats a seed of 0 as no seed (`if seed:`) and draws its bootstrap from NumPy's
+        # global state: the intervals would change from run to run
+        raise ConfigError("experiment.options.seed", seed, "an integer >= 1 (SALib takes 0 for 'no seed')")
     if not 0 < float(options["conf_level"]) < 1:
         raise ConfigError("experiment.options.conf_level", options["conf_level"], "a fraction in (0, 1), e.g. 0.95")
 
