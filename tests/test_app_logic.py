@@ -160,3 +160,14 @@ def test_the_app_refuses_a_bad_classroom_file_or_a_busy_port_in_one_line_before_
             main(["--port", str(busy.getsockname()[1])])
     err = capsys.readouterr().err.strip().splitlines()
     assert exit_.value.code == 2 and len(err) == 1 and "already in use" in err[0]
+
+
+def test_a_chart_says_what_its_dashed_lines_and_band_are(session):
+    from alignment.app import charts
+
+    assert "dashed" not in charts.draw_corridors(session, "en").axes[0].get_title()
+    session.pin_baseline("no_war_2022")
+    session.run_band()
+    title = charts.draw_corridors(session, "en").axes[0].get_title()
+    assert "dashed: no_war_2022" in title and "5-95 % of 20 seeds" in title
+    assert "пунктир: no_war_2022" in charts.draw_weights(session, "KAZ", "ru").axes[0].get_title()

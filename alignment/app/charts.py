@@ -28,6 +28,16 @@ POWERS_AROUND = {"RUS": (60.0, 56.0), "CHN": (85.0, 42.0), "IRN": (56.5, 35.3), 
 _FIG = {"dpi": 72}  # what a projector shows well, and a quarter fewer pixels to draw each month than 90
 
 
+def _title(session, text: str, lang: str) -> str:
+    """A time chart's title, saying what its band and its dashed lines are when it has them."""
+    extra = []
+    if session.baseline is not None:
+        extra.append(t("dashed", lang, name=session.baseline["scenario"]))
+    if session.band is not None:
+        extra.append(t("band_label", lang, n=session.band["seeds"]))
+    return text + ("\n(" + "; ".join(extra) + ")" if extra else "")
+
+
 def _year_axis(ax, session) -> None:
     m = session.model
     ax.set_xlim(m.start / 12, (m.end + 1) / 12)
@@ -75,7 +85,7 @@ def _chart(ax):
     if ax is not None:
         return None, ax
     fig = Figure(figsize=(6.4, 3.6), **_FIG)
-    fig.subplots_adjust(left=0.11, right=0.98, bottom=0.14, top=0.91)
+    fig.subplots_adjust(left=0.11, right=0.98, bottom=0.14, top=0.85)  # room for a two-line title
     return fig, fig.add_subplot()
 
 
@@ -93,7 +103,7 @@ def draw_weights(session, state: str, lang: str, ax=None) -> Figure | None:
             base = session.baseline["series"]
             ax.plot(base.years, base.weights[:, i, j], color=colour, ls="--", lw=0.9, alpha=0.8)
         ax.plot(s.years, s.weights[:, i, j], color=colour, lw=1.6, label=name(p, lang))
-    ax.set(title=t("weights", lang, state=name(state, lang)), ylabel=t("weight_axis", lang), xlabel=t("year", lang), ylim=(0, None))
+    ax.set(title=_title(session, t("weights", lang, state=name(state, lang)), lang), ylabel=t("weight_axis", lang), xlabel=t("year", lang), ylim=(0, None))
     _year_axis(ax, session)
     ax.legend(fontsize=7, ncol=4, loc="upper left")
     return fig
@@ -112,7 +122,7 @@ def draw_corridors(session, lang: str, ax=None) -> Figure | None:
             base = session.baseline["series"]
             ax.plot(base.years, base.volume_mt[:, k], color=colour, ls="--", lw=0.9)
         ax.plot(s.years, s.volume_mt[:, k], color=colour, lw=1.6, label=name(c, lang))
-    ax.set(title=t("corridors", lang), ylabel=t("volume_axis", lang), xlabel=t("year", lang), ylim=(0, None))
+    ax.set(title=_title(session, t("corridors", lang), lang), ylabel=t("volume_axis", lang), xlabel=t("year", lang), ylim=(0, None))
     _year_axis(ax, session)
     ax.legend(fontsize=7, loc="upper left")
     return fig
