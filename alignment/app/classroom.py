@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from alignment.checks import check_range
-from alignment.cli import CONFIG_DIR, compose_config
+from alignment.cli import CONFIG_DIR, _group_options, compose_config
 from alignment.errors import ConfigError
 from alignment.schema import ModelParams, model_field
 
@@ -85,7 +85,7 @@ def _check(path: Path, raw: dict) -> Classroom:
     for key in raw:
         if key not in known:
             raise ConfigError(str(key), raw[key], "unknown key; known: " + ", ".join(sorted(known)))
-    scenarios_known = sorted(p.stem for p in (CONFIG_DIR / "scenario").glob("*.yaml"))
+    scenarios_known = _group_options("scenario", None)
     scenarios = list(raw.get("scenarios") or [])
     if not scenarios:
         raise ConfigError("scenarios", scenarios, "name at least one scenario")

@@ -15,7 +15,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from alignment.checks import check_writable_dir
-from alignment.cli import CONFIG_DIR, _explain, compose_config, console_entry
+from alignment.cli import CONFIG_DIR, _explain, _group_options, compose_config, console_entry
 from alignment.errors import ConfigError
 from alignment.experiment.data import ExperimentData, SweepInput
 from alignment.experiment.plotting import PNG_METADATA, close
@@ -38,16 +38,12 @@ def _compose(config_name: str, overrides: list):
     return compose_config(overrides, config_name=config_name)
 
 
-def _options(folder: Path) -> list[str]:
-    return sorted(p.stem for p in folder.glob("*.yaml"))
-
-
 def load_code(name: str):
     """The module experiments/NAME/figure.py, which must define ``table(data, options)`` and ``draw(table, options, data)``."""
     path = EXPERIMENTS_DIR / name / "figure.py"
     if not path.is_file():
         raise ConfigError("experiment.name", name, f"no code for this experiment: {path} not found "
-                                                   f"(experiments: {', '.join(_options(CONFIG_DIR / 'experiment'))})")
+                                                   f"(experiments: {', '.join(_group_options('experiment', None))})")
     spec = importlib.util.spec_from_file_location(f"experiments.{name}.figure", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -65,7 +61,7 @@ def sweep_input(cfg: DictConfig, name: str, indicators) -> SweepInput:
     except Exception as exc:  # noqa: BLE001 - Hydra's MissingConfigException and friends
         why = _explain(exc, f"sweep={name}", "sweep")
         if why.key == "sweep" and why.value == name:
-            raise ConfigError(where, list(indicators or []), "unknown sweep; known: " + ", ".join(_options(CONFIG_DIR / "sweep"))) from None
+            raise ConfigError(where, list(indicators or []), "unknown sweep; known: " + ", ".join(_group_options("sweep", None))) from None
         raise why from None
     indicators = list(indicators or [])
     if not indicators:
