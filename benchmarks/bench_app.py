@@ -4,11 +4,13 @@
 
 Reports:
   1. one Step on the server: the month stepped and the three pictures that change every month (map, weights,
-     corridors) drawn to PNG, as the page sends them (median over --steps steps);
+     corridors) drawn to PNG, as the page sends them, with a baseline and the spread behind the run (median over
+     --steps steps), side by side: the figures drawn whole each month, and the page's live charts (the frame kept,
+     only the run's lines drawn over it);
   2. "Show the spread": 20 seeds of the current settings, 2015-2035, on the engine in one batch (cold: the
      first time these settings are run; warm: again);
   3. in a browser (headless Chromium, if Debian's chromium is installed): a click on Step until the new month
-     is on the page, against a running alignment-app (median of 10 clicks).
+     and the new map are on the page, against a running alignment-app (median of 10 clicks).
 The numbers are wall-clock and depend on the machine; the machine is printed with them.
 """
 
@@ -40,14 +42,25 @@ def png(fig) -> int:
 def server_side(steps: int) -> None:
     session = Session(load_classroom())
     session.step(60)
-    times = []
-    for _ in range(steps):
-        t = time.perf_counter()
-        session.step(1)
-        for fig in (charts.draw_map(session, "en"), charts.draw_weights(session, "KAZ", "en"), charts.draw_corridors(session, "en")):
-            png(fig)
-        times.append(time.perf_counter() - t)
-    print(f"one Step, stepped and its 3 pictures drawn to PNG: median {statistics.median(times):.3f} s, max {max(times):.3f} s")
+    session.pin_baseline("historical")  # as in a guided question: a baseline and the spread behind the run
+    session.run_band()
+    live = {name: charts.LiveChart(name) for name in ("map", "weights", "corridors")}
+    ways = {  # the month's three pictures drawn whole (as the first version of the page did), or over kept frames
+        "whole figures": lambda: [png(charts.draw_map(session, "en")), png(charts.draw_weights(session, "KAZ", "en")),
+                                  png(charts.draw_corridors(session, "en"))],
+        "live charts": lambda: [len(live["map"].png(session, "en")), len(live["weights"].png(session, "KAZ", "en")),
+                                len(live["corridors"].png(session, "en"))],
+    }
+    for way, draw in ways.items():
+        times = []
+        for _ in range(steps):
+            t = time.perf_counter()
+            session.step(1)
+            draw()
+            times.append(time.perf_counter() - t)
+        print(f"one Step, stepped and its 3 pictures drawn to PNG ({way}): median {statistics.median(times):.3f} s, "
+              f"max {max(times):.3f} s")
+    print(f"  live charts' frames drawn whole over those {steps} months: {sum(c.frames_built for c in live.values())}")
     session.set_value("coercion", 2.5)  # settings not run before: the spread composes and builds them first
     t = time.perf_counter()
     session.run_band()
@@ -92,13 +105,18 @@ def in_browser(clicks: int = 10) -> None:
             first = time.perf_counter() - t
             times = []
             for k in range(clicks):
+                page.wait_for_timeout(300)
+                before = page.evaluate("() => document.images[0].src")
                 t = time.perf_counter()
                 step.click()
-                # polled every animation frame: expect() backs off to 1 s between looks and would round the time up
-                page.wait_for_function(f"() => document.body.innerText.includes('Month reached: 2015-{k + 2:02d}')", polling="raf")
+                # the new month's text and the map's new picture, polled every animation frame (expect() backs off to
+                # 1 s between looks and would round the time up)
+                page.wait_for_function(f"""before => document.body.innerText.includes('Month reached: 2015-{k + 2:02d}')
+                                           && document.images[0].src !== before && document.images[0].complete""",
+                                       arg=before, polling="raf")
                 times.append(time.perf_counter() - t)
             browser.close()
-        print(f"in a browser: page ready {first:.1f} s after opening; a click on Step until the new month is shown: "
+        print(f"in a browser: page ready {first:.1f} s after opening; a click on Step until the new month and map are shown: "
               f"median {statistics.median(times):.2f} s, max {max(times):.2f} s")
     finally:
         proc.terminate()

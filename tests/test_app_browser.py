@@ -1,6 +1,7 @@
 """The classroom page in a real browser: alignment-app started as a user starts it, driven in headless Chromium
-(Playwright with Debian's chromium; `make test` installs it). Step, a slider, a refused typed value, a guided
-question, Russian; the charts and texts change, nothing is fetched from outside 127.0.0.1, a screenshot is kept.
+(Playwright with Debian's chromium; `make test` installs it). Step, a slider, a refused typed value, Play and
+Pause, a guided question, the spread, pinning a baseline, the three exports, Russian; the charts and texts change,
+nothing is fetched from outside 127.0.0.1, a screenshot is kept.
 Set ALIGNMENT_SCREENSHOT=path to keep the screenshot there too (docs/app.png is made so)."""
 
 from __future__ import annotations
@@ -105,7 +106,10 @@ def test_a_class_can_step_move_a_slider_load_a_question_and_switch_to_russian(se
 
         # Play runs on by itself; Pause stops it
         page.get_by_role("button", name="Play", exact=True).click()
-        expect(page.get_by_text("Month reached: 2015-06")).to_be_visible(timeout=30_000)
+        t0 = time.time()
+        while _month(page) < "2015-06":  # a month is on screen for a moment only: not to be waited for by name
+            assert time.time() - t0 < 30, "Play did not reach 2015-06 in 30 s"
+            page.wait_for_timeout(100)
         page.get_by_role("button", name="Pause", exact=True).click()
         page.wait_for_timeout(1500)
         paused = _month(page)
@@ -117,15 +121,40 @@ def test_a_class_can_step_move_a_slider_load_a_question_and_switch_to_russian(se
         card.get_by_role("button", name="Load this question").click()
         expect(page.get_by_text("baseline: historical")).to_be_visible()
         expect(page.get_by_text("Month reached: 2015-01")).to_be_visible()
-        for _ in range(14):
+        for _ in range(21):
             step.click()
-        expect(page.get_by_text("Month reached: 2016-03")).to_be_visible(timeout=90_000)  # each click redraws: they queue
+        expect(page.get_by_text("Month reached: 2016-10")).to_be_visible(timeout=90_000)  # each click redraws: they queue
+        expect(page.get_by_text("Mirziyoyev succeeds Karimov")).to_be_visible()  # the event feed
+
+        # the spread: 20 seeds on the engine, drawn as bands behind the run
+        weights = page.locator("img").nth(1)
+        page.wait_for_timeout(500)
+        before = weights.screenshot()
+        page.get_by_role("button", name="Show the spread (20 seeds)").click()
+        page.wait_for_timeout(3000)
+        assert weights.screenshot() != before
+        # another baseline: remove the question's, pin this run
+        page.get_by_role("button", name="Remove the baseline").click()
+        page.get_by_role("button", name="Pin this run as the baseline").click()
+        expect(page.get_by_text("baseline: no_war_2022")).to_be_visible()
+
+        # the exports: the run so far as CSV, the charts as PNG, the command that reproduces it
+        files = {}
+        for label in ("Data (CSV)", "Charts (PNG)", "Reproduce (alignment-run)"):
+            with page.expect_download() as download:
+                page.get_by_text(label, exact=True).click()
+            files[label] = Path(download.value.path()).read_bytes()
+        csv_lines = files["Data (CSV)"].decode().splitlines()
+        assert csv_lines[0] == "date,indicator,entity,partner,value,unit" and csv_lines[-1].startswith("2016-09,")
+        assert files["Charts (PNG)"][:4] == b"\x89PNG"
+        assert "alignment-run scenario=no_war_2022 seed=0 horizon.end=2035-12" in files["Reproduce (alignment-run)"].decode()
 
         # Russian
         page.get_by_role("button", name="Язык: русский").click()
         expect(page.get_by_role("button", name="Шаг", exact=True)).to_be_visible()
-        expect(page.get_by_text("Достигнутый месяц: 2016-03")).to_be_visible()
+        expect(page.get_by_text("Достигнутый месяц: 2016-10")).to_be_visible()
         expect(page.get_by_text("Вопросы для урока")).to_be_visible()
+        expect(page.get_by_text("Мирзиёев сменяет Каримова")).to_be_visible()  # the events' notes too
         page.wait_for_timeout(1500)
         shot = tmp_path / "app.png"
         page.screenshot(path=str(shot), full_page=True)

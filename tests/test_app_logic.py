@@ -51,6 +51,10 @@ def _edit(tmp_path, change) -> Path:
     (lambda r: r["questions"]["kazakhstan_tilt"]["values"].update(tariffs=1), "questions.kazakhstan_tilt.values.tariffs", "unknown control"),
     (lambda r: r.update(scenarios=["historical", "atlantis"]), "mine.yaml: scenarios[1]='atlantis'", "unknown scenario"),
     (lambda r: r["controls"]["coercion"].update(label={"en": "Push"}), "controls.coercion.label", "a text in each language"),
+    (lambda r: r["questions"]["kazakhstan_tilt"].update(state="AFG"), "questions.kazakhstan_tilt.state='AFG'", "not a state of the model"),
+    (lambda r: r["questions"]["kazakhstan_tilt"].update(powers=["RUS", "JPN"]), "questions.kazakhstan_tilt.powers",
+     "a list of the model's powers: RUS, CHN, USA, EU, GBR, TUR, IRN"),
+    (lambda r: r["questions"]["kazakhstan_tilt"].update(colour="red"), "questions.kazakhstan_tilt.colour", "unknown key"),
 ])
 def test_a_bad_classroom_file_is_one_error_naming_file_key_and_what_is_allowed(tmp_path, change, key, words):
     with pytest.raises(ConfigError) as err:
@@ -171,3 +175,103 @@ def test_a_chart_says_what_its_dashed_lines_and_band_are(session):
     title = charts.draw_corridors(session, "en").axes[0].get_title()
     assert "dashed: no_war_2022" in title and "5-95 % of 20 seeds" in title
     assert "пунктир: no_war_2022" in charts.draw_weights(session, "KAZ", "ru").axes[0].get_title()
+
+
+def test_every_event_of_the_classroom_scenarios_has_its_russian_note(classroom):
+    from alignment.app.session import _prepare
+    from alignment.app.text import _event_notes_ru, event_note
+
+    notes = _event_notes_ru()
+    ids = set()
+    for scenario in classroom.scenarios:  # the events as the run gets them, layers included
+        for e in _prepare((f"scenario={scenario}", "seed=0", f"horizon.end={classroom.horizon_end}")).events:
+            ids.add(e.id)
+            assert notes.get(e.id, "").strip(), f"{e.id} ({scenario}) has no Russian note in configs/app/event_notes.ru.yaml"
+    assert set(notes) <= ids, f"notes for events no scenario has: {sorted(set(notes) - ids)}"
+    assert event_note("invasion_2022", "English", "en") == "English"
+    assert "Россия" in event_note("invasion_2022", "English", "ru") or "России" in event_note("invasion_2022", "English", "ru")
+
+
+def test_a_question_names_the_state_and_the_powers_its_chart_shows(classroom):
+    q = classroom.questions["kazakhstan_tilt"]
+    assert (q.state, q.powers) == ("KAZ", ("RUS", "EU"))
+    assert classroom.questions["middle_without_war"].powers == ()  # every power in colour
+
+
+def test_the_12_month_mean_by_hand():
+    from alignment.app.session import trailing_mean
+
+    x = np.array([1.0, 2.0, 3.0, 4.0, 8.0])
+    assert trailing_mean(x, 2).tolist() == [1.0, 1.5, 2.5, 3.5, 6.0]  # the first month has only itself
+    assert trailing_mean(x, 12).tolist() == [1.0, 1.5, 2.0, 2.5, 3.6]
+    two = np.stack([x, 10 * x], axis=1)  # months along axis 0, or along the axis named
+    assert np.allclose(trailing_mean(two, 2)[:, 1], 10 * trailing_mean(x, 2))
+    assert np.allclose(trailing_mean(two.T, 2, axis=1), trailing_mean(two, 2).T)
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    import io
+
+    import PIL.Image
+
+    return np.asarray(PIL.Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
+
+
+def _full(session, chart, *options, **keywords) -> bytes:
+    """The chart drawn whole, as the exports draw it, at the live chart's size and dpi."""
+    import io
+
+    from alignment.app import charts
+
+    buf = io.BytesIO()
+    charts.draw(chart, session, *options, **keywords).savefig(buf, format="png")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("chart, options, keywords", [
+    ("map", ("en",), {}),
+    ("weights", ("KAZ", "ru"), {"smooth": True, "highlight": ("RUS", "EU")}),
+    ("weights", ("TJK", "en"), {"smooth": False}),
+    ("corridors", ("en",), {}),
+    ("interactions", ("en",), {}),
+])
+def test_a_live_chart_draws_each_month_over_its_kept_frame_what_a_whole_drawing_shows(session, chart, options, keywords):
+    from alignment.app import charts
+
+    live = charts.LiveChart(chart)
+    session.pin_baseline("no_war_2022")
+    first = live.png(session, *options, **keywords)
+    session.step(40)
+    later = live.png(session, *options, **keywords)
+    assert live.frames_built == 1  # the month moved on; the frame was kept
+    now, whole = _pixels(later), _pixels(_full(session, chart, *options, **keywords))
+    assert now.shape == whole.shape
+    # the run's artists are drawn over the frame, not under the legend as in a whole drawing: a few pixels differ
+    assert (np.abs(now - whole).max(axis=2) > 60).mean() < 0.01
+    assert (np.abs(now - _pixels(first)).max(axis=2) > 60).mean() > 0.001  # and the month did change the picture
+
+
+def test_a_live_chart_draws_its_frame_again_when_the_spread_or_baseline_changes_or_the_run_outgrows_it(session):
+    from alignment.app import charts
+
+    live = charts.LiveChart("corridors")
+    live.png(session, "en")
+    live.png(session, "en")
+    assert live.frames_built == 1
+    session.run_band()
+    live.png(session, "en")
+    session.unpin()
+    live.png(session, "en")
+    assert live.frames_built == 3
+    top = live.fig.axes[0].get_ylim()[1]
+    session.reset()  # a fresh run: no spread, no baseline; its frame fits January 2015 only
+    live.png(session, "en")
+    small = live.fig.axes[0].get_ylim()[1]
+    built = live.frames_built
+    session.step(12 * 20)
+    live.png(session, "en")
+    from alignment.app.session import CORRIDORS
+
+    overland = [list(session.model.world.corridors).index(c) for c in CORRIDORS]  # the chart's lines (not the sea route)
+    peak = float(session.series().volume_mt[:, overland].max())
+    assert small < peak <= live.fig.axes[0].get_ylim()[1] and live.frames_built == built + 1, (small, peak, top)

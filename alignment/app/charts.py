@@ -1,19 +1,33 @@
 """The page's pictures, drawn with matplotlib from a :class:`~alignment.app.session.Session`: a schematic map and
-four charts in real units, each with the spread (band) and the pinned baseline (dashed) when there is one."""
+four charts in real units, each with the spread (band) and the pinned baseline (dashed) when there is one.
+
+Each picture is built in two parts: a frame (axes, ticks, legend, the band and the baseline, which change only when
+the settings do) and the run's own artists (its lines, bars and the map's bars and routes), which change every month.
+On the page a :class:`LiveChart` draws the frame once and only the run's artists over it each month (matplotlib's
+blitting): a Step costs a few lines, not three whole figures. The exports draw both parts as one ordinary figure.
+"""
 
 from __future__ import annotations
 
 import functools
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import numpy as np
+import PIL.Image
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import MaxNLocator, MultipleLocator
 
-from alignment.app.session import CORRIDORS  # noqa: E402
-from alignment.app.text import name, t  # noqa: E402
-from alignment.experiment.plotting import POWER_COLOURS  # noqa: E402
+from alignment.app.session import CORRIDORS, trailing_mean
+from alignment.app.text import name, t
+from alignment.experiment.plotting import POWER_COLOURS
 
 CORRIDOR_COLOURS = {"NORTHERN": "#d62728", "MIDDLE": "#1f77b4", "CKU": "#2ca02c", "INSTC": "#8c564b"}
 # schematic positions (degrees east, degrees north), roughly where each capital region lies
@@ -25,7 +39,27 @@ ROUTES = {  # each corridor as a schematic polyline across the region, from Chin
     "INSTC": [(50.0, 55.0), (50.5, 47.0), (53.0, 43.0), (55.0, 39.5), (56.5, 36.0)],
 }
 POWERS_AROUND = {"RUS": (60.0, 56.0), "CHN": (85.0, 42.0), "IRN": (56.5, 35.3), "EU": (45.5, 43.0), "TUR": (45.5, 38.5)}
-_FIG = {"dpi": 72}  # what a projector shows well, and a quarter fewer pixels to draw each month than 90
+DPI = 72  # what a projector shows well, and a quarter fewer pixels to draw each month than 90
+FADED = "0.72"  # the powers a question does not ask about
+
+
+@dataclass
+class Frame:
+    """What a builder returns: the run's artists, and how to set them to the session's month. ``update`` returns
+    False when the run has left the frame (a line above the y-axis' top): the frame is then built anew."""
+
+    artists: list
+    update: Callable[[object], bool]
+
+
+def _top(*arrays, floor: float = 1e-9) -> float:
+    """A round y-axis top above every value (NaN ignored), with a tenth to spare."""
+    peak = max([float(np.nanmax(a)) for a in arrays if np.size(a) and np.isfinite(a).any()] + [floor])
+    return float(MaxNLocator(5, steps=[1, 2, 2.5, 5, 10]).tick_values(0, peak * 1.1)[-1])
+
+
+def _fits(line_values, top: float) -> bool:
+    return not np.size(line_values) or float(np.nanmax(line_values)) <= top
 
 
 def _title(session, text: str, lang: str) -> str:
@@ -41,91 +75,132 @@ def _title(session, text: str, lang: str) -> str:
 def _year_axis(ax, session) -> None:
     m = session.model
     ax.set_xlim(m.start / 12, (m.end + 1) / 12)
-    ax.xaxis.set_major_locator(matplotlib.ticker.MultipleLocator(5))
+    ax.xaxis.set_major_locator(MultipleLocator(5))
 
 
-def draw_map(session, lang: str) -> Figure:
+# ---------------------------------------------------------------------------------------------------- builders
+def build_map(session, lang: str, ax) -> Frame:
     """The five states where they roughly are, each with its weights as a stacked bar, and the corridors as routes
-    whose width shows the month's volume."""
-    fig = Figure(figsize=(7.6, 5.0), **_FIG)
-    ax = fig.add_subplot()
-    s = session.series()
+    whose width shows the month's volume (million tonnes a year, written in the key)."""
     w = session.model.world
-    volume = s.volume_mt[-1] if len(s.years) else np.zeros(len(w.corridors))
-    for corridor in CORRIDORS:
-        xs, ys = zip(*ROUTES[corridor])
-        mt = float(volume[list(w.corridors).index(corridor)])
-        ax.plot(xs, ys, color=CORRIDOR_COLOURS[corridor], lw=1.0 + 1.6 * np.sqrt(mt), alpha=0.55, solid_capstyle="round",
-                label=f"{name(corridor, lang)}: {mt:.1f}")
+    corridors, powers = list(w.corridors), list(w.powers)
     for code, (x, y) in POWERS_AROUND.items():
         ax.text(x, y, name(code, lang), ha="center", va="center", fontsize=9, color=POWER_COLOURS.get(code), weight="bold")
-    weights = s.weights[-1] if len(s.years) else session.model.weights
-    powers = list(w.powers)
-    for i, code in enumerate(w.states):
+    routes = {}
+    for corridor in CORRIDORS:
+        xs, ys = zip(*ROUTES[corridor])
+        (routes[corridor],) = ax.plot(xs, ys, color=CORRIDOR_COLOURS[corridor], lw=1.0, alpha=0.55, solid_capstyle="round")
+    bars = {}
+    for code in w.states:
         x, y = PLACES[code]
         ax.text(x, y + 0.75, name(code, lang), ha="center", va="bottom", fontsize=9, weight="bold")
-        left = x - 2.5
-        for j, p in enumerate(powers):  # the portfolio as a stacked bar, 5 degrees wide
-            width = 5.0 * float(weights[i, j])
-            ax.add_patch(matplotlib.patches.Rectangle((left, y - 0.35), width, 0.9, color=POWER_COLOURS.get(p), lw=0))
-            left += width
-    handles = [matplotlib.patches.Patch(color=POWER_COLOURS.get(p), label=name(p, lang)) for p in powers]
-    first = ax.legend(handles=handles, loc="lower left", fontsize=7, ncol=2, title=t("weight_axis", lang), title_fontsize=7)
-    ax.add_artist(first)
-    ax.legend(loc="upper right", fontsize=7, title=t("volume_axis", lang), title_fontsize=7)
-    ax.set(xlim=(44, 87), ylim=(34.5, 57), title=f"{t('map', lang)}: {session.date}")
+        for p in powers:
+            bars[code, p] = ax.add_patch(Rectangle((x - 2.5, y - 0.35), 0.0, 0.9, color=POWER_COLOURS.get(p), lw=0))
+    ax.legend(handles=[Patch(color=POWER_COLOURS.get(p), label=name(p, lang)) for p in powers], loc="lower right", fontsize=7,
+              ncol=2, title=t("weight_axis", lang), title_fontsize=7)
+    # the corridors' key, upper right, its numbers redrawn every month
+    x0, y0, dy = 0.655, 0.955, 0.052
+    ax.add_patch(Rectangle((x0 - 0.015, y0 - 4.55 * dy), 0.355, 5.0 * dy, transform=ax.transAxes, facecolor="white", alpha=0.85,
+                           edgecolor="0.8", lw=0.8))
+    ax.text(x0 + 0.16, y0, t("volume_axis", lang), transform=ax.transAxes, fontsize=7, ha="center", va="center")
+    labels = {}
+    for k, corridor in enumerate(CORRIDORS, start=1):
+        ax.add_line(Line2D([x0, x0 + 0.04], [y0 - k * dy] * 2, transform=ax.transAxes, color=CORRIDOR_COLOURS[corridor], lw=4,
+                           alpha=0.7))
+        labels[corridor] = ax.text(x0 + 0.055, y0 - k * dy, "", transform=ax.transAxes, fontsize=7, va="center")
+    ax.set(xlim=(44, 87), ylim=(34.5, 57))
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_aspect(1.3)
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.93)  # fixed: tight_layout would lay it out anew each month
-    return fig
+    title = ax.set_title(" ")
+
+    def update(session) -> bool:
+        s = session.series()
+        volume = s.volume_mt[-1] if len(s.years) else np.zeros(len(corridors))
+        weights = s.weights[-1] if len(s.years) else session.model.weights
+        for corridor in CORRIDORS:
+            mt = float(volume[corridors.index(corridor)])
+            routes[corridor].set_linewidth(1.0 + 1.6 * np.sqrt(max(mt, 0.0)))
+            labels[corridor].set_text(f"{name(corridor, lang)}: {mt:.1f}")
+        for i, code in enumerate(w.states):
+            left = PLACES[code][0] - 2.5
+            for j, p in enumerate(powers):  # the portfolio as a stacked bar, 5 degrees wide
+                width = 5.0 * float(weights[i, j])
+                bars[code, p].set_x(left)
+                bars[code, p].set_width(width)
+                left += width
+        title.set_text(f"{t('map', lang)}: {session.date}")
+        return True
+
+    return Frame([*routes.values(), *labels.values(), *bars.values(), title], update)
 
 
-def _chart(ax):
-    if ax is not None:
-        return None, ax
-    fig = Figure(figsize=(6.4, 3.6), **_FIG)
-    fig.subplots_adjust(left=0.11, right=0.98, bottom=0.14, top=0.85)  # room for a two-line title
-    return fig, fig.add_subplot()
-
-
-def draw_weights(session, state: str, lang: str, ax=None) -> Figure | None:
-    fig, ax = _chart(ax)
+def build_weights(session, state: str, lang: str, ax, smooth: bool = True, highlight: tuple = ()) -> Frame:
+    """One state's weight on each power, month by month (or as 12-month means, ``smooth``); the powers in
+    ``highlight`` (all when empty) in colour, the others faint."""
     w = session.model.world
-    i = list(w.states).index(state)
-    s = session.series()
-    for j, p in enumerate(w.powers):
-        colour = POWER_COLOURS.get(p)
-        if session.band is not None:
-            b = session.band
-            ax.fill_between(b["years"], b["weights"][0, :, i, j], b["weights"][2, :, i, j], color=colour, alpha=0.15, lw=0)
-        if session.baseline is not None:
-            base = session.baseline["series"]
-            ax.plot(base.years, base.weights[:, i, j], color=colour, ls="--", lw=0.9, alpha=0.8)
-        ax.plot(s.years, s.weights[:, i, j], color=colour, lw=1.6, label=name(p, lang))
-    ax.set(title=_title(session, t("weights", lang, state=name(state, lang)), lang), ylabel=t("weight_axis", lang), xlabel=t("year", lang), ylim=(0, None))
+    i, powers = list(w.states).index(state), list(w.powers)
+    band = session.band["weights_12m" if smooth else "weights"] if session.band is not None else None
+    base = session.baseline["series"].weights[:, i] if session.baseline is not None else None  # (T, P)
+    if base is not None and smooth:
+        base = trailing_mean(base)
+
+    def current(session):
+        weights = session.series().weights[:, i]
+        return trailing_mean(weights) if smooth and len(weights) else weights
+
+    now = current(session)
+    top = _top(now, band[2, :, i] if band is not None else (), base if base is not None else (), floor=0.2)
+    lines = []
+    for j, p in enumerate(powers):
+        shown = not highlight or p in highlight
+        colour = POWER_COLOURS.get(p) if shown else FADED
+        if band is not None and shown:
+            ax.fill_between(session.band["years"], band[0, :, i, j], band[2, :, i, j], color=colour, alpha=0.15, lw=0)
+        if base is not None:
+            ax.plot(session.baseline["series"].years, base[:, j], color=colour, ls="--", lw=0.9 if shown else 0.6, alpha=0.8)
+        lines.append(ax.plot([], [], color=colour, lw=1.8 if shown else 1.0, label=name(p, lang), zorder=3 if shown else 2)[0])
+    heading = t("weights_12m" if smooth else "weights", lang, state=name(state, lang))
+    ax.set(title=_title(session, heading, lang), ylabel=t("weight_axis", lang), xlabel=t("year", lang), ylim=(0, top))
     _year_axis(ax, session)
     ax.legend(fontsize=7, ncol=4, loc="upper left")
-    return fig
+
+    def update(session) -> bool:
+        years, values = session.series().years, current(session)
+        for j, line in enumerate(lines):
+            line.set_data(years, values[:, j])
+        return _fits(values, top)
+
+    return Frame(lines, update)
 
 
-def draw_corridors(session, lang: str, ax=None) -> Figure | None:
-    fig, ax = _chart(ax)
+def build_corridors(session, lang: str, ax) -> Frame:
+    """The overland corridors' volumes, million tonnes a year, month by month."""
     corridors = list(session.model.world.corridors)
-    s = session.series()
-    for c in CORRIDORS:
-        k, colour = corridors.index(c), CORRIDOR_COLOURS[c]
-        if session.band is not None:
-            b = session.band
-            ax.fill_between(b["years"], b["volume_mt"][0, :, k], b["volume_mt"][2, :, k], color=colour, alpha=0.15, lw=0)
-        if session.baseline is not None:
-            base = session.baseline["series"]
-            ax.plot(base.years, base.volume_mt[:, k], color=colour, ls="--", lw=0.9)
-        ax.plot(s.years, s.volume_mt[:, k], color=colour, lw=1.6, label=name(c, lang))
-    ax.set(title=_title(session, t("corridors", lang), lang), ylabel=t("volume_axis", lang), xlabel=t("year", lang), ylim=(0, None))
+    ks = [corridors.index(c) for c in CORRIDORS]
+    band = session.band["volume_mt"][:, :, ks] if session.band is not None else None
+    base = session.baseline["series"].volume_mt[:, ks] if session.baseline is not None else None
+    top = _top(session.series().volume_mt[:, ks], band[2] if band is not None else (), base if base is not None else (), floor=1.0)
+    lines = []
+    for n, c in enumerate(CORRIDORS):
+        colour = CORRIDOR_COLOURS[c]
+        if band is not None:
+            ax.fill_between(session.band["years"], band[0, :, n], band[2, :, n], color=colour, alpha=0.15, lw=0)
+        if base is not None:
+            ax.plot(session.baseline["series"].years, base[:, n], color=colour, ls="--", lw=0.9)
+        lines.append(ax.plot([], [], color=colour, lw=1.8, label=name(c, lang))[0])
+    ax.set(title=_title(session, t("corridors", lang), lang), ylabel=t("volume_axis", lang), xlabel=t("year", lang), ylim=(0, top))
     _year_axis(ax, session)
     ax.legend(fontsize=7, loc="upper left")
-    return fig
+
+    def update(session) -> bool:
+        s = session.series()
+        values = s.volume_mt[:, ks]
+        for n, line in enumerate(lines):
+            line.set_data(s.years, values[:, n])
+        return _fits(values, top)
+
+    return Frame(lines, update)
 
 
 @functools.lru_cache(maxsize=1)
@@ -138,25 +213,35 @@ def recorded_interactions() -> dict:
             if hasattr(v, "get") and v.get("kind") == "interactions" and v.get("measure") == "total"}
 
 
-def draw_interactions(session, lang: str, ax=None) -> Figure | None:
-    fig, ax = _chart(ax)
-    d = session.interactions_per_year()
-    for scope, offset, colour in (("intraregional", -0.2, "C0"), ("external", 0.2, "C1")):
-        sub = d[d.scope == scope]
-        ax.bar(sub.year + 0.5 + offset, sub["count"], width=0.4, color=colour, label=t(scope, lang))
+def build_interactions(session, lang: str, ax) -> Frame:
+    """Interactions per year among the five states and with the powers (this run), against the recorded counts."""
+    m = session.model
+    years = np.arange(m.start // 12, m.end // 12 + 1)
     rec = recorded_interactions()
-    ax.plot([y + 0.3 for y in rec], list(rec.values()), "D", color="k", ms=6, label=t("recorded_counts", lang))
-    ax.set(title=t("interactions", lang), ylabel=t("interactions_axis", lang), xlabel=t("year", lang))
+    counts = session.interactions_per_year()
+    # room above the recorded counts from the start: a year's count grows month by month
+    top = _top(counts["count"].to_numpy(dtype=float), floor=1.5 * max(rec.values(), default=10.0))
+    bars = {}
+    for scope, offset, colour in (("intraregional", -0.2, "C0"), ("external", 0.2, "C1")):
+        bars[scope] = list(ax.bar(years + 0.5 + offset, np.zeros(len(years)), width=0.4, color=colour, label=t(scope, lang)))
+    ax.plot([y + 0.3 for y in rec], list(rec.values()), "D", color="k", ms=6, label=t("recorded_counts", lang), zorder=4)
+    ax.set(title=t("interactions", lang), ylabel=t("interactions_axis", lang), xlabel=t("year", lang), ylim=(0, top))
     _year_axis(ax, session)
     ax.legend(fontsize=7, loc="upper left")
-    return fig
+
+    def update(session) -> bool:
+        d = session.interactions_per_year()
+        for scope, patches in bars.items():
+            height = dict(zip(d.year[d.scope == scope], d["count"][d.scope == scope]))
+            for year, patch in zip(years, patches):
+                patch.set_height(float(height.get(year, 0.0)))
+        return _fits(d["count"].to_numpy(dtype=float), top)
+
+    return Frame([p for patches in bars.values() for p in patches], update)
 
 
-def draw_unga(session, lang: str, ax=None) -> Figure | None:
-    fig = None
-    if ax is None:
-        fig = Figure(figsize=(4.6, 3.9), **_FIG)
-        ax = fig.add_subplot()
+def build_unga(session, lang: str, ax) -> Frame:
+    """Predicted against recorded UN voting agreement, 2015-2021 (yearly: drawn whole each time)."""
     d = session.unga_fit()
     ax.plot([0, 1], [0, 1], color="0.5", ls="--", lw=0.8)
     if len(d):
@@ -166,17 +251,107 @@ def draw_unga(session, lang: str, ax=None) -> Figure | None:
     else:
         ax.text(0.5, 0.5, t("unga_wait", lang), ha="center", va="center", fontsize=8, transform=ax.transAxes)
     ax.set(title=t("unga", lang), xlabel=t("unga_x", lang), ylabel=t("unga_y", lang), xlim=(0, 1), ylim=(0, 1))
+    return Frame([], lambda session: True)
+
+
+# ---------------------------------------------------------------------------------------------------- figures
+def _map_figure():
+    fig = Figure(figsize=(7.6, 5.0), dpi=DPI)
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.93)  # fixed: the layout never changes with the month
+    return fig, fig.add_subplot()
+
+
+def _chart_figure():
+    fig = Figure(figsize=(6.4, 3.6), dpi=DPI)
+    fig.subplots_adjust(left=0.11, right=0.98, bottom=0.14, top=0.85)  # room for a two-line title
+    return fig, fig.add_subplot()
+
+
+def _unga_figure():
+    fig = Figure(figsize=(4.6, 3.9), dpi=DPI)
+    return fig, fig.add_subplot()
+
+
+CHARTS = {  # name: (builder, figure), the pictures on the page
+    "map": (build_map, _map_figure),
+    "weights": (build_weights, _chart_figure),
+    "corridors": (build_corridors, _chart_figure),
+    "interactions": (build_interactions, _chart_figure),
+    "unga": (build_unga, _unga_figure),
+}
+
+
+def draw(chart: str, session, *options, ax=None, **keywords) -> Figure | None:
+    """The chart as one ordinary figure (or into ``ax``): the frame and the run's artists drawn together."""
+    build, figure = CHARTS[chart]
+    fig = None
+    if ax is None:
+        fig, ax = figure()
+    build(session, *options, ax=ax, **keywords).update(session)
     return fig
 
 
-def draw_all(session, state: str, lang: str) -> Figure:
+def draw_map(session, lang: str) -> Figure:
+    return draw("map", session, lang)
+
+
+def draw_weights(session, state: str, lang: str, ax=None, **keywords) -> Figure | None:
+    return draw("weights", session, state, lang, ax=ax, **keywords)
+
+
+def draw_corridors(session, lang: str, ax=None) -> Figure | None:
+    return draw("corridors", session, lang, ax=ax)
+
+
+def draw_interactions(session, lang: str, ax=None) -> Figure | None:
+    return draw("interactions", session, lang, ax=ax)
+
+
+def draw_unga(session, lang: str, ax=None) -> Figure | None:
+    return draw("unga", session, lang, ax=ax)
+
+
+def draw_all(session, state: str, lang: str, **keywords) -> Figure:
     """The four charts in one figure (the PNG export)."""
-    fig = Figure(figsize=(13, 8), **_FIG)
+    fig = Figure(figsize=(13, 8), dpi=DPI)
     axes = fig.subplots(2, 2)
-    draw_weights(session, state, lang, axes[0, 0])
+    draw_weights(session, state, lang, axes[0, 0], **keywords)
     draw_corridors(session, lang, axes[0, 1])
     draw_interactions(session, lang, axes[1, 0])
     draw_unga(session, lang, axes[1, 1])
     fig.suptitle(f"{session.settings.scenario}, seed {session.settings.seed}: {session.date}")
     fig.tight_layout()
     return fig
+
+
+class LiveChart:
+    """One picture on the page, kept from month to month: its frame is drawn once (again when the settings, the
+    spread, the baseline or the options change, or the run outgrows the y-axis), and each month only the run's
+    artists are drawn over a copy of it. ``png`` gives what the page shows."""
+
+    def __init__(self, chart: str):
+        self.build, self.figure = CHARTS[chart]
+        self.key = self.fig = self.frame = self.background = None
+        self.frames_built = 0  # how many times the whole frame was drawn (the benchmark and the tests read it)
+
+    def png(self, session, *options, **keywords) -> bytes:
+        key = (id(session), session.generation, options, tuple(sorted(keywords.items())))
+        if key != self.key or not self.frame.update(session):
+            self.fig, ax = self.figure()
+            FigureCanvasAgg(self.fig)  # a canvas that keeps its pixels, to copy the frame from
+            self.frame = self.build(session, *options, ax=ax, **keywords)
+            for artist in self.frame.artists:
+                artist.set_animated(True)  # left out of the frame's drawing
+            self.frame.update(session)
+            self.fig.canvas.draw()
+            self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+            self.key = key
+            self.frames_built += 1
+        canvas = self.fig.canvas
+        canvas.restore_region(self.background)
+        for artist in self.frame.artists:
+            self.fig.draw_artist(artist)
+        image = PIL.Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        out = io.BytesIO()
+        image.save(out, format="png", compress_level=1)  # sent over the loopback: speed matters, size hardly
+        return out.getvalue()

@@ -41,6 +41,8 @@ class Question:
     baseline: str | None
     values: dict
     look_for: dict
+    state: str | None = None  # whose weights the chart shows (default: the first state)
+    powers: tuple = ()  # the powers drawn in colour on that chart (default: all)
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,17 @@ def _check(path: Path, raw: dict) -> Classroom:
     for name, spec in (raw.get("questions") or {}).items():
         where = f"questions.{name}"
         if not isinstance(spec, dict):
-            raise ConfigError(where, spec, "a mapping: title, scenario, baseline, values, look_for")
+            raise ConfigError(where, spec, "a mapping: title, scenario, baseline, values, look_for, state, powers")
+        for k in spec:
+            if k not in ("title", "scenario", "baseline", "values", "look_for", "state", "powers"):
+                raise ConfigError(f"{where}.{k}", spec[k], "unknown key; known: title, scenario, baseline, values, look_for, "
+                                                            "state, powers")
+        states, powers = list(base.world.states), list(base.world.powers)
+        if spec.get("state") is not None and spec["state"] not in states:
+            raise ConfigError(f"{where}.state", spec["state"], "not a state of the model: " + ", ".join(states))
+        shown = spec.get("powers") or []
+        if not isinstance(shown, list) or any(p not in powers for p in shown):
+            raise ConfigError(f"{where}.powers", shown, "a list of the model's powers: " + ", ".join(powers))
         for k in ("scenario", "baseline"):
             s = spec.get(k)
             if (s is not None or k == "scenario") and s not in scenarios:
@@ -155,5 +167,6 @@ def _check(path: Path, raw: dict) -> Classroom:
             if not c.min <= _number(f"{where}.values.{control}", v) <= c.max:
                 raise ConfigError(f"{where}.values.{control}", v, f"outside the control's locked range [{c.min:g}, {c.max:g}]")
         questions[name] = Question(name, _texts(f"{where}.title", spec.get("title")), spec["scenario"], spec.get("baseline"),
-                                   {k: float(v) for k, v in values.items()}, _texts(f"{where}.look_for", spec.get("look_for")))
+                                   {k: float(v) for k, v in values.items()}, _texts(f"{where}.look_for", spec.get("look_for")),
+                                   spec.get("state"), tuple(shown))
     return Classroom(path, scenarios, horizon_end, band, controls, questions)

@@ -11,14 +11,13 @@ import asyncio
 import os
 
 import markdown
-
 import solara
 import solara.lab
 
 from alignment.app import charts
 from alignment.app.classroom import load_classroom
 from alignment.app.session import Session
-from alignment.app.text import INFO, t
+from alignment.app.text import INFO, event_note, t
 
 _CLASSROOM = None
 
@@ -37,10 +36,11 @@ def classroom():
 
 
 @solara.component
-def Chart(draw, dependencies: list):
-    """A matplotlib figure, drawn again only when its dependencies change."""
-    figure = solara.use_memo(draw, dependencies)
-    solara.FigureMatplotlib(figure, dependencies=dependencies, format="png")
+def Chart(live: charts.LiveChart, session: Session, options: tuple, dependencies: list, keywords: dict | None = None):
+    """One of the page's pictures, drawn again only when its dependencies change, and then mostly only the run's
+    own lines (charts.LiveChart)."""
+    png = solara.use_memo(lambda: live.png(session, *options, **(keywords or {})), dependencies)
+    solara.Image(png, format="png")
 
 
 @solara.component
@@ -81,21 +81,21 @@ def Controls(session: Session, version: int, finished: bool, lang: str, refresh,
         solara.Button(t("pin", lang), on_click=lambda: (session.pin_baseline(), refresh()), outlined=True)
     else:
         solara.Text(t("baseline", lang, name=session.baseline["scenario"]))
-        solara.Button(t("unpin", lang), on_click=lambda: (setattr(session, "baseline", None), refresh()), text=True)
+        solara.Button(t("unpin", lang), on_click=lambda: (session.unpin(), refresh()), text=True)
 
 
 @solara.component
-def Exports(session: Session, version: int, state: str, lang: str):
+def Exports(session: Session, version: int, state: str, lang: str, weights: dict):
     Md(f"**{t('export', lang)}**")
-    with solara.Row():
+    with solara.Row(style={"flex-wrap": "wrap"}):  # three buttons side by side are wider than the sidebar
         solara.FileDownload(lambda: session.export_csv().encode(), filename="alignment_run.csv", label=t("export_csv", lang))
-        solara.FileDownload(lambda: session.export_png(charts.draw_all(session, state, lang)), filename="alignment_charts.png",
+        solara.FileDownload(lambda: session.export_png(charts.draw_all(session, state, lang, **weights)), filename="alignment_charts.png",
                             label=t("export_png", lang))
         solara.FileDownload(lambda: session.export_config().encode(), filename="reproduce.txt", label=t("export_config", lang))
 
 
 @solara.component
-def Questions(session: Session, version: int, lang: str, refresh, set_playing, set_message):
+def Questions(session: Session, version: int, lang: str, refresh, set_playing, set_message, set_state, set_highlight):
     Md(f"### {t('questions', lang)}")
     for q in session.classroom.questions.values():
         with solara.Card(q.title[lang]):
@@ -104,6 +104,8 @@ def Questions(session: Session, version: int, lang: str, refresh, set_playing, s
             def load(q=q):
                 set_playing(False)
                 session.load_question(q.name)
+                set_state(q.state or session.model.world.states[0])
+                set_highlight(list(q.powers))
                 set_message("")
                 refresh()
 
@@ -118,7 +120,11 @@ def Page():
     speed, set_speed = solara.use_state(1)
     state, set_state = solara.use_state("KAZ")
     message, set_message = solara.use_state("")
+    smooth, set_smooth = solara.use_state(True)
+    highlight, set_highlight = solara.use_state([])
     session = solara.use_memo(lambda: Session(classroom()), [])
+    live = solara.use_memo(lambda: {name: charts.LiveChart(name) for name in charts.CHARTS}, [])
+    weights = {"smooth": smooth, "highlight": tuple(highlight)}
 
     def refresh():
         tick.set(tick.value + 1)
@@ -140,30 +146,33 @@ def Page():
                       style={"color": "white"})
     with solara.Columns([1, 3], style={"padding": "8px"}):
         with solara.Column():
-            Controls(session, session.generation + 1000 * (session.band is not None) + 2000 * (session.baseline is not None),
-                     session.finished, lang, refresh, playing, set_playing, speed, set_speed, message, set_message)
-            Exports(session, session.generation, state, lang)
+            Controls(session, session.generation, session.finished, lang, refresh, playing, set_playing, speed, set_speed, message, set_message)
+            Exports(session, session.generation, state, lang, weights)
         with solara.Column():
             Md(f"**{t('date', lang)}: {session.date}**" + (f" — {t('finished', lang)}" if session.finished else ""))
             with solara.Columns([3, 2]):
-                Chart(lambda: charts.draw_map(session, lang), [tick.value, lang])
+                Chart(live["map"], session, (lang,), [tick.value, lang])
                 with solara.Column():
                     Md(f"**{t('events', lang)}**")
                     feed = session.events_reached()
                     if not feed:
                         solara.Text(t("no_events", lang))
                     for date, event_id, note in feed[:8]:
-                        Md(f"`{date}` **{event_id}**: {note}")
+                        Md(f"`{date}` **{event_id}**: {event_note(event_id, note, lang)}")
             with solara.Columns([1, 1]):
                 with solara.Column():
-                    solara.Select(label=t("state", lang), values=list(session.model.world.states), value=state, on_value=set_state)
-                    Chart(lambda: charts.draw_weights(session, state, lang), [tick.value, lang, state])
-                Chart(lambda: charts.draw_corridors(session, lang), [tick.value, lang])
+                    with solara.Row():
+                        solara.Select(label=t("state", lang), values=list(session.model.world.states), value=state, on_value=set_state)
+                        solara.SelectMultiple(t("highlight", lang), values=highlight, all_values=list(session.model.world.powers),
+                                              on_value=set_highlight)
+                        solara.Checkbox(label=t("smooth", lang), value=smooth, on_value=set_smooth)
+                    Chart(live["weights"], session, (state, lang), [tick.value, lang, state, smooth, tuple(highlight)], weights)
+                Chart(live["corridors"], session, (lang,), [tick.value, lang])
             with solara.Columns([1, 1]):
                 # these change once a year, and the UN votes only in 2015-2021: not redrawn every month
-                Chart(lambda: charts.draw_interactions(session, lang), [session.month // 12, session.generation, lang])
-                Chart(lambda: charts.draw_unga(session, lang), [min(session.month, 2022 * 12) // 12, session.generation, lang])
-            Questions(session, session.generation, lang, refresh, set_playing, set_message)
+                Chart(live["interactions"], session, (lang,), [session.month // 12, session.generation, lang])
+                Chart(live["unga"], session, (lang,), [min(session.month, 2022 * 12) // 12, session.generation, lang])
+            Questions(session, session.generation, lang, refresh, set_playing, set_message, set_state, set_highlight)
             with solara.Details(t("info", lang), expand=False):
                 for head, body in INFO[lang]:
                     Md(f"**{head}** {body}")

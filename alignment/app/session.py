@@ -46,9 +46,11 @@ class Session:
     classroom: Classroom
     settings: Settings = None
     model: object = None
-    band: dict | None = None  # quantiles of the spread: {"weights": (3, T, N, P), "volume_mt": (3, T, K), "seeds": S}
+    band: dict | None = None  # quantiles of the spread: {"weights": (3, T, N, P), "weights_12m": the same of the
+    # 12-month means, "volume_mt": (3, T, K), "seeds": S}
     baseline: dict | None = None  # {"scenario": name, "series": Series}
-    generation: int = 0  # counts the runs started: what a drawing that changes only with the run keys on
+    generation: int = 0  # counts the changes to what is drawn behind the run (the run started again, the spread, the
+    # baseline): what a drawing that does not change month by month keys on
 
     def __post_init__(self):
         if self.settings is None:
@@ -201,9 +203,11 @@ class Session:
         T = p.end - p.start + 1
         parts = [_series(p.world, r.rec, p.params.tonnes_per_teu, p.start, T) for r in runs]
         q = [5, 50, 95]
-        self.band = {"years": parts[0].years, "seeds": n,
-                     "weights": np.percentile(np.stack([s.weights for s in parts]), q, axis=0),
+        weights = np.stack([s.weights for s in parts])
+        self.band = {"years": parts[0].years, "seeds": n, "weights": np.percentile(weights, q, axis=0),
+                     "weights_12m": np.percentile(trailing_mean(weights, axis=1), q, axis=0),
                      "volume_mt": np.percentile(np.stack([s.volume_mt for s in parts]), q, axis=0)}
+        self.generation += 1
         return self.band
 
     def pin_baseline(self, scenario: str | None = None, defaults: bool = False) -> dict:
@@ -218,7 +222,12 @@ class Session:
         (run,) = run_batch(p, [p.params], [self.settings.seed])
         self.baseline = {"scenario": scenario, "defaults": defaults,
                          "series": _series(p.world, run.rec, p.params.tonnes_per_teu, p.start, p.end - p.start + 1)}
+        self.generation += 1
         return self.baseline
+
+    def unpin(self) -> None:
+        self.baseline = None
+        self.generation += 1
 
     # ------------------------------------------------------------------ exports
     def export_csv(self) -> str:
@@ -270,6 +279,17 @@ def _prepare(overrides: tuple):
     from alignment.run import prepare
 
     return prepare(compose_config(list(overrides)))
+
+
+def trailing_mean(values: np.ndarray, months: int = 12, axis: int = 0) -> np.ndarray:
+    """The mean over the last ``months`` months (fewer at the start) along ``axis`` (the months): the monthly
+    weights wobble with each month's events, the yearly mean shows where a state is heading. Same shape as ``values``."""
+    v = np.moveaxis(np.asarray(values, dtype=float), axis, 0)
+    c = np.cumsum(v, axis=0)
+    out = c.copy()
+    out[months:] = c[months:] - c[:-months]
+    n = np.minimum(np.arange(1, len(v) + 1), months).reshape((-1,) + (1,) * (v.ndim - 1))
+    return np.moveaxis(out / n, 0, axis)
 
 
 def _series(world, rec, tonnes_per_teu: float, start: int, t: int) -> Series:

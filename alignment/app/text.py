@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
+import yaml
+
 TEXT = {
     "title": {"en": "Central Asia between the powers: a classroom model", "ru": "Центральная Азия между державами: учебная модель"},
     "language": {"en": "Язык: русский", "ru": "Language: English"},
@@ -20,6 +24,9 @@ TEXT = {
     "state": {"en": "State", "ru": "Государство"},
     "map": {"en": "The region now", "ru": "Регион сейчас"},
     "weights": {"en": "Alignment weights of {state}", "ru": "Веса ориентации: {state}"},
+    "weights_12m": {"en": "Alignment weights of {state}, 12-month means", "ru": "Веса ориентации: {state}, средние за 12 месяцев"},
+    "smooth": {"en": "12-month means", "ru": "Средние за 12 месяцев"},
+    "highlight": {"en": "Powers in colour", "ru": "Державы в цвете"},
     "weight_axis": {"en": "alignment weight (share)", "ru": "вес ориентации (доля)"},
     "corridors": {"en": "Corridor volumes", "ru": "Объёмы по коридорам"},
     "volume_axis": {"en": "million tonnes per year", "ru": "млн тонн в год"},
@@ -102,6 +109,18 @@ NAMES = {
            "NORTHERN": "Северный (через Россию)", "MIDDLE": "Средний (Каспий)", "CKU": "Китай-Кыргызстан-Узбекистан",
            "INSTC": "Север-Юг (через Иран)"},
 }
+
+
+@functools.lru_cache(maxsize=1)
+def _event_notes_ru() -> dict:
+    from alignment.cli import CONFIG_DIR
+
+    return yaml.safe_load((CONFIG_DIR / "app" / "event_notes.ru.yaml").read_text(encoding="utf-8")) or {}
+
+
+def event_note(event_id: str, note: str, lang: str) -> str:
+    """An event's note in the page's language (configs/app/event_notes.ru.yaml for Russian; English otherwise)."""
+    return _event_notes_ru().get(event_id, note) if lang == "ru" else note
 
 
 def t(key: str, lang: str, **kw) -> str:
