@@ -77,6 +77,8 @@ def test_a_class_can_step_move_a_slider_load_a_question_and_switch_to_russian(se
         assert start == "2015-01"
         chart = page.locator("img").first
         before = chart.screenshot()
+        unga = page.locator("img").nth(4)  # predicted against recorded UN votes: empty until a year is through
+        unga_before = unga.screenshot()
 
         t0 = time.perf_counter()
         step.click()
@@ -125,6 +127,8 @@ def test_a_class_can_step_move_a_slider_load_a_question_and_switch_to_russian(se
             step.click()
         expect(page.get_by_text("Month reached: 2016-10")).to_be_visible(timeout=90_000)  # each click redraws: they queue
         expect(page.get_by_text("Mirziyoyev succeeds Karimov")).to_be_visible()  # the event feed
+        page.wait_for_timeout(500)
+        assert unga.screenshot() != unga_before  # 2015's votes, now the run has been through that year
 
         # the spread: 20 seeds on the engine, drawn as bands behind the run
         weights = page.locator("img").nth(1)

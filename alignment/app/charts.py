@@ -241,8 +241,10 @@ def build_interactions(session, lang: str, ax) -> Frame:
 
 
 def build_unga(session, lang: str, ax) -> Frame:
-    """Predicted against recorded UN voting agreement, 2015-2021 (yearly: drawn whole each time)."""
+    """Predicted against recorded UN voting agreement for the whole years of 2015-2021 the run has been through
+    (a year's prediction is that year's mean: drawn whole once a year)."""
     d = session.unga_fit()
+    d = d[d.year < session.month // 12]
     ax.plot([0, 1], [0, 1], color="0.5", ls="--", lw=0.8)
     if len(d):
         for p, g in d.groupby("power", sort=False):
@@ -251,7 +253,13 @@ def build_unga(session, lang: str, ax) -> Frame:
     else:
         ax.text(0.5, 0.5, t("unga_wait", lang), ha="center", va="center", fontsize=8, transform=ax.transAxes)
     ax.set(title=t("unga", lang), xlabel=t("unga_x", lang), ylabel=t("unga_y", lang), xlim=(0, 1), ylim=(0, 1))
-    return Frame([], lambda session: True)
+    reached = _unga_year(session)
+    return Frame([], lambda session: _unga_year(session) == reached)  # a new year of votes: the frame anew
+
+
+def _unga_year(session) -> int:
+    """The year the run is in, up to 2022: the fit changes when a year of recorded votes is completed."""
+    return min(session.month, 2022 * 12) // 12
 
 
 # ---------------------------------------------------------------------------------------------------- figures

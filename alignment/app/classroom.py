@@ -130,12 +130,16 @@ def _check(path: Path, raw: dict) -> Classroom:
             meta = model_field(leaf).metadata
             for k, v in (("min", lo), ("max", hi)):
                 check_range(f"{where}.{k}", v, meta["range"], meta["unit"])
-        else:  # the world's own checks, at both ends of the locked range
+        else:  # the world's own checks, at both ends of the locked range (on a copy: composing again takes ~1 s)
+            from omegaconf import OmegaConf
+
             from alignment.run import prepare
 
             for k, v in (("min", lo), ("max", hi)):
+                cfg = base.copy()
+                OmegaConf.update(cfg, str(key), v, merge=False)
                 try:
-                    prepare(compose_config([f"horizon.end={horizon_end}", f"{key}={v}"]))
+                    prepare(cfg)
                 except ConfigError as exc:
                     raise ConfigError(f"{where}.{k}", v, f"{exc.allowed} (checked as {exc.key})") from None
         controls[name] = Control(name, str(key), lo, hi, step, default, _texts(f"{where}.label", spec.get("label")),

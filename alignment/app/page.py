@@ -17,7 +17,7 @@ import solara.lab
 from alignment.app import charts
 from alignment.app.classroom import load_classroom
 from alignment.app.session import Session
-from alignment.app.text import INFO, event_note, t
+from alignment.app.text import INFO, event_note, name, t
 
 _CLASSROOM = None
 
@@ -162,16 +162,20 @@ def Page():
             with solara.Columns([1, 1]):
                 with solara.Column():
                     with solara.Row():
-                        solara.Select(label=t("state", lang), values=list(session.model.world.states), value=state, on_value=set_state)
-                        solara.SelectMultiple(t("highlight", lang), values=highlight, all_values=list(session.model.world.powers),
-                                              on_value=set_highlight)
+                        # by name in the page's language; the charts and the question presets key on the codes
+                        states = {name(code, lang): code for code in session.model.world.states}
+                        powers = {name(code, lang): code for code in session.model.world.powers}
+                        solara.Select(label=t("state", lang), values=list(states), value=name(state, lang),
+                                      on_value=lambda v: set_state(states[v]))
+                        solara.SelectMultiple(t("highlight", lang), values=[name(p, lang) for p in highlight], all_values=list(powers),
+                                              on_value=lambda vs: set_highlight([powers[v] for v in vs]))
                         solara.Checkbox(label=t("smooth", lang), value=smooth, on_value=set_smooth)
                     Chart(live["weights"], session, (state, lang), [tick.value, lang, state, smooth, tuple(highlight)], weights)
                 Chart(live["corridors"], session, (lang,), [tick.value, lang])
             with solara.Columns([1, 1]):
                 # these change once a year, and the UN votes only in 2015-2021: not redrawn every month
                 Chart(live["interactions"], session, (lang,), [session.month // 12, session.generation, lang])
-                Chart(live["unga"], session, (lang,), [min(session.month, 2022 * 12) // 12, session.generation, lang])
+                Chart(live["unga"], session, (lang,), [charts._unga_year(session), session.generation, lang])
             Questions(session, session.generation, lang, refresh, set_playing, set_message, set_state, set_highlight)
             with solara.Details(t("info", lang), expand=False):
                 for head, body in INFO[lang]:
