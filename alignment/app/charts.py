@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import matplotlib
 
@@ -21,6 +21,7 @@ import numpy as np
 import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator, MultipleLocator
@@ -46,10 +47,13 @@ FADED = "0.72"  # the powers a question does not ask about
 @dataclass
 class Frame:
     """What a builder returns: the run's artists, and how to set them to the session's month. ``update`` returns
-    False when the run has left the frame (a line above the y-axis' top): the frame is then built anew."""
+    False when the run has left the frame (a line above the y-axis' top): the frame is then built anew.
+    ``above`` are small artists of the frame that sit above the run (the recorded counts): on the page they are
+    drawn again over it each month. Legends sit above the run too; their pixels are put back over it."""
 
     artists: list
     update: Callable[[object], bool]
+    above: list = field(default_factory=list)
 
 
 def _top(*arrays, floor: float = 1e-9) -> float:
@@ -96,8 +100,8 @@ def build_map(session, lang: str, ax) -> Frame:
         ax.text(x, y + 0.75, name(code, lang), ha="center", va="bottom", fontsize=9, weight="bold")
         for p in powers:
             bars[code, p] = ax.add_patch(Rectangle((x - 2.5, y - 0.35), 0.0, 0.9, color=POWER_COLOURS.get(p), lw=0))
-    ax.legend(handles=[Patch(color=POWER_COLOURS.get(p), label=name(p, lang)) for p in powers], loc="lower right", fontsize=7,
-              ncol=2, title=t("weight_axis", lang), title_fontsize=7)
+    ax.legend(handles=[Patch(color=POWER_COLOURS.get(p), label=name(p, lang)) for p in powers], loc="lower right",
+              fontsize=7, ncol=2, title=t("weight_axis", lang), title_fontsize=7)
     # the corridors' key, upper right, its numbers redrawn every month
     x0, y0, dy = 0.655, 0.955, 0.052
     ax.add_patch(Rectangle((x0 - 0.015, y0 - 4.55 * dy), 0.355, 5.0 * dy, transform=ax.transAxes, facecolor="white", alpha=0.85,
@@ -224,7 +228,8 @@ def build_interactions(session, lang: str, ax) -> Frame:
     bars = {}
     for scope, offset, colour in (("intraregional", -0.2, "C0"), ("external", 0.2, "C1")):
         bars[scope] = list(ax.bar(years + 0.5 + offset, np.zeros(len(years)), width=0.4, color=colour, label=t(scope, lang)))
-    ax.plot([y + 0.3 for y in rec], list(rec.values()), "D", color="k", ms=6, label=t("recorded_counts", lang), zorder=4)
+    (recorded,) = ax.plot([y + 0.3 for y in rec], list(rec.values()), "D", color="k", ms=6, label=t("recorded_counts", lang),
+                          zorder=4)
     ax.set(title=t("interactions", lang), ylabel=t("interactions_axis", lang), xlabel=t("year", lang), ylim=(0, top))
     _year_axis(ax, session)
     ax.legend(fontsize=7, loc="upper left")
@@ -237,7 +242,7 @@ def build_interactions(session, lang: str, ax) -> Frame:
                 patch.set_height(float(height.get(year, 0.0)))
         return _fits(d["count"].to_numpy(dtype=float), top)
 
-    return Frame([p for patches in bars.values() for p in patches], update)
+    return Frame([p for patches in bars.values() for p in patches], update, [recorded])
 
 
 def build_unga(session, lang: str, ax) -> Frame:
@@ -340,6 +345,7 @@ class LiveChart:
     def __init__(self, chart: str):
         self.build, self.figure = CHARTS[chart]
         self.key = self.fig = self.frame = self.background = None
+        self.drawn, self.legends = [], []
         self.frames_built = 0  # how many times the whole frame was drawn (the benchmark and the tests read it)
 
     def png(self, session, *options, **keywords) -> bytes:
@@ -348,17 +354,25 @@ class LiveChart:
             self.fig, ax = self.figure()
             FigureCanvasAgg(self.fig)  # a canvas that keeps its pixels, to copy the frame from
             self.frame = self.build(session, *options, ax=ax, **keywords)
-            for artist in self.frame.artists:
+            # drawn each month, in the order a whole drawing stacks them (zorder; ties in the order given)
+            self.drawn = sorted(self.frame.artists + self.frame.above, key=lambda a: a.get_zorder())
+            for artist in self.drawn:
                 artist.set_animated(True)  # left out of the frame's drawing
             self.frame.update(session)
             self.fig.canvas.draw()
             self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+            # a legend's pixels, to put back over the run (drawing the legend again each month would cost more
+            # than the rest of the month together: its text is laid out anew)
+            self.legends = [self.fig.canvas.copy_from_bbox(a.get_window_extent().expanded(1.0, 1.0).padded(1))
+                            for a in self.fig.axes[0].get_children() if isinstance(a, Legend)]
             self.key = key
             self.frames_built += 1
         canvas = self.fig.canvas
         canvas.restore_region(self.background)
-        for artist in self.frame.artists:
+        for artist in self.drawn:
             self.fig.draw_artist(artist)
+        for legend in self.legends:
+            canvas.restore_region(legend)
         image = PIL.Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         out = io.BytesIO()
         image.save(out, format="png", compress_level=1)  # sent over the loopback: speed matters, size hardly

@@ -156,13 +156,15 @@ def _check(path: Path, raw: dict) -> Classroom:
         states, powers = list(base.world.states), list(base.world.powers)
         if spec.get("state") is not None and spec["state"] not in states:
             raise ConfigError(f"{where}.state", spec["state"], "not a state of the model: " + ", ".join(states))
-        shown = spec.get("powers") or []
-        if not isinstance(shown, list) or any(p not in powers for p in shown):
-            raise ConfigError(f"{where}.powers", shown, "a list of the model's powers: " + ", ".join(powers))
+        shown = spec.get("powers", [])
+        if not isinstance(shown, list) or any(p not in powers for p in shown) or len(set(shown)) < len(shown):
+            raise ConfigError(f"{where}.powers", shown, "a list of the model's powers, each once: " + ", ".join(powers))
         for k in ("scenario", "baseline"):
             s = spec.get(k)
             if (s is not None or k == "scenario") and s not in scenarios:
                 raise ConfigError(f"{where}.{k}", s, "not one of this file's scenarios: " + ", ".join(scenarios))
+        if not isinstance(spec.get("values") or {}, dict):
+            raise ConfigError(f"{where}.values", spec["values"], "a mapping of control: value")
         values = dict(spec.get("values") or {})
         for control, v in values.items():
             if control not in controls:

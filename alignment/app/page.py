@@ -89,8 +89,11 @@ def Exports(session: Session, version: int, state: str, lang: str, weights: dict
     Md(f"**{t('export', lang)}**")
     with solara.Row(style={"flex-wrap": "wrap"}):  # three buttons side by side are wider than the sidebar
         solara.FileDownload(lambda: session.export_csv().encode(), filename="alignment_run.csv", label=t("export_csv", lang))
-        solara.FileDownload(lambda: session.export_png(charts.draw_all(session, state, lang, **weights)), filename="alignment_charts.png",
-                            label=t("export_png", lang))
+        def charts_png():  # on a worker thread (FileDownload): the run must not move on while it is drawn
+            with session.lock:
+                return session.export_png(charts.draw_all(session, state, lang, **weights))
+
+        solara.FileDownload(charts_png, filename="alignment_charts.png", label=t("export_png", lang))
         solara.FileDownload(lambda: session.export_config().encode(), filename="reproduce.txt", label=t("export_config", lang))
 
 
@@ -173,8 +176,8 @@ def Page():
                     Chart(live["weights"], session, (state, lang), [tick.value, lang, state, smooth, tuple(highlight)], weights)
                 Chart(live["corridors"], session, (lang,), [tick.value, lang])
             with solara.Columns([1, 1]):
-                # these change once a year, and the UN votes only in 2015-2021: not redrawn every month
-                Chart(live["interactions"], session, (lang,), [session.month // 12, session.generation, lang])
+                # the current year's count grows month by month; the UN votes change once a year, and only to 2021
+                Chart(live["interactions"], session, (lang,), [tick.value, lang])
                 Chart(live["unga"], session, (lang,), [charts._unga_year(session), session.generation, lang])
             Questions(session, session.generation, lang, refresh, set_playing, set_message, set_state, set_highlight)
             with solara.Details(t("info", lang), expand=False):

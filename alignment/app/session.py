@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import functools
 import io
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,17 @@ from alignment.errors import ConfigError
 from alignment.world.calendar import format_month
 
 CORRIDORS = ("NORTHERN", "MIDDLE", "CKU", "INSTC")  # the overland routes (the sea route carries about 1,000 Mt)
+
+
+def _locked(method):
+    """Run ``method`` holding the session's lock (re-entrant: locked methods call one another)."""
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return locked
 
 
 @dataclass
@@ -49,6 +61,8 @@ class Session:
     band: dict | None = None  # quantiles of the spread: {"weights": (3, T, N, P), "weights_12m": the same of the
     # 12-month means, "volume_mt": (3, T, K), "seeds": S}
     baseline: dict | None = None  # {"scenario": name, "series": Series}
+    # held while the run changes or is read whole: the page's downloads run on a worker thread while Play steps
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     generation: int = 0  # counts the changes to what is drawn behind the run (the run started again, the spread, the
     # baseline): what a drawing that does not change month by month keys on
 
@@ -105,6 +119,7 @@ class Session:
             self.reset()
         return None
 
+    @_locked
     def load_question(self, name: str) -> None:
         """Set the controls as the question says (the rest back to their defaults), pin its baseline, start again."""
         q = self.classroom.questions[name]
@@ -122,6 +137,7 @@ class Session:
             overrides = overrides[:3]
         return _prepare(tuple(overrides))
 
+    @_locked
     def reset(self) -> None:
         """Build the Mesa model of the current settings at January of the first year."""
         from alignment.model import AlignmentModel
@@ -131,6 +147,7 @@ class Session:
         self.band = None
         self.generation += 1
 
+    @_locked
     def step(self, months: int = 1) -> int:
         """Step up to ``months`` months (fewer at the horizon); returns how many were stepped."""
         n = 0
@@ -191,6 +208,7 @@ class Session:
                                      "recorded": float(obs.unga[y_i, i, j])})
         return pd.DataFrame(rows, columns=["year", "state", "power", "predicted", "recorded"])
 
+    @_locked
     def run_band(self) -> dict:
         """``band_seeds`` runs of the current settings to the horizon as one engine batch: the 5th, 50th and 95th
         percentiles of the weights and corridor volumes, month by month."""
@@ -210,6 +228,7 @@ class Session:
         self.generation += 1
         return self.band
 
+    @_locked
     def pin_baseline(self, scenario: str | None = None, defaults: bool = False) -> dict:
         """Run ``scenario`` (default: the current one) to the horizon with the current settings (or the calibrated
         ones, ``defaults``) and the same seed, and keep it to compare against."""
@@ -225,11 +244,13 @@ class Session:
         self.generation += 1
         return self.baseline
 
+    @_locked
     def unpin(self) -> None:
         self.baseline = None
         self.generation += 1
 
     # ------------------------------------------------------------------ exports
+    @_locked
     def export_csv(self) -> str:
         """The run so far as tidy CSV: date, indicator, entity, partner, value, unit."""
         s, w = self.series(), self.model.world
@@ -249,6 +270,7 @@ class Session:
         pd.concat(frames, ignore_index=True).to_csv(out, index=False, float_format="%.6g")
         return out.getvalue()
 
+    @_locked
     def export_config(self) -> str:
         """The command line that reproduces the run with alignment-run, with what it needs to say."""
         return (f"# {self.settings.scenario}, seed {self.settings.seed}, reached {self.date}\n"
