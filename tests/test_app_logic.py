@@ -295,3 +295,21 @@ def test_a_live_chart_draws_its_frame_again_when_the_spread_or_baseline_changes_
     overland = [list(session.model.world.corridors).index(c) for c in CORRIDORS]  # the chart's lines (not the sea route)
     peak = float(session.series().volume_mt[:, overland].max())
     assert small < peak <= live.fig.axes[0].get_ylim()[1] and live.frames_built == built + 1, (small, peak, top)
+
+
+def test_a_spread_whose_settings_changed_while_it_ran_is_dropped(session, monkeypatch):
+    import alignment.run
+
+    run_batch = alignment.run.run_batch
+
+    def slider_moved_meanwhile(*args, **kwargs):  # the page runs the seeds on a thread: the class may move a slider
+        runs = run_batch(*args, **kwargs)
+        session.set_value("coercion", 3.0)
+        return runs
+
+    monkeypatch.setattr(alignment.run, "run_batch", slider_moved_meanwhile)
+    generation = session.generation
+    assert session.run_band() is None and session.band is None  # not drawn behind a run it does not belong to
+    assert session.settings.values["coercion"] == 3.0 and session.generation == generation + 1  # (the reset only)
+    monkeypatch.setattr(alignment.run, "run_batch", run_batch)
+    assert session.run_band() is session.band is not None

@@ -45,7 +45,7 @@ def Chart(live: charts.LiveChart, session: Session, options: tuple, dependencies
 
 @solara.component
 def Controls(session: Session, version: int, finished: bool, lang: str, refresh, playing: bool, set_playing, speed: int, set_speed, message,
-             set_message):
+             set_message, spreading: bool, spread):
     """The sidebar. ``version`` (the session's generation) changes with the settings, ``finished`` at the horizon:
     reacton redraws a component when a value it is given changes, and does not count a new callback as a change,
     so the sidebar is not redrawn on every Step."""
@@ -76,7 +76,9 @@ def Controls(session: Session, version: int, finished: bool, lang: str, refresh,
                          on_value=lambda v, n=control.name: act(session.set_value(n, v.replace(",", "."))))
     if message:
         solara.Warning(message)
-    solara.Button(t("spread", lang, n=c.band_seeds), on_click=lambda: (session.run_band(), refresh()), outlined=True)
+    # the seeds run on a worker thread: the page, and Play, go on meanwhile
+    solara.Button(t("spreading" if spreading else "spread", lang, n=c.band_seeds), on_click=spread, outlined=True, disabled=spreading)
+    solara.ProgressLinear(spreading)
     if session.baseline is None:
         solara.Button(t("pin", lang), on_click=lambda: (session.pin_baseline(), refresh()), outlined=True)
     else:
@@ -127,6 +129,7 @@ def Page():
     highlight, set_highlight = solara.use_state([])
     session = solara.use_memo(lambda: Session(classroom()), [])
     live = solara.use_memo(lambda: {name: charts.LiveChart(name) for name in charts.CHARTS}, [])
+    spread = solara.lab.use_task(session.run_band, dependencies=None)  # started by "Show the spread", on a thread
     weights = {"smooth": smooth, "highlight": tuple(highlight)}
 
     def refresh():
@@ -149,12 +152,13 @@ def Page():
                       style={"color": "white"})
     with solara.Columns([1, 3], style={"padding": "8px"}):
         with solara.Column():
-            Controls(session, session.generation, session.finished, lang, refresh, playing, set_playing, speed, set_speed, message, set_message)
+            Controls(session, session.generation, session.finished, lang, refresh, playing, set_playing, speed, set_speed, message, set_message,
+                     spread.pending, spread)
             Exports(session, session.generation, state, lang, weights)
         with solara.Column():
             Md(f"**{t('date', lang)}: {session.date}**" + (f" — {t('finished', lang)}" if session.finished else ""))
             with solara.Columns([3, 2]):
-                Chart(live["map"], session, (lang,), [tick.value, lang])
+                Chart(live["map"], session, (lang,), [tick.value, session.generation, lang])
                 with solara.Column():
                     Md(f"**{t('events', lang)}**")
                     feed = session.events_reached()
@@ -173,11 +177,12 @@ def Page():
                         solara.SelectMultiple(t("highlight", lang), values=[name(p, lang) for p in highlight], all_values=list(powers),
                                               on_value=lambda vs: set_highlight([powers[v] for v in vs]))
                         solara.Checkbox(label=t("smooth", lang), value=smooth, on_value=set_smooth)
-                    Chart(live["weights"], session, (state, lang), [tick.value, lang, state, smooth, tuple(highlight)], weights)
-                Chart(live["corridors"], session, (lang,), [tick.value, lang])
+                    Chart(live["weights"], session, (state, lang), [tick.value, session.generation, lang, state, smooth, tuple(highlight)],
+                          weights)
+                Chart(live["corridors"], session, (lang,), [tick.value, session.generation, lang])
             with solara.Columns([1, 1]):
                 # the current year's count grows month by month; the UN votes change once a year, and only to 2021
-                Chart(live["interactions"], session, (lang,), [tick.value, lang])
+                Chart(live["interactions"], session, (lang,), [tick.value, session.generation, lang])
                 Chart(live["unga"], session, (lang,), [charts._unga_year(session), session.generation, lang])
             Questions(session, session.generation, lang, refresh, set_playing, set_message, set_state, set_highlight)
             with solara.Details(t("info", lang), expand=False):

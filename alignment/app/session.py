@@ -208,25 +208,35 @@ class Session:
                                      "recorded": float(obs.unga[y_i, i, j])})
         return pd.DataFrame(rows, columns=["year", "state", "power", "predicted", "recorded"])
 
-    @_locked
-    def run_band(self) -> dict:
+    def _settings_now(self) -> tuple:
+        return self.settings.scenario, self.settings.seed, tuple(sorted(self.settings.values.items()))
+
+    def run_band(self) -> dict | None:
         """``band_seeds`` runs of the current settings to the horizon as one engine batch: the 5th, 50th and 95th
-        percentiles of the weights and corridor volumes, month by month."""
+        percentiles of the weights and corridor volumes, month by month.
+
+        The runs hold no lock: the page starts them on a worker thread and Play goes on meanwhile. A spread whose
+        settings were changed while it ran belongs to no run on screen: it is dropped (returns None)."""
         from alignment.run import run_batch
 
-        p = self._prepared()
+        with self.lock:
+            p, asked = self._prepared(), self._settings_now()
         n = self.classroom.band_seeds
-        seeds = [self.settings.seed + k for k in range(n)]
+        seeds = [asked[1] + k for k in range(n)]
         runs = run_batch(p, [p.params] * n, seeds)
         T = p.end - p.start + 1
         parts = [_series(p.world, r.rec, p.params.tonnes_per_teu, p.start, T) for r in runs]
         q = [5, 50, 95]
         weights = np.stack([s.weights for s in parts])
-        self.band = {"years": parts[0].years, "seeds": n, "weights": np.percentile(weights, q, axis=0),
-                     "weights_12m": np.percentile(trailing_mean(weights, axis=1), q, axis=0),
-                     "volume_mt": np.percentile(np.stack([s.volume_mt for s in parts]), q, axis=0)}
-        self.generation += 1
-        return self.band
+        band = {"years": parts[0].years, "seeds": n, "weights": np.percentile(weights, q, axis=0),
+                "weights_12m": np.percentile(trailing_mean(weights, axis=1), q, axis=0),
+                "volume_mt": np.percentile(np.stack([s.volume_mt for s in parts]), q, axis=0)}
+        with self.lock:
+            if self._settings_now() != asked:
+                return None
+            self.band = band
+            self.generation += 1
+            return band
 
     @_locked
     def pin_baseline(self, scenario: str | None = None, defaults: bool = False) -> dict:

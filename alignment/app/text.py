@@ -17,6 +17,7 @@ TEXT = {
     "reset": {"en": "Reset", "ru": "Сброс"},
     "speed": {"en": "Speed (months per tick)", "ru": "Скорость (месяцев за такт)"},
     "spread": {"en": "Show the spread ({n} seeds)", "ru": "Показать разброс ({n} зёрен)"},
+    "spreading": {"en": "Running {n} seeds…", "ru": "Идут прогоны: {n} зёрен…"},
     "pin": {"en": "Pin this run as the baseline", "ru": "Закрепить этот прогон как базовый"},
     "unpin": {"en": "Remove the baseline", "ru": "Убрать базовый прогон"},
     "baseline": {"en": "baseline: {name}", "ru": "базовый: {name}"},
