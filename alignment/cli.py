@@ -341,6 +341,8 @@ def prepare_run_dir(argv, config_name: str = "run") -> Path | None:
         return None
     finally:
         GlobalHydra.instance().clear()
+        HydraConfig.instance().cfg = None  # set only to resolve ${hydra:...} here: left set, a later sweep planned in
+        # this process would take this command line's overrides for its own (base_overrides reads HydraConfig)
     for k, path in own.items():
         check_writable_dir(k, path)
     check_writable_dir(key, target)

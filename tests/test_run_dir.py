@@ -70,6 +70,21 @@ def test_a_single_run_takes_the_old_mark_away_before_hydra_writes(tmp_path, monk
     assert seen == {"target": out, "mark": False, "hydra": False}
 
 
+def test_the_pre_check_leaves_no_hydra_state_behind_for_a_sweep_planned_later_in_the_process(tmp_path):
+    """The pre-check sets Hydra's config to resolve the run folder; left set, a sweep planned later in the same
+    process (a notebook, or the next test on a pytest worker) took that command line's overrides for its own."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from alignment.cli import compose_config, prepare_run_dir
+    from alignment.sweep.cli import prepare_sweep
+
+    assert prepare_run_dir(["horizon.end=2015-12", f"hydra.run.dir={tmp_path / 'run'}"]) == tmp_path / "run"
+    assert not HydraConfig.initialized()
+    sweep = compose_config(["sweep.scenarios=[historical]", "sweep.replicates=1", "horizon.end=2016-12",
+                            "horizon.drop_later_events=true", f"results_dir={tmp_path / 'results'}"], config_name="sweep")
+    assert "horizon.end=2015-12" not in prepare_sweep(sweep).runs[0].overrides
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("sig, code, words", [(signal.SIGTERM, 143, "terminated (SIGTERM)"), (signal.SIGINT, 130, "interrupted")])
 def test_a_signal_mid_run_leaves_no_staging_and_one_line(tmp_path, sig, code, words):
