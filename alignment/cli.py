@@ -173,10 +173,12 @@ def _searchpath(config_dir) -> list[str]:
     return [f"hydra.searchpath=['file://{path}']"]
 
 
-def compose_config(overrides, config_dir=None, with_hydra: bool = False, config_name: str = "run") -> DictConfig:
+def compose_config(overrides, config_dir=None, with_hydra: bool = False, config_name: str = "run",
+                   with_hydra_node=None) -> DictConfig:
     """Compose the run config as the command line would (used by the pre-check, tests and benchmarks).
 
-    With ``with_hydra`` the hydra.* overrides are composed and checked too, and the hydra node is dropped.
+    With ``with_hydra`` the hydra.* overrides are composed and checked too, and the hydra node is dropped
+    (``with_hydra_node(cfg)`` is called before, to read what needs it: composing again costs about a second).
     """
     from omegaconf import open_dict
 
@@ -187,6 +189,8 @@ def compose_config(overrides, config_dir=None, with_hydra: bool = False, config_
     finally:
         GlobalHydra.instance().clear()
     if with_hydra:
+        if with_hydra_node is not None:
+            with_hydra_node(cfg)
         with open_dict(cfg):
             cfg.pop("hydra")
     _check_scenario_file(cfg, overrides)
@@ -206,9 +210,10 @@ def _check_scenario_file(cfg, overrides) -> None:
 
 
 def precheck(argv, full_product_limit: int = 200, config_name: str = "run", validate=None, prog: str = PROG,
-             composed: list | None = None) -> int:
+             composed: list | None = None, folders: dict | None = None) -> int:
     """Compose and check the configurations the command line asks for; returns how many were composed
-    (and appends them to ``composed`` if given).
+    (and appends them to ``composed`` if given). With ``folders``, the first configuration's output folders
+    are resolved into it on the way, for :func:`prepare_run_dir`.
 
     Seeds are checked on their own (a sweep over seeds changes nothing else). Up to
     ``full_product_limit`` configurations are checked one by one; a larger sweep has each of its
@@ -236,10 +241,11 @@ def precheck(argv, full_product_limit: int = 200, config_name: str = "run", vali
         combos = [tuple(first[:k] + [v] + first[k + 1:]) for k, c in enumerate(choices) for v in c]
         print(f"{prog}: note: {total} configurations; each value was checked, not every combination", file=sys.stderr)
     base = (f"seed={seeds[0]}",) if seeds else ()
-    for combo in combos:
+    for n, combo in enumerate(combos):  # the first is the first configuration (_first_configuration)
         combo = base + tuple(combo)
+        read = (lambda cfg: folders.update(_output_folders(cfg, argv, config_name))) if n == 0 and folders is not None else None
         try:
-            cfg = compose_config(combo, config_dir, with_hydra=True, config_name=config_name)
+            cfg = compose_config(combo, config_dir, with_hydra=True, config_name=config_name, with_hydra_node=read)
         except Exception as exc:  # noqa: BLE001 - Hydra and OmegaConf raise many types
             raise _explain(exc, _find_culprit(combo, config_dir, config_name), config_name) from None
         validate(cfg)
@@ -312,7 +318,24 @@ def _first_configuration(argv) -> list[str]:
 OUTPUT_KEYS = {"calibrate": ("study.output_dir",), "validate": ("validate.output_dir",)}  # the sweep checks results_dir itself
 
 
-def prepare_run_dir(argv, config_name: str = "run") -> Path | None:
+def _output_folders(cfg, argv, config_name: str) -> dict:
+    """{"key": the Hydra directory's key, "target": that directory, "own": the command's own output folders},
+    resolved in a composed config that still has its hydra node; {} when Hydra alone can resolve them."""
+    from hydra.core.utils import JobRuntime  # noqa: F401 - registers Hydra's resolvers (now, hydra)
+
+    key = "hydra.sweep.dir" if any(a in ("-m", "--multirun") for a in argv) else "hydra.run.dir"
+    HydraConfig.instance().set_config(cfg)
+    try:
+        return {"key": key, "target": Path(str(OmegaConf.select(cfg, key))),
+                "own": {k: Path(str(OmegaConf.select(cfg, k))) for k in OUTPUT_KEYS.get(config_name, ())}}
+    except Exception:  # noqa: BLE001 - an interpolation only Hydra's launcher can resolve: leave it to Hydra
+        return {}
+    finally:
+        HydraConfig.instance().cfg = None  # set only to resolve ${hydra:...} here: left set, a later sweep planned in
+        # this process would take this command line's overrides for its own (base_overrides reads HydraConfig)
+
+
+def prepare_run_dir(argv, config_name: str = "run", folders: dict | None = None) -> Path | None:
     """Check where a command will write, before Hydra writes anything there: its Hydra directory and its own
     output folders (a path under a file, or one that cannot be written, is a one-line error). For
     alignment-run, also take the completion mark (``run.json``) of a finished run out of the run directory,
@@ -322,27 +345,22 @@ def prepare_run_dir(argv, config_name: str = "run") -> Path | None:
     One run: ``hydra.run.dir``. A multirun: ``hydra.sweep.dir`` is checked here; each job removes its own
     old mark as its first step (:func:`run_job`), since the job directories are named by Hydra's launcher.
     Returns the Hydra directory checked, or None when it cannot be resolved here (Hydra then reports it).
+    ``folders``: what :func:`precheck` resolved already (otherwise the first configuration is composed here).
     """
-    from hydra.core.utils import JobRuntime  # noqa: F401 - registers Hydra's resolvers (now, hydra)
-
     _, config_dir, runs = _split_args(argv)
     if not runs:
         return None
-    multirun = any(a in ("-m", "--multirun") for a in argv)
-    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            cfg = compose(config_name, overrides=_first_configuration(argv) + _searchpath(config_dir), return_hydra_config=True)
-            HydraConfig.instance().set_config(cfg)
-            target = Path(str(OmegaConf.select(cfg, key)))
-            own = {k: Path(str(OmegaConf.select(cfg, k))) for k in OUTPUT_KEYS.get(config_name, ())}
-    except Exception:  # noqa: BLE001 - an interpolation only Hydra's launcher can resolve: leave it to Hydra
+    if folders is None:
+        folders = {}
+        try:
+            compose_config(_first_configuration(argv), config_dir, with_hydra=True, config_name=config_name,
+                           with_hydra_node=lambda cfg: folders.update(_output_folders(cfg, argv, config_name)))
+        except Exception:  # noqa: BLE001 - a bad command line: the pre-check reports it
+            return None
+    if not folders:
         return None
-    finally:
-        GlobalHydra.instance().clear()
-        HydraConfig.instance().cfg = None  # set only to resolve ${hydra:...} here: left set, a later sweep planned in
-        # this process would take this command line's overrides for its own (base_overrides reads HydraConfig)
+    key, target, own = folders["key"], folders["target"], folders["own"]
+    multirun = key == "hydra.sweep.dir"
     for k, path in own.items():
         check_writable_dir(k, path)
     check_writable_dir(key, target)
@@ -378,8 +396,10 @@ def console_entry(prog: str, config_name: str, job, validate=None, direct: bool 
         except ValueError:  # not the main thread (an app calling in): leave signals to the caller
             previous = {}
         try:
-            precheck(argv, config_name=config_name, validate=validate, prog=prog, composed=composed if direct else None)
-            prepare_run_dir(argv, config_name)
+            folders: dict = {}
+            precheck(argv, config_name=config_name, validate=validate, prog=prog, composed=composed if direct else None,
+                     folders=folders)
+            prepare_run_dir(argv, config_name, folders)
             stop_if_signalled()
             if direct and len(composed) == 1 and not any(a.startswith("-") for a in argv):
                 job(composed[0], overrides=_split_args(argv)[0])
