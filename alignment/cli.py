@@ -308,6 +308,14 @@ def stop_if_signalled() -> None:
         _raise_for(_SIGNALLED[0])
 
 
+def _stopped(prog: str, terminated: bool):
+    """End a command stopped by SIGTERM (status 143) or Ctrl-C (130) with one line."""
+    how = "terminated (SIGTERM)" if terminated else "interrupted"
+    print(f"{prog}: {how}; what was finished is kept, nothing half-written is left (run the same command to go on)",
+          file=sys.stderr)
+    sys.exit(143 if terminated else 130)
+
+
 def _first_configuration(argv) -> list[str]:
     """The overrides of the first configuration a (possibly sweeping) command line stands for."""
     overrides, config_dir, _ = _split_args(argv)
@@ -383,6 +391,7 @@ def console_entry(prog: str, config_name: str, job, validate=None, direct: bool 
         try:
             job(cfg)
         except ConfigError as exc:
+            stop_if_signalled()  # a signal that landed in a library and came out as a config error is the signal
             print(f"{prog}: error: {exc}", file=sys.stderr)
             sys.exit(2)
 
@@ -406,14 +415,16 @@ def console_entry(prog: str, config_name: str, job, validate=None, direct: bool 
                 return
             sys.argv = [prog] + argv
             app()
-        except ConfigError as exc:
-            print(f"{prog}: error: {exc}", file=sys.stderr)
-            sys.exit(2)
         except KeyboardInterrupt as exc:
-            how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
-            print(f"{prog}: {how}; what was finished is kept, nothing half-written is left (run the same command to go on)",
-                  file=sys.stderr)
-            sys.exit(143 if isinstance(exc, Terminated) else 130)
+            _stopped(prog, isinstance(exc, Terminated))
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a signal that landed inside a library (OmegaConf,
+            # Hydra) can come out as any error, or as Hydra's own report and exit: it is still the signal
+            if _SIGNALLED:
+                _stopped(prog, _SIGNALLED[0] == signal.SIGTERM)
+            if isinstance(exc, ConfigError):
+                print(f"{prog}: error: {exc}", file=sys.stderr)
+                sys.exit(2)
+            raise
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)

@@ -107,3 +107,13 @@ def test_odd_names_the_step_order_of_the_code():
     odd = (Path(__file__).parent.parent / "docs" / "ODD.md").read_text()
     positions = [odd.index(f"`{phase}`") for phase in STEP_ORDER]
     assert positions == sorted(positions)
+
+
+def test_make_world_without_the_shared_data_is_one_line(tmp_path, capsys):
+    from alignment.world.build import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--shared", str(tmp_path / "nowhere"), "--out", str(tmp_path / "world.yaml")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exit_.value.code == 2 and len(err) == 1 and "no world_2015_2021.yaml there" in err[0], err
+    assert not (tmp_path / "world.yaml").exists()

@@ -108,6 +108,14 @@ def extra(tmp_path):
     (["experiment=scenarios_2035", "experiment.options.reference=atlantis"], "experiment.options.reference", "not a scenario"),
     (["experiment=sobol", "experiment.options.seed=0"], "experiment.options.seed=0", "SALib takes 0 for 'no seed'"),
     (["experiment.sweeps.history=[]"], "experiment.sweeps.history", "name the indicators"),
+    (["experiment.options.scenario=status_quo"], "experiment.options.scenario='status_quo'",
+     "not a scenario of sweep 'history': historical, no_war_2022"),
+    (["experiment=unga_fit", "experiment.options.scenario=status_quo"], "experiment.options.scenario", "not a scenario of sweep"),
+    (["experiment=interactions", "experiment.options.scenario=status_quo"], "experiment.options.scenario", "not a scenario of sweep"),
+    (["experiment.options.band=abc"], "experiment.options.band='abc'", "expected a number, like the experiment's default 0.9"),
+    (["experiment=corridor_shift", "experiment.options.band=1.5"], "experiment.options.band=1.5", "a fraction in (0, 1)"),
+    (["experiment.options.scenario=[historical]"], "experiment.options.scenario", "expected a name or text"),
+    (["+experiment.options.bnad=0.9"], "experiment.options.bnad=0.9", "not an option of experiment 'alignment_history'; did you mean band?"),
 ])
 def test_bad_experiment_input_is_one_line_before_any_run(capsys, tmp_path, extra, args, key, words):
     results = tmp_path / "results"

@@ -70,6 +70,26 @@ def test_a_single_run_takes_the_old_mark_away_before_hydra_writes(tmp_path, monk
     assert seen == {"target": out, "mark": False, "hydra": False}
 
 
+@pytest.mark.parametrize("error", [ValueError("'NoneType' object has no attribute '_invalidate_flags_cache'"),
+                                   "config", SystemExit(1)])
+def test_a_signal_that_comes_out_of_a_library_as_another_error_is_still_reported_as_the_signal(monkeypatch, capsys, error):
+    """SIGTERM while OmegaConf builds a config can surface as an odd error, a config error naming a half-built key,
+    or Hydra's own report and exit 1 (all seen when a command was killed while it read its config)."""
+    import signal
+
+    from alignment import cli
+    from alignment.errors import ConfigError
+
+    def signalled_mid_compose(*args, **kwargs):
+        cli._SIGNALLED.append(signal.SIGTERM)  # what the handler records before its exception is swallowed
+        raise ConfigError("observations.unga_agreement.values.UZB.EU.2020", None, "...") if error == "config" else error
+
+    monkeypatch.setattr(cli, "precheck", signalled_mid_compose)
+    assert call(*QUICK) == 143
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("alignment-run: terminated (SIGTERM)"), err
+
+
 def test_the_pre_check_leaves_no_hydra_state_behind_for_a_sweep_planned_later_in_the_process(tmp_path):
     """The pre-check sets Hydra's config to resolve the run folder; left set, a sweep planned later in the same
     process (a notebook, or the next test on a pytest worker) took that command line's overrides for its own."""

@@ -96,6 +96,46 @@ def _ensure(s: SweepInput) -> None:
                                                                             f"see {s.root / 'runs'}")
 
 
+def check_options(name: str, options: dict, overrides=None) -> None:
+    """The figure's options as the command line may change them: no new option (Hydra accepts ``+key=value``
+    for any key, and the figure would ignore it), and a value of the kind its config gives (a number for a
+    number, a list for a list, ...); the figure's ``check`` then checks what the values mean."""
+    import difflib
+
+    if overrides is None:
+        from hydra.core.hydra_config import HydraConfig
+
+        overrides = list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+    added = {o.lstrip("+").split("=", 1)[0].split(".", 2)[2] for o in overrides
+             if o.startswith("+") and o.lstrip("+").startswith("experiment.options.") and "=" in o}
+    for key in (k for k in added if "." not in k):  # a new entry inside an option (a mark, a case) is the option's own
+        known = [k for k in options if k not in added]
+        near = difflib.get_close_matches(key, known, n=1)
+        raise ConfigError(f"experiment.options.{key}", options[key], f"not an option of experiment '{name}'"
+                          + (f"; did you mean {near[0]}?" if near else "") + f" (options: {', '.join(known)})")
+    declared = _declared_options(name)
+    for key, value in options.items():
+        if key not in declared or declared[key] is None or value is None:
+            continue
+        kinds = {bool: "true or false", int: "a number", float: "a number", str: "a name or text", list: "a list [..]",
+                 dict: "a mapping {..}"}
+        want = type(declared[key])
+        number = want in (int, float) and isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not (number or type(value) is want or (want is float and type(value) is int)):
+            raise ConfigError(f"experiment.options.{key}", value, f"expected {kinds.get(want, want.__name__)}, like the "
+                                                                  f"experiment's default {declared[key]!r}")
+    if "band" in options and not 0 < float(options["band"]) < 1:  # every figure's band: the central share of the runs
+        raise ConfigError("experiment.options.band", options["band"], "a fraction in (0, 1), e.g. 0.9")
+
+
+def _declared_options(name: str) -> dict:
+    """The options as configs/experiment/NAME.yaml declares them ({} for an experiment from another config folder)."""
+    import yaml
+
+    path = CONFIG_DIR / "experiment" / f"{name}.yaml"
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("options") or {} if path.exists() else {}
+
+
 def run_experiment(cfg: DictConfig, overrides=None) -> dict:
     """Check everything, run the missing sweeps, write NAME.csv and NAME.png; returns their paths."""
     name = cfg.experiment.name
@@ -108,6 +148,7 @@ def run_experiment(cfg: DictConfig, overrides=None) -> dict:
     inputs = {n: sweep_input(cfg, n, ind) for n, ind in cfg.experiment.sweeps.items()}
     data = ExperimentData(inputs, targets=lambda: _compose("validate", []).targets)
     options = OmegaConf.to_container(cfg.experiment.options, resolve=True)
+    check_options(name, options, overrides)
     if callable(getattr(code, "check", None)):
         code.check(data, options)  # the figure's own options: ConfigError before any run
     for s in inputs.values():

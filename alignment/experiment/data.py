@@ -75,7 +75,8 @@ class ExperimentData:
         """The scenario's timeline as the sweep ran it: id, date (YYYY-MM), year (decimal, month start), kind, note."""
         groups = [g for g in self._sweep(sweep).plan.groups.values() if g.scenario == scenario]
         if not groups:
-            raise KeyError(f"scenario {scenario!r} is not in sweep {sweep!r}")
+            ran = ", ".join(dict.fromkeys(g.scenario for g in self._sweep(sweep).plan.groups.values()))
+            raise ConfigError("experiment.options.scenario", scenario, f"not a scenario of sweep '{sweep}': {ran}")
         rows = [{"id": e.id, "date": format_month(e.date), "year": e.date / 12.0, "kind": type(e).__name__, "note": e.note}
                 for e in groups[0].prepared.events]
         return pd.DataFrame(rows, columns=["id", "date", "year", "kind", "note"])

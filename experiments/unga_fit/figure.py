@@ -20,6 +20,7 @@ MARKERS = dict(zip(["KAZ", "UZB", "KGZ", "TJK", "TKM"], "osD^v"))
 
 
 def check(data, options) -> None:
+    data.events(SWEEP, options["scenario"])  # a scenario the sweep ran, or a ConfigError naming those it did
     first, last = options["years"]
     obs = data.world(SWEEP).observations
     if not (obs.years.min() <= first <= last <= 2021):
