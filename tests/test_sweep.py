@@ -331,6 +331,7 @@ def test_the_demo_sweep_and_its_figure(tmp_path):
     dry = subprocess.run([EXE, f"results_dir={results}", "sweep.dry_run=true", "sweep.replicates=4"], capture_output=True, text=True,
                          timeout=600)
     assert "320 runs" in dry.stdout and "240 done, 80 to run" in dry.stdout and "estimated time" in dry.stdout
+    assert "probes of a 60-run batch for 12 and 48 months" in dry.stdout  # a whole batch of the sweep, beyond its first year
     fig = subprocess.run([str(Path(EXE).with_name("alignment-experiment")), "experiment=demo_sweep", f"results_dir={results}",
                           f"figures_dir={tmp_path / 'fig'}"], capture_output=True, text=True, timeout=600)
     assert fig.returncode == 0, fig.stderr[-2000:]

@@ -148,7 +148,11 @@ def design_table(plan: Plan):
 
 
 def dry_run_report(cfg, plan: Plan, todo_ids: set) -> str:
-    """Runs, batches, estimated time (from a short probe batch on this machine) and disk."""
+    """Runs, batches, estimated time (from probes of a whole batch on this machine) and disk.
+
+    The engine steps a batch's runs together, so a run-month costs less in a big batch than in a small one: the
+    probes run the first batch at its full size, for two short horizons, and the estimate is each batch's fixed
+    cost plus its months at the probed cost per month, batch by batch, shared among the workers."""
     import io
 
     import pyarrow.parquet as pq
@@ -160,16 +164,26 @@ def dry_run_report(cfg, plan: Plan, todo_ids: set) -> str:
     gkey, runs = plan.batches({r.run_id for r in plan.runs})[0]
     group = plan.groups[gkey]
     p = group.prepared
-    probe_months = min(24, p.end - p.start + 1)
-    probe_runs = runs[: min(len(runs), 32)]
-    task = make_task(plan, gkey, probe_runs)
-    short = type(p)(p.world, p.params, [e for e in p.events if e.date < p.start + probe_months], p.start, p.start + probe_months - 1, p.seed)
-    years = sorted({(p.start + m) // 12 for m in range(probe_months)})
-    t = time.perf_counter()
-    result = run_task(Task(task.shard, short, task.params, task.runs, task.keys, task.indicators, years))
-    per_run_month = (time.perf_counter() - t) / (len(probe_runs) * probe_months)
     months = p.end - p.start + 1
-    seconds = todo * months * per_run_month / workers
+    task = make_task(plan, gkey, runs)
+
+    def probe(n_months: int, n_runs: int = len(runs)):
+        short = type(p)(p.world, p.params, [e for e in p.events if e.date < p.start + n_months], p.start,
+                        p.start + n_months - 1, p.seed)
+        years = sorted({(p.start + m) // 12 for m in range(n_months)})
+        t = time.perf_counter()
+        result = run_task(Task(task.shard, short, task.params[:n_runs], task.runs[:n_runs], task.keys, task.indicators, years))
+        return time.perf_counter() - t, result
+
+    probe(1, min(2, len(runs)))  # warm-up: first calls into NumPy and the engine cost more than later ones
+    long_m = min(48, months)  # the first year is cheaper than the rest (measured): the slope is taken beyond it
+    short_m = max(1, long_m // 4)
+    t_short, _ = probe(short_m)
+    t_long, result = probe(long_m)
+    per_month = max((t_long - t_short) / max(long_m - short_m, 1), 1e-9)  # one month of a whole batch
+    fixed = max(t_short - short_m * per_month, 0.0)  # set-up and summaries of a batch
+    sizes = [len(b) for _, b in plan.batches(todo_ids)] if todo else []
+    seconds = sum(fixed + months * per_month * n / len(runs) for n in sizes) / workers
     buf = io.BytesIO()
     pq.write_table(result.summaries, buf, compression="zstd")
     per_row = buf.tell() / max(result.summaries.num_rows, 1)
@@ -179,8 +193,8 @@ def dry_run_report(cfg, plan: Plan, todo_ids: set) -> str:
     return (f"{PROG}: sweep '{plan.name}' (dry run, nothing written): {len(plan.runs)} runs = {scen} scenario(s) x "
             f"{len(plan.design)} points x {cfg.sweep.replicates} replicates; {len(plan.runs) - todo} done, {todo} to run "
             f"in {len(plan.batches(todo_ids))} batches of up to {plan.batch_size}\n"
-            f"estimated time: {seconds:,.0f} s on {workers} {cfg.executor.name} worker(s) "
-            f"(a {len(probe_runs)}-run, {probe_months}-month probe ran at {1 / per_run_month:,.0f} run-months/s per worker)\n"
+            f"estimated time: {seconds:,.0f} s on {workers} {cfg.executor.name} worker(s) (probes of a {len(runs)}-run batch "
+            f"for {short_m} and {long_m} months: {len(runs) / per_month:,.0f} run-months/s per worker, {fixed:.2f} s a batch to set up)\n"
             f"estimated disk: {rows * per_row / 1e6:,.1f} MB ({rows:,} summary rows) in {sweep_dir(cfg.results_dir, plan.name)}")
 
 
