@@ -316,6 +316,13 @@ def _stopped(prog: str, terminated: bool):
     sys.exit(143 if terminated else 130)
 
 
+def command_line_overrides(overrides=None) -> list[str]:
+    """``overrides`` if given, else the command line's overrides as Hydra recorded them (none outside a Hydra job)."""
+    if overrides is not None:
+        return list(overrides)
+    return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+
+
 def _first_configuration(argv) -> list[str]:
     """The overrides of the first configuration a (possibly sweeping) command line stands for."""
     overrides, config_dir, _ = _split_args(argv)

@@ -145,6 +145,7 @@ def _check(path: Path, raw: dict) -> Classroom:
         controls[name] = Control(name, str(key), lo, hi, step, default, _texts(f"{where}.label", spec.get("label")),
                                  _texts(f"{where}.unit", spec.get("unit")))
     questions = {}
+    states, powers = list(base.world.states), list(base.world.powers)
     for name, spec in (raw.get("questions") or {}).items():
         where = f"questions.{name}"
         if not isinstance(spec, dict):
@@ -153,7 +154,6 @@ def _check(path: Path, raw: dict) -> Classroom:
             if k not in ("title", "scenario", "baseline", "values", "look_for", "state", "powers"):
                 raise ConfigError(f"{where}.{k}", spec[k], "unknown key; known: title, scenario, baseline, values, look_for, "
                                                             "state, powers")
-        states, powers = list(base.world.states), list(base.world.powers)
         if spec.get("state") is not None and spec["state"] not in states:
             raise ConfigError(f"{where}.state", spec["state"], "not a state of the model: " + ", ".join(states))
         shown = spec.get("powers", [])

@@ -15,7 +15,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from alignment.checks import check_writable_dir
-from alignment.cli import CONFIG_DIR, _explain, _group_options, compose_config, console_entry
+from alignment.cli import CONFIG_DIR, _explain, _group_options, command_line_overrides, compose_config, console_entry
 from alignment.errors import ConfigError
 from alignment.experiment.data import ExperimentData, SweepInput
 from alignment.experiment.plotting import PNG_METADATA, close
@@ -102,11 +102,7 @@ def check_options(name: str, options: dict, overrides=None) -> None:
     number, a list for a list, ...); the figure's ``check`` then checks what the values mean."""
     import difflib
 
-    if overrides is None:
-        from hydra.core.hydra_config import HydraConfig
-
-        overrides = list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
-    added = {o.lstrip("+").split("=", 1)[0].split(".", 2)[2] for o in overrides
+    added = {o.lstrip("+").split("=", 1)[0].split(".", 2)[2] for o in command_line_overrides(overrides)
              if o.startswith("+") and o.lstrip("+").startswith("experiment.options.") and "=" in o}
     for key in (k for k in added if "." not in k):  # a new entry inside an option (a mark, a case) is the option's own
         known = [k for k in options if k not in added]
@@ -114,11 +110,11 @@ def check_options(name: str, options: dict, overrides=None) -> None:
         raise ConfigError(f"experiment.options.{key}", options[key], f"not an option of experiment '{name}'"
                           + (f"; did you mean {near[0]}?" if near else "") + f" (options: {', '.join(known)})")
     declared = _declared_options(name)
+    kinds = {bool: "true or false", int: "a number", float: "a number", str: "a name or text", list: "a list [..]",
+             dict: "a mapping {..}"}
     for key, value in options.items():
         if key not in declared or declared[key] is None or value is None:
             continue
-        kinds = {bool: "true or false", int: "a number", float: "a number", str: "a name or text", list: "a list [..]",
-                 dict: "a mapping {..}"}
         want = type(declared[key])
         number = want in (int, float) and isinstance(value, (int, float)) and not isinstance(value, bool)
         if not (number or type(value) is want or (want is float and type(value) is int)):

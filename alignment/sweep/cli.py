@@ -64,12 +64,10 @@ def scenario_configs(cfg) -> dict:
 def base_overrides(overrides=None) -> list[str]:
     """The command line's overrides of the run config, which every run's reproduction needs
     (from ``overrides``, or else from Hydra's record of the command line)."""
-    from hydra.core.hydra_config import HydraConfig
+    from alignment.cli import command_line_overrides
 
-    if overrides is None:
-        overrides = list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
     out = []
-    for text in overrides:
+    for text in command_line_overrides(overrides):
         key = text.lstrip("+~").split("=", 1)[0]
         if key.split(".", 1)[0] in RUN_ROOTS or key in ("world", "actors", "corridors", "model"):
             out.append(text)
@@ -182,8 +180,8 @@ def dry_run_report(cfg, plan: Plan, todo_ids: set) -> str:
     t_long, result = probe(long_m)
     per_month = max((t_long - t_short) / max(long_m - short_m, 1), 1e-9)  # one month of a whole batch
     fixed = max(t_short - short_m * per_month, 0.0)  # set-up and summaries of a batch
-    sizes = [len(b) for _, b in plan.batches(todo_ids)] if todo else []
-    seconds = sum(fixed + months * per_month * n / len(runs) for n in sizes) / workers
+    batches = plan.batches(todo_ids)
+    seconds = sum(fixed + months * per_month * len(b) / len(runs) for _, b in batches) / workers
     buf = io.BytesIO()
     pq.write_table(result.summaries, buf, compression="zstd")
     per_row = buf.tell() / max(result.summaries.num_rows, 1)
@@ -192,7 +190,7 @@ def dry_run_report(cfg, plan: Plan, todo_ids: set) -> str:
     scen = len(cfg.sweep.scenarios)
     return (f"{PROG}: sweep '{plan.name}' (dry run, nothing written): {len(plan.runs)} runs = {scen} scenario(s) x "
             f"{len(plan.design)} points x {cfg.sweep.replicates} replicates; {len(plan.runs) - todo} done, {todo} to run "
-            f"in {len(plan.batches(todo_ids))} batches of up to {plan.batch_size}\n"
+            f"in {len(batches)} batches of up to {plan.batch_size}\n"
             f"estimated time: {seconds:,.0f} s on {workers} {cfg.executor.name} worker(s) (probes of a {len(runs)}-run batch "
             f"for {short_m} and {long_m} months: {len(runs) / per_month:,.0f} run-months/s per worker, {fixed:.2f} s a batch to set up)\n"
             f"estimated disk: {rows * per_row / 1e6:,.1f} MB ({rows:,} summary rows) in {sweep_dir(cfg.results_dir, plan.name)}")

@@ -335,10 +335,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="shared data directory")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output YAML path")
     args = parser.parse_args(argv)
-    needed = [args.shared / f for f in ("world_2015_2021.yaml", "context_facts.yaml")]
-    if not all(f.is_file() for f in needed):
-        missing = next(f for f in needed if not f.is_file())
-        parser.exit(2, f"{parser.prog}: error: --shared={str(args.shared)!r}: no {missing.name} there; the shared data "
+    missing = next((f for f in ("world_2015_2021.yaml", "context_facts.yaml") if not (args.shared / f).is_file()), None)
+    if missing:
+        parser.exit(2, f"{parser.prog}: error: --shared={str(args.shared)!r}: no {missing} there; the shared data "
                        f"folder (../shared/data beside the checkout) is needed, or name it with --shared PATH\n")
     text = render(build_world(args.shared))
     args.out.parent.mkdir(parents=True, exist_ok=True)

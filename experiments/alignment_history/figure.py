@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from alignment.errors import ConfigError
 from alignment.experiment.data import bands
 from alignment.experiment.plotting import POWER_COLOURS, band, mark_events, theme
 
 SWEEP = "history"
 
 
-def check(data, options) -> None:
-    if not 0 < float(options.get("band", 0.9)) < 1:
-        raise ConfigError("experiment.options.band", options.get("band"), "a fraction in (0, 1), e.g. 0.9")
+def check(data, options) -> None:  # (the band is checked for every figure by alignment.experiment.app.check_options)
     data.marks(SWEEP, options["scenario"], options.get("marks"))
 
 
