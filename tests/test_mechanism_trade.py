@@ -229,3 +229,19 @@ def test_divert_trade_with_vanishing_access_still_shares_what_is_diverted():
     sanction = np.array([[[0.0, 1.0], [1.0, 0.0]]])
     _, extra = trade.divert_trade(direct, sanction, np.full((1, 2, 2), 1.58606415e-162), 1.0, 1.0)
     np.testing.assert_allclose(extra, np.full((1, 2, 2), 0.5 * (1 - np.exp(-1.0))), rtol=1e-12)
+
+
+def test_diversion_through_access_near_the_smallest_float_stays_finite_and_conserves_trade():
+    """Hypothesis found it: access of 2.2e-308 to both sides of a pair made the pair's total so small that the
+    trade divided by it overflowed to inf. Both intermediaries reach the pair equally, so each takes half."""
+    from alignment.mechanisms.trade import divert_trade
+
+    tiny = np.finfo(float).tiny
+    direct = np.array([[[0.0, 0.0, 13.0], [0.0, 0.0, 0.0], [13.0, 0.0, 0.0]]])
+    sanction = np.array([[[0.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 0.0]]])
+    access = np.array([[[1.0, tiny, tiny], [tiny, tiny, 1.0]]])
+    lost, extra = divert_trade(direct, sanction, access, 1.0, 1.0)
+    diverted = 13.0 * (1 - np.exp(-1.0))
+    assert np.isfinite(extra).all()
+    assert np.allclose(extra[0, :, [0, 2]], diverted / 2)  # with powers 0 and 2, each intermediary half the pair
+    assert np.isclose(extra.sum(), 2 * np.triu(lost, 1).sum())

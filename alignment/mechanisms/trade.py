@@ -100,8 +100,11 @@ def divert_trade(direct_usd_bn, sanction, access, cost_elasticity, diversion_sha
     peak = np.max(access, axis=1, keepdims=True)
     access = access / np.where(peak > 0, peak, 1.0)
     total = np.swapaxes(access, 1, 2) @ access  # (B, P, P): sum_i access[i, a] * access[i, b]
-    r = np.divide(diverted, total, out=np.zeros_like(diverted), where=total > 0)
-    extra = access * (access @ (r + np.swapaxes(r, 1, 2)))
+    # each intermediary's share of each pair, (B, N, P, P), at most 1: dividing the pair's trade by a total near the
+    # smallest float first (access 1e-308 to both sides) would overflow to inf before the tiny access scaled it back
+    pair = access[:, :, :, None] * access[:, :, None, :]
+    share = np.divide(pair, total[:, None], out=np.zeros_like(pair), where=total[:, None] > 0)
+    extra = np.einsum("bnac,bac->bna", share, diverted + np.swapaxes(diverted, 1, 2))
     return lost, extra
 
 
