@@ -25,7 +25,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 
 from alignment.checks import check_writable_dir
-from alignment.errors import ConfigError
+from alignment.errors import ConfigError, StorageError
 from alignment.schema import COMMAND_SCHEMAS, RunConfig, register_configs
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
@@ -387,7 +387,8 @@ def prepare_run_dir(argv, config_name: str = "run", folders: dict | None = None)
 def console_entry(prog: str, config_name: str, job, validate=None, direct: bool = False):
     """A console entry point: pre-check the command line, then run ``job(cfg)`` as a Hydra app.
 
-    Bad input, found before or during the job, ends with one line on stderr and status 2. With
+    Bad input, found before or during the job, ends with one line on stderr and status 2; a file system that
+    refuses a write (no space, read-only, permission) with one line naming the path and status 1. With
     ``direct`` (for an app that writes nothing into Hydra's run directory), a plain command line
     (one configuration; no -m, --help, --cfg or other Hydra flag) runs ``job(cfg, overrides)`` on the
     configuration the pre-check composed, instead of composing it a second time.
@@ -397,10 +398,10 @@ def console_entry(prog: str, config_name: str, job, validate=None, direct: bool 
     def app(cfg: DictConfig) -> None:
         try:
             job(cfg)
-        except ConfigError as exc:
+        except (ConfigError, StorageError) as exc:
             stop_if_signalled()  # a signal that landed in a library and came out as a config error is the signal
             print(f"{prog}: error: {exc}", file=sys.stderr)
-            sys.exit(2)
+            sys.exit(2 if isinstance(exc, ConfigError) else 1)
 
     def main(argv=None) -> None:
         argv = sys.argv[1:] if argv is None else list(argv)
@@ -428,9 +429,9 @@ def console_entry(prog: str, config_name: str, job, validate=None, direct: bool 
             # Hydra) can come out as any error, or as Hydra's own report and exit: it is still the signal
             if _SIGNALLED:
                 _stopped(prog, _SIGNALLED[0] == signal.SIGTERM)
-            if isinstance(exc, ConfigError):
+            if isinstance(exc, (ConfigError, StorageError)):  # bad input: status 2; the file system refused: status 1
                 print(f"{prog}: error: {exc}", file=sys.stderr)
-                sys.exit(2)
+                sys.exit(2 if isinstance(exc, ConfigError) else 1)
             raise
         finally:
             for sig, handler in previous.items():

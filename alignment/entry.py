@@ -48,9 +48,11 @@ COMMANDS = {
         "prog": "alignment-sweep", "module": "alignment.sweep.cli", "config": "sweep",
         "summary": "Run a parameter sweep (configs/sweep/: scenarios x design points x replicates) on the batched "
                    "engine, locally, on Ray or on SLURM; resumable; writes a Parquet dataset.",
-        "keys": ["sweep", "executor", "sweep.replicates", "sweep.dry_run", "executor.workers", "results_dir"],
+        "keys": ["sweep", "executor", "sweep.replicates", "sweep.dry_run", "sweep.extend", "sweep.verify", "executor.workers",
+                 "results_dir"],
         "examples": ["alignment-sweep", "alignment-sweep sweep=demo sweep.dry_run=true",
-                     "alignment-sweep sweep=demo sweep.replicates=10", "alignment-sweep sweep=demo executor=ray"],
+                     "alignment-sweep sweep=demo sweep.replicates=10 sweep.extend=true", "alignment-sweep sweep=demo sweep.verify=true",
+                     "alignment-sweep sweep=demo executor=ray"],
     },
     "experiment": {
         "prog": "alignment-experiment", "module": "alignment.experiment.app", "config": "experiment",

@@ -346,6 +346,8 @@ class SweepSpec:
     summaries: SummarySpec = field(default_factory=SummarySpec)
     batch_size: int = 128  # runs stepped together by one worker; the shards of the dataset
     dry_run: bool = False  # print the number of runs, the time and the disk it would take, and stop
+    extend: bool = False  # let this design extend the folder's (more replicates, grid or list values, a larger Sobol sample)
+    verify: bool = False  # check the folder's manifest, design and shards (size, SHA-256), run nothing; status 1 on damage
 
 
 @dataclass

@@ -117,8 +117,8 @@ def test_a_small_sweep_writes_the_dataset_and_a_rerun_computes_nothing(tmp_path)
     w = s[(s.indicator == "alignment_weight")].groupby(["run_id", "entity", "year"]).value.sum()
     np.testing.assert_allclose(w, 1.0, atol=1e-12)  # yearly means of weights stay on the simplex
     manifest = json.loads((root / "manifest.json").read_text())
-    assert manifest["design"]["runs"] == 8 and manifest["problem"]["names"] == ["model.logit_scale_usd", "model.max_capacity_growth_share",
-                                                                                 "model.threat_urgency"]
+    assert [d["runs"] for d in manifest["designs"]] == [8]
+    assert manifest["problem"]["names"] == ["model.logit_scale_usd", "model.max_capacity_growth_share", "model.threat_urgency"]
     assert manifest["versions"]["mesa"].startswith("3.") and "commit" in manifest["git"]
     before = files(root)
     again = run_sweep(small(tmp_path))
@@ -162,7 +162,7 @@ def test_a_batch_killed_between_its_two_files_is_computed_again(tmp_path):
 
 def test_another_configuration_is_not_mixed_into_a_sweep(tmp_path):
     run_sweep(small(tmp_path))
-    with pytest.raises(ConfigError, match="another configuration .*run_config"):
+    with pytest.raises(ConfigError, match=r"another configuration \(model.noise_scale: 0.0474 -> 0.05\)"):
         run_sweep(small(tmp_path, "model.noise_scale=0.05"))
     with pytest.raises(ConfigError, match="seed"):
         run_sweep(small(tmp_path, "sweep.seed=1"))
@@ -331,6 +331,7 @@ def test_the_demo_sweep_and_its_figure(tmp_path):
     dry = subprocess.run([EXE, f"results_dir={results}", "sweep.dry_run=true", "sweep.replicates=4"], capture_output=True, text=True,
                          timeout=600)
     assert "320 runs" in dry.stdout and "240 done, 80 to run" in dry.stdout and "estimated time" in dry.stdout
+    assert "extends the folder's design (sweep.replicates: 3 -> 4): keeps its 240 runs, adds 80; run with sweep.extend=true" in dry.stdout
     assert "probes of a 60-run batch for 12 and 48 months" in dry.stdout  # a whole batch of the sweep, beyond its first year
     fig = subprocess.run([str(Path(EXE).with_name("alignment-experiment")), "experiment=demo_sweep", f"results_dir={results}",
                           f"figures_dir={tmp_path / 'fig'}"], capture_output=True, text=True, timeout=600)

@@ -2,9 +2,10 @@
 
 Everything is checked before any run: the experiment's code exists, every sweep it names exists and
 keeps the indicators it reads, every sweep plans (its scenarios compose, its ranges are allowed), a
-sweep folder of another configuration is refused, and the figure's own options pass its ``check``.
-Then sweeps with runs missing are run (finished ones are reused: a rerun computes nothing), the table
-is made from the summaries, the figure is drawn from the table, and both are written together.
+sweep folder of another design is refused, and the figure's own options pass its ``check``.
+Then sweeps with runs missing or damaged are run (finished ones are reused: a rerun computes nothing),
+the table is made from the summaries of exactly the runs its sweep configs stand for (a folder extended
+beyond them is read in part), the figure is drawn from the table, and both are written together.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from alignment.errors import ConfigError
 from alignment.experiment.data import ExperimentData, SweepInput
 from alignment.experiment.plotting import PNG_METADATA, close
 from alignment.outputs import staged
-from alignment.sweep.cli import compat_key, prepare_sweep, run_sweep
-from alignment.sweep.store import SweepStore, finished_ids, read_runs, sweep_dir
+from alignment.sweep.cli import meet, prepare_sweep, run_sweep, status
+from alignment.sweep.store import read_runs, sweep_dir
 from alignment.sweep.summaries import UNITS
 
 PROG = "alignment-experiment"
@@ -77,14 +78,14 @@ def sweep_input(cfg: DictConfig, name: str, indicators) -> SweepInput:
                                                           f"add it to sweep.summaries.indicators in configs/sweep/{name}.yaml")
     plan = prepare_sweep(scfg, overrides=[])
     root = sweep_dir(cfg.results_dir, plan.name)
-    SweepStore(root, plan.name).check_compatible(compat_key(scfg, plan))  # reads only: refuses a folder of another config
+    meet(scfg, plan, root, hint=f"extend it first with `alignment-sweep sweep={name} sweep.extend=true`")  # reads only
     return SweepInput(name, scfg, plan, root, indicators)
 
 
 def _ensure(s: SweepInput) -> None:
     """Run what the sweep is missing (nothing if it is finished), then refuse a sweep with failed runs."""
-    todo = {r.run_id for r in s.plan.runs} - finished_ids(s.root)
-    if todo:
+    _, check, todo = status(s.cfg, s.plan)  # every shard checked: a damaged batch is computed again
+    if todo or check.damaged:
         print(f"{PROG}: sweep '{s.name}': {len(todo)} of {len(s.plan.runs)} runs to compute", flush=True)
         run_sweep(s.cfg, overrides=[], plan=s.plan)
     else:

@@ -49,7 +49,8 @@ class ExperimentData:
             raise KeyError(f"indicator {indicator!r} is not declared for sweep {sweep!r} in experiment.sweeps "
                            f"(declared: {', '.join(s.indicators)})")
         if sweep not in self._summaries:
-            self._summaries[sweep] = read_summaries(s.root, filters=[("indicator", "in", list(s.indicators))])
+            self._summaries[sweep] = read_summaries(s.root, filters=[("indicator", "in", list(s.indicators))],
+                                                    run_ids={r.run_id for r in s.plan.runs})
         d = self._summaries[sweep]
         d = d[d["indicator"] == indicator]
         for column, value in where.items():
@@ -57,8 +58,13 @@ class ExperimentData:
         return d.reset_index(drop=True)
 
     def runs(self, sweep: str) -> pd.DataFrame:
-        """One row per run, in plan order (scenario, point, replicate): ids, seed, parameter values, status."""
-        return read_runs(self._sweep(sweep).root)
+        """One row per run of the sweep's config, in plan order (scenario, point, replicate): ids, seed, parameter
+        values, status; ``point`` is the run's row in the config's design (the folder may hold an extension of it)."""
+        s = self._sweep(sweep)
+        point = {r.point_id: r.point for r in s.plan.runs}
+        runs = read_runs(s.root)
+        runs = runs[runs["point_id"].isin(point)].assign(point=lambda d: d["point_id"].map(point).astype("int64"))
+        return runs.sort_values(["scenario", "point", "replicate", "run_id"], kind="stable").reset_index(drop=True)
 
     def plan(self, sweep: str) -> Plan:
         return self._sweep(sweep).plan

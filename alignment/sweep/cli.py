@@ -7,23 +7,24 @@ same command computes only what is missing (alignment/sweep/store.py).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
 from alignment.checks import check_writable_dir
 from alignment.cli import CONFIG_DIR, _explain, compose_config, console_entry
-from alignment.errors import ConfigError
+from alignment.errors import ConfigError, DatasetError, StorageError
 from alignment.sweep import design as design_m
+from alignment.sweep import identity
 from alignment.sweep.executors import check_executor, default_workers, executor
 from alignment.sweep.plan import RUN_ROOTS, Plan, make_plan
-from alignment.sweep.runner import make_task, run_task
-from alignment.sweep.store import SWEEP_SCHEMA_VERSION, SweepStore, finished_ids, sweep_dir
+from alignment.sweep.runner import make_task, run_and_write, run_task
+from alignment.sweep.store import (SWEEP_SCHEMA_VERSION, ShardCheck, SweepStore, check_shards, read_design, read_manifest,
+                                   sweep_dir)
 from alignment.sweep.summaries import UNITS, rows_per_run
 
 PROG = "alignment-sweep"
@@ -97,16 +98,65 @@ def _plan(cfg: DictConfig, overrides) -> Plan:
     return make_plan(cfg, scenario_configs(cfg), base_overrides(overrides))
 
 
-def _sha(obj) -> str:
-    return hashlib.sha1(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
+def run_config(cfg) -> dict:
+    """The part of the config every run of a sweep shares (horizon, world, actors, corridors, model)."""
+    return {k: OmegaConf.to_container(cfg[k], resolve=True) for k in RUN_ROOTS}
 
 
-def compat_key(cfg, plan: Plan) -> dict:
-    """What every finished run depends on besides its own id: a sweep directory holds runs of one such key."""
-    run_config = {k: OmegaConf.to_container(cfg[k], resolve=True) for k in RUN_ROOTS}
-    scenarios = {g.scenario: _sha([repr(e) for e in g.prepared.events] + [g.scenario_overrides]) for g in plan.groups.values()}
-    return {"run_config": _sha(run_config), "summaries": {"indicators": plan.indicators, "years": plan.years},
-            "seed": int(cfg.sweep.seed), "scenarios": scenarios}
+def design_settings(cfg, plan: Plan, shared: dict | None = None) -> dict:
+    """The settings that make the sweep's design and what its runs share (alignment/sweep/identity.py)."""
+    timelines = {g.scenario: [repr(e) for e in g.prepared.events] + [g.scenario_overrides] for g in plan.groups.values()}
+    return identity.settings(cfg.sweep, design_m.flatten(OmegaConf.to_container(cfg.sweep.parameters)), timelines,
+                             run_config(cfg) if shared is None else shared)
+
+
+@dataclass
+class Meeting:
+    """A sweep configuration met with its folder: the decision, and the design the folder holds after the command."""
+
+    decision: identity.Decision
+    manifest: dict | None  # the folder's, as found (None: no dataset yet)
+    record: dict  # the configuration's design record
+    design: object  # the configuration's design table (pandas)
+    folder_design: object  # the folder's design table once the command is through
+    folder_record: dict  # and its record
+    rewrite_design: bool  # design.parquet is missing or not the manifest's last design: written anew
+
+
+def meet(cfg, plan: Plan, root: Path, extend: bool = False, hint: str = "rerun with sweep.extend=true to extend that dataset") -> Meeting:
+    """Compare the configuration's design with the folder's last one (reads, never writes); a one-line ConfigError
+    if its runs would be mixed with the folder's, or if it extends the folder's design without ``extend``."""
+    manifest = read_manifest(root)
+    table = design_table(plan)
+    ids = table["point_id"].tolist()
+    shared = run_config(cfg)
+    record = identity.design_record(design_settings(cfg, plan, shared), ids, int(cfg.sweep.replicates))
+    if manifest is None:
+        return Meeting(identity.Decision("new", added=record["runs"]), None, record, table, table, record, False)
+    last = manifest["designs"][-1]
+    old_design, why = read_design(root, last)
+    old_config = {k: manifest["config"][k] for k in RUN_ROOTS if k in manifest.get("config", {})} or None
+    decision = identity.decide(last, None if old_design is None else old_design["point_id"].tolist(), record, ids,
+                               old_config, shared)
+    if decision.kind == "unknown":
+        raise DatasetError(root / "design.parquet", why, "rerun the command that recorded the folder's last design, or "
+                                                         "choose another sweep.name")
+    if decision.kind == "refused" or (decision.kind == "extends" and not extend):
+        raise identity.refusal(decision, root, plan.name, hint)
+    if decision.kind == "within":
+        return Meeting(decision, manifest, record, table, old_design, last, False)
+    return Meeting(decision, manifest, record, table, table, record, old_design is None)
+
+
+def check_folder(meeting: Meeting, root: Path) -> ShardCheck:
+    """Check every shard against the design the folder holds; a shard of another dataset is a one-line error."""
+    s = meeting.folder_record["settings"]
+    check = check_shards(root, meeting.folder_design, s["sweep.seed"], s["sweep.replicates"])
+    if check.foreign:
+        path, why = check.foreign[0]
+        raise DatasetError(path, f"a shard that belongs to no run of this dataset ({why})",
+                           "move it out of the folder (it may belong to another sweep), then rerun")
+    return check
 
 
 def _git() -> dict:
@@ -120,19 +170,19 @@ def _git() -> dict:
     return {"commit": commit or None, "dirty": dirty if commit else None}
 
 
-def manifest(cfg, plan: Plan, compat: dict) -> dict:
+def manifest(cfg, plan: Plan, meeting: Meeting) -> dict:
+    """The folder's manifest once the configuration's design is recorded: every design it has held, in order (each
+    with the package version and git commit that recorded it), and this writer's resolved config and SALib problem."""
     from alignment.run import _versions
 
-    container = OmegaConf.to_container(cfg, resolve=True)
+    versions, git = _versions(), _git()
+    record = {**meeting.record, "by": {"alignment": versions.get("alignment"), **git}}
+    designs = (meeting.manifest or {}).get("designs", []) + [record]
     return {
         "schema": SWEEP_SCHEMA_VERSION, "name": plan.name, "description": cfg.sweep.description,
-        "config": container, "compat": compat,
-        "design": {"sampler": cfg.sweep.design.sampler, "n": cfg.sweep.design.n, "levels": cfg.sweep.design.levels,
-                   "second_order": cfg.sweep.design.second_order, "points": len(plan.design), "replicates": cfg.sweep.replicates,
-                   "scenarios": list(cfg.sweep.scenarios), "runs": len(plan.runs), "seed": cfg.sweep.seed},
-        "parameters": design_m.flatten(OmegaConf.to_container(cfg.sweep.parameters)), "problem": plan.problem,
+        "designs": designs, "config": OmegaConf.to_container(cfg, resolve=True), "problem": plan.problem,
         "summaries": {"indicators": plan.indicators, "years": plan.years, "units": {k: UNITS[k] for k in plan.indicators}},
-        "base_overrides": plan.base_overrides, "versions": _versions(), "git": _git(),
+        "base_overrides": plan.base_overrides, "versions": versions, "git": git,
     }
 
 
@@ -151,11 +201,8 @@ def dry_run_report(cfg, plan: Plan, todo_ids: set) -> str:
     The engine steps a batch's runs together, so a run-month costs less in a big batch than in a small one: the
     probes run the first batch at its full size, for two short horizons, and the estimate is each batch's fixed
     cost plus its months at the probed cost per month, batch by batch, shared among the workers."""
-    import io
-
-    import pyarrow.parquet as pq
-
     from alignment.sweep.runner import Task
+    from alignment.sweep.store import parquet_bytes
 
     workers = cfg.executor.workers or default_workers()
     todo = len(todo_ids)
@@ -182,9 +229,7 @@ def dry_run_report(cfg, plan: Plan, todo_ids: set) -> str:
     fixed = max(t_short - short_m * per_month, 0.0)  # set-up and summaries of a batch
     batches = plan.batches(todo_ids)
     seconds = sum(fixed + months * per_month * len(b) / len(runs) for _, b in batches) / workers
-    buf = io.BytesIO()
-    pq.write_table(result.summaries, buf, compression="zstd")
-    per_row = buf.tell() / max(result.summaries.num_rows, 1)
+    per_row = len(parquet_bytes(result.summaries)) / max(result.summaries.num_rows, 1)
     n_years = (p.end // 12 - p.start // 12 + 1) if plan.years is None else len(plan.years)
     rows = rows_per_run(p.world, plan.indicators, n_years) * todo
     scen = len(cfg.sweep.scenarios)
@@ -198,36 +243,73 @@ def dry_run_report(cfg, plan: Plan, todo_ids: set) -> str:
 
 def run_sweep(cfg: DictConfig, overrides=None, plan: Plan | None = None) -> dict:
     """Plan (unless given a plan made from ``cfg``), then run what is missing and write it; returns counts and
-    the sweep's folder.
+    the sweep's folder. ``sweep.verify=true`` checks the folder instead and runs nothing.
 
     Local worker processes start first and import the model while the plan is made; a Ray cluster or a
-    SLURM array is only reached once the plan holds."""
+    SLURM array is only reached once the plan holds and the folder can take it."""
+    if cfg.sweep.verify:
+        return verify(cfg)
     check_sweep(cfg)
     if cfg.sweep.dry_run:
         return _dry_run(cfg, plan or _plan(cfg, overrides))
-    folder = Path(cfg.executor.folder) if cfg.executor.folder else sweep_dir(cfg.results_dir, cfg.sweep.name) / "slurm"
-    plan = plan or (None if cfg.executor.name == "local" else _plan(cfg, overrides))
+    root = sweep_dir(cfg.results_dir, cfg.sweep.name)
+    folder = Path(cfg.executor.folder) if cfg.executor.folder else root / "slurm"
+    if cfg.executor.name != "local":
+        plan = plan or _plan(cfg, overrides)
+        meet(cfg, plan, root, bool(cfg.sweep.extend))  # a design the folder cannot take stops before a cluster is reached
     with executor(cfg.executor, folder) as run:
         return _run(cfg, plan or _plan(cfg, overrides), run)
 
 
-def _dry_run(cfg, plan: Plan) -> dict:
+def status(cfg, plan: Plan, extend: bool | None = None) -> tuple[Meeting, ShardCheck, set]:
+    """The folder met and checked, read only: (meeting, shard check, ids of the plan's runs still to compute)."""
     root = sweep_dir(cfg.results_dir, plan.name)
-    all_ids = {r.run_id for r in plan.runs}
-    print(dry_run_report(cfg, plan, all_ids - finished_ids(root)))  # read, never written: the folder stays as it was
-    return {"plan": plan, "root": root, "ran": 0, "failed": 0}
+    meeting = meet(cfg, plan, root, bool(cfg.sweep.extend) if extend is None else extend)
+    check = check_folder(meeting, root)
+    return meeting, check, {r.run_id for r in plan.runs} - check.finished
+
+
+def _dry_run(cfg, plan: Plan) -> dict:
+    meeting, check, todo = status(cfg, plan, extend=True)  # read, never written: the folder stays as it was
+    print(dry_run_report(cfg, plan, todo))
+    d = meeting.decision
+    if d.kind == "extends":
+        print(f"{PROG}: extends the folder's design ({'; '.join(d.changes)}): keeps its {d.kept:,} runs, adds {d.added:,}"
+              + ("" if cfg.sweep.extend else "; run with sweep.extend=true to add them"))
+    elif d.kind == "within":
+        print(f"{PROG}: a part of the folder's design ({'; '.join(d.changes)}), which has {meeting.folder_record['runs']:,} runs")
+    for damage in check.damaged:
+        print(f"{PROG}: {_damage_line(damage, verb='to be computed again')}")
+    return {"plan": plan, "root": sweep_dir(cfg.results_dir, plan.name), "ran": 0, "failed": 0}
+
+
+def _damage_line(damage, verb: str = "computed again") -> str:
+    path = damage.path
+    where = f"{path.parent.name}/{path.name}" if path.parent.name in ("runs", "summaries") else path.name
+    runs = f"its {damage.runs:,} runs are {verb}" if damage.runs else f"its runs are {verb}"
+    return f"{where} is damaged: {damage.why}; {runs}"
 
 
 def _run(cfg, plan: Plan, run) -> dict:
+    from functools import partial
+
     from tqdm.auto import tqdm
 
     root = sweep_dir(cfg.results_dir, plan.name)
-    all_ids = {r.run_id for r in plan.runs}
-    compat = compat_key(cfg, plan)
     with SweepStore(root, plan.name) as store:
-        store.check_compatible(compat)
-        store.write_manifest(manifest(cfg, plan, compat), design_table(plan))
-        todo = all_ids - store.done()
+        meeting = meet(cfg, plan, root, bool(cfg.sweep.extend))
+        check = check_folder(meeting, root)
+        for damage in check.damaged:
+            print(f"{PROG}: {_damage_line(damage)}", flush=True)
+        store.repair(check)
+        if meeting.decision.records or meeting.rewrite_design:
+            with_record = meeting.decision.records
+            store.write_manifest(manifest(cfg, plan, meeting) if with_record else meeting.manifest, meeting.design)
+        d = meeting.decision
+        if d.kind == "extends":
+            print(f"{PROG}: extending {root} ({'; '.join(d.changes)}): {d.kept:,} runs kept, {d.added:,} added; design "
+                  f"#{len((meeting.manifest or {}).get('designs', [])) + 1} recorded in manifest.json", flush=True)
+        todo = {r.run_id for r in plan.runs} - check.finished
         batches = plan.batches(todo)
         where = (f"{cfg.executor.workers or default_workers()} {cfg.executor.name} worker(s)" if cfg.executor.name != "slurm"
                  else f"a SLURM array ({cfg.executor.cluster})")
@@ -235,12 +317,18 @@ def _run(cfg, plan: Plan, run) -> dict:
               f"in {len(batches)} batches on {where} -> {root}", flush=True)
         failed = ran = 0
         tasks = (make_task(plan, g, runs) for g, runs in batches)
+        in_task = cfg.executor.name == "slurm"  # each task writes its own shards on the shared file system
+        fn = partial(run_and_write, root=str(root.resolve())) if in_task else run_task
         t0 = time.perf_counter()
         with tqdm(total=len(todo), unit="run", desc=plan.name, disable=not cfg.progress, file=sys.stderr) as bar:
-            for result in run(run_task, tasks):
-                store.write(result)
-                n = result.runs.num_rows
-                bad = result.runs.column("status").to_pylist().count("failed")
+            for out in run(fn, tasks):
+                if in_task:
+                    if out.error:
+                        raise StorageError(*out.error)
+                    n, bad = out.runs, out.failed
+                else:
+                    store.write(out)
+                    n, bad = out.runs.num_rows, out.runs.column("status").to_pylist().count("failed")
                 ran, failed = ran + n, failed + bad
                 bar.update(n)
                 if bad:
@@ -249,6 +337,48 @@ def _run(cfg, plan: Plan, run) -> dict:
     rate = f" in {elapsed:.1f} s ({ran / elapsed:,.1f} runs/s)" if ran and elapsed > 0 else ""
     print(f"{PROG}: {ran} runs computed{rate}, {failed} failed; dataset: {root}")
     return {"plan": plan, "root": root, "ran": ran, "failed": failed}
+
+
+def verify(cfg) -> dict:
+    """``sweep.verify=true``: check the folder of ``sweep.name`` (its manifest, its design and every shard's size
+    and SHA-256) against itself, write nothing, and exit with status 1 if anything is damaged."""
+    import fcntl
+
+    root = sweep_dir(cfg.results_dir, cfg.sweep.name)
+    if not root.is_dir():
+        raise ConfigError("sweep.name", cfg.sweep.name, f"no sweep folder at {root} to verify (sweeps there: "
+                          + (", ".join(sorted(p.name for p in root.parent.iterdir() if p.is_dir())) or "none") + ")"
+                          if root.parent.is_dir() else f"no sweep folder at {root} to verify")
+    lock = root / ".lock"
+    if lock.exists():
+        with open(lock) as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ConfigError("sweep.verify", True, f"an alignment-sweep is writing {root} now; verify it once that "
+                                                        "has finished") from None
+    manifest_ = read_manifest(root)
+    if manifest_ is None:
+        raise ConfigError("sweep.name", cfg.sweep.name, f"{root} holds no sweep dataset (no manifest.json, no shards)")
+    record = manifest_["designs"][-1]
+    design, why = read_design(root, record)
+    s = record["settings"]
+    check = check_shards(root, design, s["sweep.seed"], s["sweep.replicates"])
+    problems = ([f"design.parquet is damaged: {why}"] if why else []) + [_damage_line(d, verb="unfinished") for d in check.damaged]
+    problems += [f"{p.parent.name}/{p.name} belongs to no run of this dataset: {w}" for p, w in check.foreign]
+    for line in problems:
+        print(f"{PROG}: {line}")
+    n_designs = len(manifest_["designs"])
+    print(f"{PROG}: {root}: {len(check.finished):,} of {record['runs']:,} runs finished in {check.batches} sound batches, "
+          f"{check.bytes / 1e6:,.2f} MB of summaries checked (size and SHA-256); {n_designs} design"
+          f"{'s' if n_designs > 1 else ''} recorded"
+          + (f"; {len(check.leftovers)} temporary files of interrupted writes (harmless; a rerun removes them)" if check.leftovers else ""))
+    if problems:
+        print(f"{PROG}: {len(problems)} problem{'s' if len(problems) > 1 else ''} found: rerun the sweep (without sweep.verify) to "
+              "compute the damaged batches again", file=sys.stderr)
+        sys.exit(1)
+    print(f"{PROG}: no damage found")
+    return {"root": root, "check": check, "problems": problems}
 
 
 # Checked once, in the job, before anything is written (Hydra itself writes nothing for this app): the

@@ -25,6 +25,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from alignment.checks import check_range
+from alignment.rng import replicate_seed
 from alignment.errors import ConfigError
 from alignment.run import Prepared, _apply_overrides, check_params, event_codes, prepare
 from alignment.world import build_world
@@ -97,11 +98,6 @@ class Plan:
         if current:
             out.append((key, current))
         return out
-
-
-def replicate_seed(sweep_seed: int, replicate: int) -> int:
-    """The seed of replicate r: the same at every design point (common random numbers), stable as the sweep grows."""
-    return int(np.random.SeedSequence([int(sweep_seed), int(replicate)]).generate_state(1, np.uint32)[0])
 
 
 def _stable_id(text: str, n: int = 12) -> str:

@@ -8,17 +8,19 @@ its runs are retried one by one so that only the run at fault fails.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
 from alignment.engine import Prepared, simulate
+from alignment.sweep.store import shard_name, write_batch
 from alignment.sweep.summaries import records_needed, summary_columns, summary_schema
 
-RUNS_SCHEMA_FIXED = [("run_id", pa.string()), ("point_id", pa.string()), ("point", pa.int64()), ("scenario", pa.string()),
-                     ("replicate", pa.int32()), ("seed", pa.int64())]
+# a run's row in the design (``point``) is not stored: it is read from the folder's design.parquet, so it stays
+# right when a design is extended (a grid with one more value numbers its points anew)
+RUNS_SCHEMA_FIXED = [("run_id", pa.string()), ("point_id", pa.string()), ("scenario", pa.string()), ("replicate", pa.int32()),
+                     ("seed", pa.int64())]
 RUNS_SCHEMA_TAIL = [("overrides", pa.string()), ("status", pa.string()), ("error", pa.string()), ("shard", pa.string())]
 
 
@@ -44,15 +46,10 @@ class Result:
     summaries: pa.Table
 
 
-def shard_name(runs) -> str:
-    """A shard is named by the runs it holds: the same batch gets the same file whichever executor runs it."""
-    return hashlib.sha1("\n".join(r.run_id for r in runs).encode()).hexdigest()[:16]
-
-
 def make_task(plan, group_key: str, runs: list) -> Task:
     group = plan.groups[group_key]
     params = [group.params({k[len("model."):]: v for k, v in r.values if k.startswith("model.")}) for r in runs]
-    return Task(shard_name(runs), group.prepared, params, runs, plan.keys, plan.indicators, plan.years)
+    return Task(shard_name([r.run_id for r in runs]), group.prepared, params, runs, plan.keys, plan.indicators, plan.years)
 
 
 def _simulate(task: Task):
@@ -98,7 +95,7 @@ def _tables(task: Task, parts) -> Result:
             summaries.append((np.asarray(members)[cols.pop("run")], cols))
     runs = task.runs
     run_cols = {
-        "run_id": [r.run_id for r in runs], "point_id": [r.point_id for r in runs], "point": [r.point for r in runs],
+        "run_id": [r.run_id for r in runs], "point_id": [r.point_id for r in runs],
         "scenario": [r.scenario for r in runs], "replicate": [r.replicate for r in runs], "seed": [r.seed for r in runs],
         **{k: [float(dict(r.values)[k]) for r in runs] for k in task.keys},
         "overrides": [r.overrides for r in runs], "status": ["failed" if e else "ok" for e in errors],
@@ -118,3 +115,28 @@ def _tables(task: Task, parts) -> Result:
     else:
         table = schema.empty_table()
     return Result(task.shard, runs_table, table)
+
+
+@dataclass
+class Written:
+    """What a task that wrote its own shards sends back to the driver: its counts, or the storage fault it met."""
+
+    shard: str
+    runs: int
+    failed: int
+    error: tuple | None = None  # (path, what, todo) of a StorageError
+
+
+def run_and_write(task: Task, root: str) -> Written:
+    """Run a batch and write its shards into the sweep at ``root`` from where it runs (a SLURM task on the cluster's
+    shared file system): under a temporary name of this host and process, durable (fsync) before the rename, the
+    summaries before the runs shard that marks the batch done. Nothing large goes back through the driver."""
+    from alignment.errors import StorageError
+
+    result = run_task(task)
+    status = result.runs.column("status").to_pylist()
+    try:
+        write_batch(root, result)
+    except StorageError as exc:  # one line for the driver to report, not a traceback inside the scheduler's pickle
+        return Written(result.shard, len(status), status.count("failed"), (exc.path, exc.what, exc.todo))
+    return Written(result.shard, len(status), status.count("failed"))
