@@ -259,6 +259,15 @@ def test_verify_of_a_sound_and_of_an_unfinished_dataset(capsys, tmp_path):
 
 
 # ----------------------------------------------------------------------------- bad input: one line, nothing run
+def test_verify_waits_for_no_writer(capsys, tmp_path):
+    root = run_sweep(small(tmp_path))["root"]
+    with SweepStore(root, "small"):
+        line = one_line_error(capsys, argv(tmp_path, "sweep.verify=true"))
+    assert "sweep.verify=True: an alignment-sweep is writing" in line and "verify it once that has finished" in line
+    assert not (root / ".lock").exists()
+
+
+
 def test_verify_of_a_folder_that_does_not_exist(capsys, tmp_path):
     line = one_line_error(capsys, argv(tmp_path, "sweep.verify=true", "sweep.name=nowhere"))
     assert "sweep.name='nowhere'" in line and "no sweep folder at" in line
@@ -388,6 +397,59 @@ def test_a_full_disk_is_one_line_then_with_space_the_identical_dataset(tmp_path)
         subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
+@pytest.mark.skipif(os.geteuid() != 0 or sys.platform != "linux", reason="remounting a tmpfs read-only needs root on Linux; "
+                                                                         "CI runs as root")
+def test_a_read_only_sweep_folder_is_one_line_then_writable_the_identical_dataset(tmp_path):
+    r = subprocess.run([EXE, *SMALL, f"results_dir={tmp_path / 'whole'}"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    whole = dataset(tmp_path / "whole" / "sweeps" / "small")
+    root = tmp_path / "results" / "sweeps" / "small"
+    if not _mount_tmpfs(root, 4096):
+        pytest.skip("this machine refuses to mount a tmpfs (a container without CAP_SYS_ADMIN)")
+    cmd = [EXE, *SMALL, f"results_dir={tmp_path / 'results'}"]
+    try:
+        subprocess.run(["mount", "-o", "remount,ro", str(root)], check=True)
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        err = r.stderr.strip().splitlines()
+        assert r.returncode == 1 and len(err) == 1 and str(root) in err[0], r.stderr[-2000:]
+        assert "the file system is read-only; make it writable for this user (or choose another results_dir)" in err[0], err
+        subprocess.run(["mount", "-o", "remount,rw", str(root)], check=True)
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert dataset(root) == whole
+    finally:
+        subprocess.run(["umount", "-l", str(root)], check=False)
+
+
+def test_a_batch_is_written_durably_under_its_writers_own_temporary_name(tmp_path, monkeypatch):
+    """What a SLURM task does on a shared file system: each file under a temporary name of this host and process,
+    fsynced before it is renamed; the summaries shard is in place before the runs shard that marks the batch done."""
+    from alignment.sweep import store
+    from alignment.sweep.cli import prepare_sweep
+    from alignment.sweep.runner import make_task, run_and_write
+
+    plan = prepare_sweep(small(tmp_path))
+    task = make_task(plan, *plan.batches({r.run_id for r in plan.runs})[0])
+    events, real_replace, real_fsync = [], os.replace, os.fsync
+    monkeypatch.setattr(store.os, "replace", lambda a, b: (events.append(("rename", Path(a).name, Path(b).parent.name)),
+                                                           real_replace(a, b))[1])
+    monkeypatch.setattr(store.os, "fsync", lambda fd: (events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}"))), real_fsync(fd))[1])
+    root = tmp_path / "sweep"
+    for d in ("runs", "summaries"):
+        (root / d).mkdir(parents=True)
+    out = run_and_write(task, str(root))
+    assert (out.runs, out.failed, out.error) == (3, 0, None)
+    renames = [e for e in events if e[0] == "rename"]
+    assert [e[2] for e in renames] == ["summaries", "runs"]
+    tag = store.writer_tag()
+    assert all(e[1].startswith(".part-") and e[1].endswith(f".{tag}.partial") for e in renames), renames
+    for n, e in enumerate(events):  # each file's data reach the disk before it is renamed, and its folder after
+        if e[0] == "rename":
+            assert events[n - 1][0] == "fsync" and events[n - 1][1].endswith(e[1]), events
+            assert events[n + 1] == ("fsync", str(root / e[2]))
+    assert not any(p.name.endswith(".partial") for p in root.rglob("*"))
+
+
 # ----------------------------------------------------------------------------- SIGKILL at any moment
 KILLER = textwrap.dedent("""
     import os, signal, sys
@@ -435,7 +497,8 @@ def test_sigkill_at_any_moment_then_a_rerun_gives_the_uninterrupted_dataset(tmp_
 @pytest.mark.slow
 def test_sigkill_of_a_running_sweep_and_its_workers(tmp_path):
     """The real command with two worker processes, killed (SIGKILL, the whole process group) once its first batch is on disk."""
-    args = [*SMALL[:-1], "sweep.batch_size=2", "sweep.replicates=4", "executor.workers=2"]
+    args = [*[a for a in SMALL if not a.startswith(("executor.", "horizon.end", "sweep.replicates", "sweep.batch_size"))],
+            "horizon.end=2019-12", "sweep.batch_size=2", "sweep.replicates=4", "executor.workers=2"]  # 8 batches of 5 years
     r = subprocess.run([EXE, *args, f"results_dir={tmp_path / 'whole'}"], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     whole = files(tmp_path / "whole" / "sweeps" / "small")

@@ -71,7 +71,7 @@ def settings(sweep, parameters: dict, timelines: dict, run_config: dict) -> dict
 
 @dataclass
 class Decision:
-    kind: str  # new | same | within | extends | refused
+    kind: str  # new | same | within | extends | refused | unknown (design.parquet lost: a change cannot be told apart)
     changes: list = field(default_factory=list)  # what differs from the folder's last design, one phrase each
     kept: int = 0  # runs of the folder's design that the configuration keeps
     added: int = 0  # runs the configuration adds to the folder's design
