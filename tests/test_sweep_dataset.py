@@ -42,7 +42,7 @@ def content(root: Path):
 
 def assert_same_content(a: Path, b: Path):
     for x, y in zip(content(a), content(b)):
-        pd.testing.assert_frame_equal(x, y)
+        pd.testing.assert_frame_equal(x, y, check_exact=True)
 
 
 def one_line_error(capsys, argv, code=2) -> str:
@@ -120,6 +120,33 @@ def test_a_rerun_with_another_design_is_refused_and_the_dataset_left_byte_for_by
     assert snapshot(root) == before
 
 
+@pytest.mark.parametrize("same", [
+    ["sweep.scenarios=[no_war_2022,historical]"],  # the same runs listed in another order: numbered anew
+    ["model.threat_urgency=2.5"],  # the configured value of a swept parameter: every run sets its own
+    ["sweep.summaries.years=[2016,2015]"],  # null spelled out, in any order
+])
+def test_a_rerun_with_the_same_runs_is_not_refused(tmp_path, same):
+    base = ["sweep.scenarios=[historical,no_war_2022]"]
+    first = run_sweep(small(tmp_path, *base))
+    again = run_sweep(small(tmp_path, *base, *same))
+    assert again["ran"] == 0 and first["ran"] == 16
+    designs = json.loads((first["root"] / "manifest.json").read_text())["designs"]
+    assert len(designs) == (2 if "scenarios" in same[0] else 1)  # the new order is recorded; the rest changed no setting
+    assert sorted(read_runs(first["root"]).point) == sorted(r.point for r in again["plan"].runs)
+
+
+def test_morris_points_that_trajectories_share_are_run_once_and_verify_clean(capsys, tmp_path):
+    morris = ["sweep.design.sampler=morris", "sweep.design.n=4", "sweep.design.levels=4"]
+    out = run_sweep(small(tmp_path, *morris))
+    plan = out["plan"]
+    assert plan.repeated > 0 and len(plan.design) == 16  # 4 trajectories x (3 + 1) rows, some of them the same point
+    assert out["ran"] == len(plan.runs) == 2 * (16 - plan.repeated) == len({r.run_id for r in plan.runs})
+    capsys.readouterr()
+    main(argv(tmp_path, *morris, "sweep.verify=true"))
+    assert "no damage found" in capsys.readouterr().out
+    assert run_sweep(small(tmp_path, *morris))["ran"] == 0
+
+
 def test_each_design_gets_a_folder_of_its_own_by_name(tmp_path):
     run_sweep(small(tmp_path))
     other = run_sweep(small(tmp_path, "sweep.design.n=3", "sweep.name=small_n3"))
@@ -185,6 +212,9 @@ def test_a_figure_reads_the_runs_its_config_stands_for_in_a_folder_extended_beyo
     assert list(zip(runs.point, runs.replicate, runs.run_id)) == mine  # EU 2.0 x coercion 0.0: point 2 here, 3 in the folder
     assert folder.set_index("run_id").loc[mine[4][2], "point"] == 3
     assert set(data.summaries("phase", "alignment_weight").run_id) == {r.run_id for r in plan.runs}
+    run_sweep(small(tmp_path, *GRID, "sweep.parameters.model.coercion_weight.values=[0.0,1.0,2.0]", "sweep.replicates=3",
+                    "sweep.extend=true"))
+    assert len(read_runs(root)) == 18 and len(data.runs("phase")) == 8  # the folder's third replicates are not the figure's
 
 
 # ----------------------------------------------------------------------------- damage is found and computed again
@@ -227,7 +257,7 @@ def test_a_damaged_summaries_shard_is_found_named_and_computed_again(capsys, tmp
     assert "no damage found" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("kind", ["truncated", "bit flipped", "rows of another batch"])
+@pytest.mark.parametrize("kind", ["truncated", "bit flipped", "footer overwritten", "rows of another batch"])
 def test_a_damaged_runs_shard_makes_its_batch_unfinished(capsys, tmp_path, kind):
     root = run_sweep(small(tmp_path))["root"]
     whole = snapshot(root)
@@ -235,7 +265,11 @@ def test_a_damaged_runs_shard_makes_its_batch_unfinished(capsys, tmp_path, kind)
     if kind == "truncated":
         truncate(victim)
     elif kind == "bit flipped":
-        alter(victim)  # Parquet page checksums find it
+        alter(victim)  # its name's SHA-256 finds it
+    elif kind == "footer overwritten":
+        data = bytearray(victim.read_bytes())
+        data[-60:-20] = b"\xff" * 40  # pyarrow raises OSError ("Couldn't deserialize thrift") for this, not an ArrowException
+        victim.write_bytes(bytes(data))
     else:
         shutil.copy(sorted((root / "runs").glob("part-*.parquet"))[1], victim)
     capsys.readouterr()
@@ -275,7 +309,11 @@ def test_verify_of_a_folder_that_does_not_exist(capsys, tmp_path):
 
 @pytest.mark.parametrize("manifest, words", [("{not json", "manifest.json: not JSON"),
                                              ('{"schema": "2.0", "name": "small"}', "lacks its 'designs' key"),
-                                             ('{"schema": "1.0", "compat": {}}', "written with sweep schema '1.0'")])
+                                             ('{"schema": "1.0", "compat": {}}', "written with sweep schema '1.0'"),
+                                             ('{"schema": "2.0", "designs": [{"settings": {}, "points": 1, "runs": 1, '
+                                              '"points_sha256": "x"}]}', "designs[0].settings lacks its 'sweep.scenarios' key"),
+                                             ('{"schema": "2.0", "designs": [{"settings": [], "points": 1, "runs": 1, '
+                                              '"points_sha256": "x"}]}', "designs[0].settings is not a dict")])
 def test_a_manifest_that_cannot_be_trusted_stops_the_sweep_before_it_runs(capsys, tmp_path, manifest, words):
     root = run_sweep(small(tmp_path))["root"]
     (root / "manifest.json").write_text(manifest)
@@ -285,6 +323,17 @@ def test_a_manifest_that_cannot_be_trusted_stops_the_sweep_before_it_runs(capsys
         line = one_line_error(capsys, argv(tmp_path, *extra))
         assert str(root / "manifest.json") in line and words in line, line
     assert snapshot(root) == before
+
+
+def test_a_runs_shard_with_another_seed_belongs_to_no_run(capsys, tmp_path):
+    grid = ["sweep.design.sampler=grid", "sweep.design.levels=2", "~sweep.parameters.model.max_capacity_growth_share",
+            "~sweep.parameters.model.logit_scale_usd"]
+    root = run_sweep(small(tmp_path, *grid))["root"]
+    other = run_sweep(small(tmp_path / "other", *grid, "sweep.seed=5"))["root"]
+    p = sorted((other / "runs").glob("part-*.parquet"))[0]  # the same runs by id, with replicate seeds of sweep.seed=5
+    shutil.copy(p, root / "runs" / p.name)
+    line = one_line_error(capsys, argv(tmp_path, *grid))
+    assert f"runs/{p.name}: a shard that belongs to no run of this dataset" in line and "'s of sweep.seed=0" in line and "has seed" in line, line
 
 
 def test_a_shard_that_belongs_to_no_run_is_named(capsys, tmp_path):

@@ -29,7 +29,7 @@ from alignment.mechanisms import alignment as align_m
 from alignment.mechanisms import corridors as corr_m
 from alignment.mechanisms import diplomacy as dipl_m
 from alignment.mechanisms import engagement as eng_m
-from alignment.mechanisms import max_axis, sum_axis
+from alignment.mechanisms import matmul, max_axis, power, sum_axis
 from alignment.mechanisms import observation as obs_m
 from alignment.mechanisms import trade as trade_m
 from alignment.world import REMITTANCE_YEAR, World
@@ -261,7 +261,7 @@ class Engine:
         weighted by convenor; the alliance tie adds the presence of the power's forces."""
         def compute():
             w = self.world
-            out = [self.membership @ (w.convenors * np.array([k == kind for k in w.institution_kind], float)[:, None])
+            out = [matmul(self.membership, w.convenors * np.array([k == kind for k in w.institution_kind], float)[:, None])
                    for kind in ("alliance", "union", "forum")]
             out[0] = out[0] + w.military[None]
             return tuple(out)
@@ -434,7 +434,7 @@ class Engine:
         if sanctioned.any():
             s = np.maximum(self.sanction, np.swapaxes(self.sanction, 1, 2))
             g0 = self._gdp_at(w.direct_trade_year)[:, :P]
-            growth = ((gdp[:, :P, None] * gdp[:, None, :P]) / (g0[:, :, None] * g0[:, None, :])) ** p.gdp_elasticity[:, None, None]
+            growth = power((gdp[:, :P, None] * gdp[:, None, :P]) / (g0[:, :, None] * g0[:, None, :]), p.gdp_elasticity[:, None, None])
             access = flows[:, :, :P] / sum_axis(flows, 2, keepdims=True)
             # goods reach a sanctioned power without customs checks from inside its customs union (EAEU)
             union = np.maximum(self._shared_union()[:, :, :P], p.reexport_access_outside_union[:, None, None])
@@ -516,7 +516,7 @@ class Engine:
         ch[:, 3] = att / np.maximum(sum_axis(att, 2, keepdims=True), 1e-12)
         transit = sum_axis(self.volume_m, 1)[:, :, None] * w.crosses[None]  # (B, K, N)
         tot = sum_axis(transit, 1)[:, :, None]
-        ch[:, 4] = np.divide(np.swapaxes(transit, 1, 2) @ w.sponsors, tot, out=np.zeros((B, N, P)), where=tot > 0)
+        ch[:, 4] = np.divide(matmul(np.swapaxes(transit, 1, 2), w.sponsors), tot, out=np.zeros((B, N, P)), where=tot > 0)
         ch[:, 5] = 0.0
         if w.remittance_source >= 0:
             ch[:, 5, :, w.remittance_source] = self.remit / gdp_s
@@ -555,7 +555,7 @@ class Engine:
             "investment": lambda: np.swapaxes(self.invest_flow, 1, 2), "volume": lambda: vol, "capacity": lambda: self.capacity,
             "share": lambda: np.divide(self.volume_m, demand, out=np.zeros_like(self.volume_m), where=demand > 0),
             "cohesion": lambda: self.cohesion,
-            "transit_revenue": lambda: (vol * self.world.fee_usd_per_feu / 2.0) @ self.world.crosses / 1e9,
+            "transit_revenue": lambda: matmul(vol * self.world.fee_usd_per_feu / 2.0, self.world.crosses) / 1e9,
             "unga": lambda: obs_m.unga_agreement(self.weights, self._unga_baseline, self._unga_reference, self.p.unga_slope),
             "arms": lambda: obs_m.arms_import_shares(self.weights, self.ties()[0], self._arms_supplier, self.p.arms_weight_elasticity,
                                                      self.p.arms_alliance_gain),

@@ -63,7 +63,8 @@ class ExperimentData:
         s = self._sweep(sweep)
         point = {r.point_id: r.point for r in s.plan.runs}
         runs = read_runs(s.root)
-        runs = runs[runs["point_id"].isin(point)].assign(point=lambda d: d["point_id"].map(point).astype("int64"))
+        runs = runs[runs["run_id"].isin({r.run_id for r in s.plan.runs})]
+        runs = runs.assign(point=runs["point_id"].map(point).astype("int64"))
         return runs.sort_values(["scenario", "point", "replicate", "run_id"], kind="stable").reset_index(drop=True)
 
     def plan(self, sweep: str) -> Plan:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from alignment.mechanisms import max_axis, per_run, sum_axis
+from alignment.mechanisms import einsum, matmul, max_axis, per_run, sum_axis
 from alignment.mechanisms.diplomacy import pair_index
 
 CHANNELS = ("trade", "investment", "security", "attention", "corridor", "remittances")
@@ -44,12 +44,12 @@ def attraction_scores(channels, coefficients, coercion, sanctioned, western_expo
         (B, N, P) scores (dimensionless).
     """
     coef = np.broadcast_to(np.atleast_2d(np.asarray(coefficients, dtype=float)), channels.shape[:2])
-    pull = np.einsum("bcnp,bc->bnp", channels, coef)
+    pull = einsum("bcnp,bc->bnp", channels, coef)
     push = (per_run(coercion_weight, 3) * coercion[:, None, :]
             + per_run(sanction_weight, 3) * sanctioned[:, None, :] * western_exposure[:, :, None])
     if rivalry is not None:
         P = pull.shape[2]
-        push = push + per_run(rivalry_weight, 3) * (pull @ np.asarray(rivalry, dtype=float)) / max(P - 1, 1)
+        push = push + per_run(rivalry_weight, 3) * matmul(pull, np.asarray(rivalry, dtype=float)) / max(P - 1, 1)
     if weights is not None:
         push = push + per_run(dependence_aversion, 3) * weights
     return pull - push

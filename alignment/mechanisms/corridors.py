@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from alignment.mechanisms import min_axis, per_run, sum_axis
+from alignment.mechanisms import matmul, min_axis, per_run, sum_axis
 
 
 def generalised_cost(
@@ -67,7 +67,7 @@ def choice_probabilities(gcost_usd, available, nest_of, nest_lambda, logit_scale
     # shifting each market's costs by its cheapest route keeps its best route at exp(0) = 1
     with np.errstate(invalid="ignore"):
         e = np.exp(-(gc - np.where(np.isfinite(cheapest), cheapest, 0.0)) / (per_run(logit_scale_usd, 3) * lam_k))  # 0 where unavailable
-    s = e @ nest_of  # (B, M, G) nest sums
+    s = matmul(e, nest_of)  # (B, M, G) nest sums
     pn = s ** nest_lambda  # nest weights exp(lambda * inclusive value), common factor dropped (0 for an empty nest)
     s_k = s[:, :, nest_k]  # (B, M, K) each corridor's nest sum
     w = e / np.where(s_k > 0, s_k, 1.0) * pn[:, :, nest_k]

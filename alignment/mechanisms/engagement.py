@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from alignment.mechanisms import per_run, sum_axis
+from alignment.mechanisms import einsum, per_run, power, sum_axis
 
 
 def rival_presence(stock, rivalry):
@@ -26,7 +26,7 @@ def rival_presence(stock, rivalry):
     """
     total = sum_axis(stock, 1, keepdims=True)
     share = np.divide(stock, total, out=np.zeros_like(stock), where=total > 0)
-    return np.einsum("pq,bqn->bpn", np.asarray(rivalry, dtype=float), share)
+    return einsum("pq,bqn->bpn", np.asarray(rivalry, dtype=float), share)
 
 
 def engagement_shares(weights, openness, gdp_usd_bn, size_elasticity, focus, rival_presence=None, rivalry_response=0.0):
@@ -37,10 +37,10 @@ def engagement_shares(weights, openness, gdp_usd_bn, size_elasticity, focus, riv
         rivalry_response: rise of a state's value to a power per unit of rival presence there; scalar or (B,).
     """
     room = np.clip(1.0 - weights, 1e-9, None)  # (B, N, P)
-    value = np.swapaxes(openness[:, :, None] * room * (gdp_usd_bn ** (per_run(size_elasticity, 2) - 1.0))[:, :, None], 1, 2)
+    value = np.swapaxes(openness[:, :, None] * room * power(gdp_usd_bn, per_run(size_elasticity, 2) - 1.0)[:, :, None], 1, 2)
     if rival_presence is not None:
         value = value * (1.0 + per_run(rivalry_response, 3) * rival_presence)
-    score = value ** per_run(focus, 3)  # (B, P, N)
+    score = power(value, per_run(focus, 3))  # (B, P, N)
     return score / sum_axis(score, 2, keepdims=True)
 
 

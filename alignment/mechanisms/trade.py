@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from alignment.mechanisms import per_run
+from alignment.mechanisms import einsum, matmul, per_run, power
 
 
 def gravity_core(gdp_reporter, gdp_partner, distance_km, gdp_elasticity, distance_elasticity):
@@ -99,12 +99,12 @@ def divert_trade(direct_usd_bn, sanction, access, cost_elasticity, diversion_sha
     # of 1 first: tiny access (1e-160) would otherwise underflow in the products and blow r up.
     peak = np.max(access, axis=1, keepdims=True)
     access = access / np.where(peak > 0, peak, 1.0)
-    total = np.swapaxes(access, 1, 2) @ access  # (B, P, P): sum_i access[i, a] * access[i, b]
+    total = matmul(np.swapaxes(access, 1, 2), access)  # (B, P, P): sum_i access[i, a] * access[i, b]
     # each intermediary's share of each pair, (B, N, P, P), at most 1: dividing the pair's trade by a total near the
     # smallest float first (access 1e-308 to both sides) would overflow to inf before the tiny access scaled it back
     pair = access[:, :, :, None] * access[:, :, None, :]
     share = np.divide(pair, total[:, None], out=np.zeros_like(pair), where=total[:, None] > 0)
-    extra = np.einsum("bnac,bac->bna", share, diverted + np.swapaxes(diverted, 1, 2))
+    extra = einsum("bnac,bac->bna", share, diverted + np.swapaxes(diverted, 1, 2))
     return lost, extra
 
 
@@ -120,4 +120,4 @@ def remittances(base_usd_bn, source_gdp_ratio, gdp_elasticity, cut):
     Returns:
         (B, N) USD bn per year.
     """
-    return base_usd_bn * (source_gdp_ratio ** per_run(gdp_elasticity, 1) * (1.0 - cut))[:, None]
+    return base_usd_bn * (power(source_gdp_ratio, per_run(gdp_elasticity, 1)) * (1.0 - cut))[:, None]

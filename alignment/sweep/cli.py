@@ -98,16 +98,35 @@ def _plan(cfg: DictConfig, overrides) -> Plan:
     return make_plan(cfg, scenario_configs(cfg), base_overrides(overrides))
 
 
-def run_config(cfg) -> dict:
-    """The part of the config every run of a sweep shares (horizon, world, actors, corridors, model)."""
-    return {k: OmegaConf.to_container(cfg[k], resolve=True) for k in RUN_ROOTS}
+def run_config(cfg, swept=()) -> dict:
+    """The part of the config every run of a sweep shares (horizon, world, actors, corridors, model), without the
+    swept keys: each run sets those itself, so their configured values change no run."""
+    out = {k: OmegaConf.to_container(cfg[k], resolve=True) for k in RUN_ROOTS}
+    return without(out, swept)
+
+
+def without(config: dict, keys) -> dict:
+    """A copy of a config container with the dotted ``keys`` left out."""
+    import copy
+
+    out = copy.deepcopy(config)
+    for key in keys:
+        *path, leaf = key.split(".")
+        node = out
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(leaf, None)
+    return out
 
 
 def design_settings(cfg, plan: Plan, shared: dict | None = None) -> dict:
     """The settings that make the sweep's design and what its runs share (alignment/sweep/identity.py)."""
     timelines = {g.scenario: [repr(e) for e in g.prepared.events] + [g.scenario_overrides] for g in plan.groups.values()}
+    p = next(iter(plan.groups.values())).prepared
+    years = sorted(set(plan.years)) if plan.years is not None else list(range(p.start // 12, p.end // 12 + 1))
     return identity.settings(cfg.sweep, design_m.flatten(OmegaConf.to_container(cfg.sweep.parameters)), timelines,
-                             run_config(cfg) if shared is None else shared)
+                             run_config(cfg, plan.keys) if shared is None else shared, years)
 
 
 @dataclass
@@ -129,13 +148,13 @@ def meet(cfg, plan: Plan, root: Path, extend: bool = False, hint: str = "rerun w
     manifest = read_manifest(root)
     table = design_table(plan)
     ids = table["point_id"].tolist()
-    shared = run_config(cfg)
+    shared = run_config(cfg, plan.keys)
     record = identity.design_record(design_settings(cfg, plan, shared), ids, int(cfg.sweep.replicates))
     if manifest is None:
         return Meeting(identity.Decision("new", added=record["runs"]), None, record, table, table, record, False)
     last = manifest["designs"][-1]
     old_design, why = read_design(root, last)
-    old_config = {k: manifest["config"][k] for k in RUN_ROOTS if k in manifest.get("config", {})} or None
+    old_config = without({k: manifest["config"][k] for k in RUN_ROOTS if k in manifest.get("config", {})}, plan.keys) or None
     decision = identity.decide(last, None if old_design is None else old_design["point_id"].tolist(), record, ids,
                                old_config, shared)
     if decision.kind == "unknown":
@@ -233,8 +252,9 @@ def dry_run_report(cfg, plan: Plan, todo_ids: set) -> str:
     n_years = (p.end // 12 - p.start // 12 + 1) if plan.years is None else len(plan.years)
     rows = rows_per_run(p.world, plan.indicators, n_years) * todo
     scen = len(cfg.sweep.scenarios)
+    repeats = f" ({plan.repeated} repeated design points run once)" if plan.repeated else ""
     return (f"{PROG}: sweep '{plan.name}' (dry run, nothing written): {len(plan.runs)} runs = {scen} scenario(s) x "
-            f"{len(plan.design)} points x {cfg.sweep.replicates} replicates; {len(plan.runs) - todo} done, {todo} to run "
+            f"{len(plan.design)} points x {cfg.sweep.replicates} replicates{repeats}; {len(plan.runs) - todo} done, {todo} to run "
             f"in {len(batches)} batches of up to {plan.batch_size}\n"
             f"estimated time: {seconds:,.0f} s on {workers} {cfg.executor.name} worker(s) (probes of a {len(runs)}-run batch "
             f"for {short_m} and {long_m} months: {len(runs) / per_month:,.0f} run-months/s per worker, {fixed:.2f} s a batch to set up)\n"
@@ -310,6 +330,11 @@ def _run(cfg, plan: Plan, run) -> dict:
             print(f"{PROG}: extending {root} ({'; '.join(d.changes)}): {d.kept:,} runs kept, {d.added:,} added; design "
                   f"#{len((meeting.manifest or {}).get('designs', [])) + 1} recorded in manifest.json", flush=True)
         todo = {r.run_id for r in plan.runs} - check.finished
+        if todo and check.finished:
+            note = _other_code(meeting)
+            if note:
+                print(f"{PROG}: note: {note}; the {len(todo):,} runs computed now come from this code (another "
+                      "sweep.name keeps them apart)", flush=True)
         batches = plan.batches(todo)
         where = (f"{cfg.executor.workers or default_workers()} {cfg.executor.name} worker(s)" if cfg.executor.name != "slurm"
                  else f"a SLURM array ({cfg.executor.cluster})")
@@ -339,6 +364,18 @@ def _run(cfg, plan: Plan, run) -> dict:
     return {"plan": plan, "root": root, "ran": ran, "failed": failed}
 
 
+def _other_code(meeting: Meeting) -> str | None:
+    """Which code recorded the folder's last design, if not this one (package version or git commit differ)."""
+    from alignment.run import _versions
+
+    by = ((meeting.manifest or {}).get("designs") or [{}])[-1].get("by") or {}
+    now = {"alignment": _versions().get("alignment"), **_git()}
+    if not by or (by.get("alignment"), by.get("commit")) == (now["alignment"], now["commit"]):
+        return None
+    return (f"the folder's design was recorded by alignment {by.get('alignment')} at commit {str(by.get('commit'))[:10]}, "
+            f"this is {now['alignment']} at {str(now['commit'])[:10]}")
+
+
 def verify(cfg) -> dict:
     """``sweep.verify=true``: check the folder of ``sweep.name`` (its manifest, its design and every shard's size
     and SHA-256) against itself, write nothing, and exit with status 1 if anything is damaged."""
@@ -349,17 +386,27 @@ def verify(cfg) -> dict:
         raise ConfigError("sweep.name", cfg.sweep.name, f"no sweep folder at {root} to verify (sweeps there: "
                           + (", ".join(sorted(p.name for p in root.parent.iterdir() if p.is_dir())) or "none") + ")"
                           if root.parent.is_dir() else f"no sweep folder at {root} to verify")
-    lock = root / ".lock"
-    if lock.exists():
-        with open(lock) as f:
+    try:
+        lock = open(root / ".lock")  # held (shared) while checking: no writer starts meanwhile
+    except FileNotFoundError:
+        lock = None  # no writer (a writer holds the file); a read-only archive has none either
+    try:
+        if lock is not None:
             try:
-                fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise ConfigError("sweep.verify", True, f"an alignment-sweep is writing {root} now; verify it once that "
                                                         "has finished") from None
+        return _verify(root)
+    finally:
+        if lock is not None:
+            lock.close()
+
+
+def _verify(root: Path) -> dict:
     manifest_ = read_manifest(root)
     if manifest_ is None:
-        raise ConfigError("sweep.name", cfg.sweep.name, f"{root} holds no sweep dataset (no manifest.json, no shards)")
+        raise ConfigError("sweep.name", root.name, f"{root} holds no sweep dataset (no manifest.json, no shards)")
     record = manifest_["designs"][-1]
     design, why = read_design(root, record)
     s = record["settings"]

@@ -54,17 +54,17 @@ def design_record(settings: dict, point_ids: list, replicates: int, provenance: 
             "recorded": datetime.now(timezone.utc).isoformat(timespec="seconds"), **(provenance or {})}
 
 
-def settings(sweep, parameters: dict, timelines: dict, run_config: dict) -> dict:
+def settings(sweep, parameters: dict, timelines: dict, run_config: dict, years: list) -> dict:
     """The settings that make a design: ``sweep`` is the composed ``sweep`` node, ``parameters`` its flattened
-    parameters, ``timelines`` {scenario: its events and overrides}, ``run_config`` the shared run config."""
+    parameters, ``timelines`` {scenario: its events and overrides}, ``run_config`` the shared run config (without
+    the swept keys), ``years`` the calendar years kept, sorted (``null`` spelled out as the horizon's years)."""
     design = {"sampler": str(sweep.design.sampler)}
     for name in SAMPLER_SETTINGS.get(design["sampler"], ()):
         design[name] = sweep.design[name]
     return {
         "sweep.scenarios": [str(s) for s in sweep.scenarios], "sweep.parameters": parameters, "sweep.design": design,
         "sweep.replicates": int(sweep.replicates), "sweep.seed": int(sweep.seed),
-        "sweep.summaries": {"indicators": [str(i) for i in sweep.summaries.indicators],
-                            "years": None if sweep.summaries.years is None else [int(y) for y in sweep.summaries.years]},
+        "sweep.summaries": {"indicators": [str(i) for i in sweep.summaries.indicators], "years": [int(y) for y in years]},
         "timelines": {name: digest(t) for name, t in timelines.items()}, "run_config": digest(run_config),
     }
 
@@ -123,6 +123,8 @@ def changes(old: dict, new: dict, old_config: dict | None = None, new_config: di
         gone = [s for s in old[key] if s not in new[key]]
         added = [s for s in new[key] if s not in old[key]]
         out += [f"{key}: {' '.join(['-' + s for s in gone] + ['+' + s for s in added])}"] if gone or added else []
+        if not gone and not added and old[key] != new[key]:
+            out.append(f"{key}: order {', '.join(old[key])} -> {', '.join(new[key])}")
     for name, h in old["timelines"].items():
         if name in new["timelines"] and new["timelines"][name] != h:
             out.append(f"scenario {name}: its events or overrides (configs/scenario/{name}.yaml)")
@@ -166,6 +168,8 @@ def decide(old: dict | None, old_points, new: dict, new_points: list, old_config
     if old_points is None:
         return Decision("unknown", what)
     a, b = set(old_points), set(new_points)
+    if a == b and r_old == r_new:  # the same runs in another order (scenarios or values listed anew): numbered anew
+        return Decision("same", what or ["the order of the design's points"], kept=old["runs"])
     if a <= b and r_old <= r_new:
         return Decision("extends", what, kept=old["runs"], added=new["runs"] - old["runs"])
     if b <= a and r_new <= r_old:

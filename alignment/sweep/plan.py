@@ -83,6 +83,7 @@ class Plan:
     years: list | None
     batch_size: int
     base_overrides: list  # the command line's changes to the run config, in every run's overrides
+    repeated: int = 0  # design rows that repeat an earlier point of their scenario (Morris trajectories meet): run once
 
     def batches(self, todo: set) -> list[tuple[str, list]]:
         """The runs still to do as (group key, runs) batches of at most ``batch_size``, in plan order."""
@@ -187,7 +188,7 @@ def make_plan(cfg, scenario_cfgs: dict, base_overrides: list) -> Plan:
     model_params = OmegaConf.to_object(cfg.model)
     codes = event_codes(base.world, cfg.world.catalogue)
     worlds = {(): base.world}
-    groups, runs, run_group = {}, [], []
+    groups, runs, run_group, seen, repeated = {}, [], [], set(), 0
     for scenario, scen in scenario_cfgs.items():
         events = load_events(scen, codes, (base.start, base.end), drop_later=cfg.horizon.drop_later_events)
         changed = _apply_overrides(model_params, scen.overrides)
@@ -207,6 +208,10 @@ def make_plan(cfg, scenario_cfgs: dict, base_overrides: list) -> Plan:
                 group.params({k[len("model."):]: v for k, v in values if k in model_keys})  # checked now, before any run
                 point_key = f"{scenario}|" + "|".join(f"{k}={_format(v)}" for k, v in values)
                 point_id = _stable_id(point_key)
+                if point_id in seen:  # the same runs again: a dataset holds each run once (its point: the first row)
+                    repeated += 1
+                    continue
+                seen.add(point_id)
                 for r in range(sw.replicates):
                     seed = replicate_seed(sw.seed, r)
                     overrides = " ".join(list(base_overrides) + [f"scenario={scenario}"]
@@ -220,4 +225,4 @@ def make_plan(cfg, scenario_cfgs: dict, base_overrides: list) -> Plan:
             if not first <= y <= last:
                 raise ConfigError(f"sweep.summaries.years[{n}]", y, f"outside the horizon's years {first}..{last}")
     return Plan(sw.name, keys, table, design_m.salib_problem(space) if sw.design.sampler in ("latin", "sobol", "morris") else {},
-                runs, groups, run_group, indicators, years, int(sw.batch_size), list(base_overrides))
+                runs, groups, run_group, indicators, years, int(sw.batch_size), list(base_overrides), repeated)

@@ -237,10 +237,29 @@ def read_manifest(root) -> dict | None:
                                  f"{SWEEP_SCHEMA_VERSION}: a record of every design and a checksum of every shard)",
                            "remove the folder or choose another sweep.name; the sweep is then computed again")
     designs = manifest.get("designs")
-    if not isinstance(designs, list) or not designs or not all(
-            isinstance(d, dict) and {"settings", "points", "runs", "points_sha256"} <= set(d) for d in designs):
+    if not isinstance(designs, list) or not designs:
         raise DatasetError(path, "lacks its 'designs' key (the record of each design the folder has held)", todo)
+    for n, record in enumerate(designs):
+        where = f"designs[{n}]"
+        if not isinstance(record, dict):
+            raise DatasetError(path, f"{where} is not a record of a design", todo)
+        for key, kind in RECORD_FIELDS.items():
+            if not isinstance(record.get(key), kind) or isinstance(record.get(key), bool):
+                what = f"{where} lacks its {key!r} key" if key not in record else f"{where}.{key} is not a {kind.__name__}"
+                raise DatasetError(path, what, todo)
+        for key, kind in SETTINGS_FIELDS.items():
+            value = record["settings"].get(key)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise DatasetError(path, f"{where}.settings lacks its {key!r} key" if key not in record["settings"]
+                                   else f"{where}.settings.{key} is not a {kind.__name__}", todo)
+    if not isinstance(manifest.get("config", {}), dict):
+        raise DatasetError(path, "its 'config' key is not a mapping", todo)
     return manifest
+
+
+RECORD_FIELDS = {"settings": dict, "points": int, "runs": int, "points_sha256": str}
+SETTINGS_FIELDS = {"sweep.scenarios": list, "sweep.parameters": dict, "sweep.design": dict, "sweep.replicates": int,
+                   "sweep.seed": int, "sweep.summaries": dict, "timelines": dict, "run_config": str}
 
 
 def read_design(root, record: dict) -> tuple[pd.DataFrame | None, str | None]:
@@ -308,8 +327,8 @@ def check_shards(root, design: pd.DataFrame | None, seed: int | None, replicates
             summaries = sums_dir / f"part-{shard}.parquet"
             data = path.read_bytes()
             try:
-                cols = pq.read_table(pa.BufferReader(data), page_checksum_verification=True).to_pydict()
-            except pa.ArrowException as exc:
+                cols = _parse(data).to_pydict()
+            except (pa.ArrowException, OSError) as exc:  # bytes in memory: an OSError here is a broken footer, not the disk
                 out.damaged.append(Damage(path, f"unreadable ({_short(exc)})", 0, [path, summaries]))
                 continue
             ids = cols.get("run_id", [])
@@ -350,15 +369,22 @@ def check_shards(root, design: pd.DataFrame | None, seed: int | None, replicates
             out.bytes += size
         marked = {f"part-{m.group(1)}.parquet" for m in map(RUNS_NAME.fullmatch, (p.name for p in runs_files)) if m}
         for path in (p for p in sums_files if p.name not in marked):
+            data = path.read_bytes()
             try:
-                ids = pq.read_table(pa.BufferReader(path.read_bytes()), columns=["run_id"]).column("run_id").to_pylist()
-            except pa.ArrowException:
+                ids = _parse(data, columns=["run_id"]).column("run_id").to_pylist()
+            except (pa.ArrowException, OSError):
                 ids = []
             if points is not None and any(i.rsplit("-", 1)[0] not in points for i in ids):
                 out.foreign.append((path, "holds runs that are not points of this folder's design"))
             else:
                 out.damaged.append(Damage(path, "has no runs shard (a batch interrupted between its two files)", 0, [path]))
     return out
+
+
+def _parse(data: bytes, columns=None) -> pa.Table:
+    """A Parquet file's table from its bytes, page checksums verified; one thread (a check ends in a short-lived
+    process, and pyarrow's thread pool has been seen to abort at exit)."""
+    return pq.read_table(pa.BufferReader(data), columns=columns, page_checksum_verification=True, use_threads=False)
 
 
 def _design_points(design: pd.DataFrame) -> dict:
