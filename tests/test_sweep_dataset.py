@@ -117,6 +117,7 @@ def test_a_rerun_with_another_design_is_refused_and_the_dataset_left_byte_for_by
     capsys.readouterr()
     line = one_line_error(capsys, argv(tmp_path, *change, "sweep.extend=true"))  # extend cannot make a mix sound
     assert "sweep.name='small'" in line and words in line and "choose another sweep.name" in line, line
+    assert ("made with another configuration" in line) == (change[0] in ("sweep.summaries.indicators=[cohesion]", "sweep.seed=3"))
     assert snapshot(root) == before
 
 

@@ -183,6 +183,7 @@ def refusal(decision: Decision, root, name: str, extend_hint: str = "rerun with 
     if decision.kind == "extends":
         return ConfigError("sweep.name", name, f"{root} holds a smaller design ({what}): the new one keeps its {decision.kept:,} "
                                                f"runs and adds {decision.added:,}; {extend_hint}, or choose another sweep.name")
-    kind = "made with another configuration" if decision.shared else "of another design"
+    design = any(c.startswith(("sweep.parameters", "sweep.design", "sweep.replicates", "sweep.scenarios")) for c in decision.changes)
+    kind = "made with another configuration" if decision.shared and not design else "of another design"
     return ConfigError("sweep.name", name, f"{root} holds a sweep {kind} ({what}); their runs are not mixed: "
                                            "choose another sweep.name, or remove that folder")
