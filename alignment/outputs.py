@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import numpy as np
@@ -122,20 +122,22 @@ def validate_interactions(df: pd.DataFrame) -> None:
 
 
 @contextmanager
-def _replacing(path: Path):
-    """A temporary name beside ``path``, renamed onto it when the block succeeds and removed if it does not
-    (an exception, Ctrl-C or SIGTERM: the command line turns SIGTERM into KeyboardInterrupt)."""
-    tmp = path.with_name(f".{path.name}.partial")
+def replacing(path: Path, tag: str | None = None):
+    """A temporary name beside ``path`` (``.NAME.partial``, or ``.NAME.TAG.partial`` for a writer of its own), renamed
+    onto it when the block succeeds and removed if it does not (an exception, Ctrl-C or SIGTERM: the command line
+    turns SIGTERM into KeyboardInterrupt). A removal that fails (the folder gone, read-only) leaves the error as it was."""
+    tmp = path.with_name(f".{path.name}.partial" if tag is None else f".{path.name}.{tag}.partial")
     try:
         yield tmp
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        with suppress(OSError):
+            tmp.unlink(missing_ok=True)
         raise
 
 
 def atomic_write_table(table: pa.Table, path: Path) -> None:
-    with _replacing(Path(path)) as tmp:
+    with replacing(Path(path)) as tmp:
         pq.write_table(table, tmp, compression="zstd")
 
 
@@ -150,7 +152,7 @@ def write_interactions(df: pd.DataFrame, path: Path) -> None:
 
 
 def atomic_write_text(text: str, path: Path) -> None:
-    with _replacing(Path(path)) as tmp:
+    with replacing(Path(path)) as tmp:
         tmp.write_text(text)
 
 

@@ -23,8 +23,8 @@ from alignment.sweep import identity
 from alignment.sweep.executors import check_executor, default_workers, executor
 from alignment.sweep.plan import RUN_ROOTS, Plan, make_plan
 from alignment.sweep.runner import make_task, run_and_write, run_task
-from alignment.sweep.store import (SWEEP_SCHEMA_VERSION, ShardCheck, SweepStore, check_shards, read_design, read_manifest,
-                                   sweep_dir)
+from alignment.sweep.store import (SWEEP_SCHEMA_VERSION, ShardCheck, SweepStore, check_against, check_as_recorded, read_design,
+                                   read_manifest, sweep_dir)
 from alignment.sweep.summaries import UNITS, rows_per_run
 
 PROG = "alignment-sweep"
@@ -120,13 +120,13 @@ def without(config: dict, keys) -> dict:
     return out
 
 
-def design_settings(cfg, plan: Plan, shared: dict | None = None) -> dict:
-    """The settings that make the sweep's design and what its runs share (alignment/sweep/identity.py)."""
+def design_settings(cfg, plan: Plan, shared: dict) -> dict:
+    """The settings that make the sweep's design and what its runs share (``shared``: :func:`run_config` without the
+    swept keys); alignment/sweep/identity.py."""
     timelines = {g.scenario: [repr(e) for e in g.prepared.events] + [g.scenario_overrides] for g in plan.groups.values()}
     p = next(iter(plan.groups.values())).prepared
     years = sorted(set(plan.years)) if plan.years is not None else list(range(p.start // 12, p.end // 12 + 1))
-    return identity.settings(cfg.sweep, design_m.flatten(OmegaConf.to_container(cfg.sweep.parameters)), timelines,
-                             run_config(cfg, plan.keys) if shared is None else shared, years)
+    return identity.settings(cfg.sweep, design_m.flatten(OmegaConf.to_container(cfg.sweep.parameters)), timelines, shared, years)
 
 
 @dataclass
@@ -169,8 +169,7 @@ def meet(cfg, plan: Plan, root: Path, extend: bool = False, hint: str = "rerun w
 
 def check_folder(meeting: Meeting, root: Path) -> ShardCheck:
     """Check every shard against the design the folder holds; a shard of another dataset is a one-line error."""
-    s = meeting.folder_record["settings"]
-    check = check_shards(root, meeting.folder_design, s["sweep.seed"], s["sweep.replicates"])
+    check = check_against(root, meeting.folder_record, meeting.folder_design)
     if check.foreign:
         path, why = check.foreign[0]
         raise DatasetError(path, f"a shard that belongs to no run of this dataset ({why})",
@@ -404,13 +403,10 @@ def verify(cfg) -> dict:
 
 
 def _verify(root: Path) -> dict:
-    manifest_ = read_manifest(root)
+    manifest_, why, check = check_as_recorded(root)
     if manifest_ is None:
         raise ConfigError("sweep.name", root.name, f"{root} holds no sweep dataset (no manifest.json, no shards)")
     record = manifest_["designs"][-1]
-    design, why = read_design(root, record)
-    s = record["settings"]
-    check = check_shards(root, design, s["sweep.seed"], s["sweep.replicates"])
     problems = ([f"design.parquet is damaged: {why}"] if why else []) + [_damage_line(d, verb="unfinished") for d in check.damaged]
     problems += [f"{p.parent.name}/{p.name} belongs to no run of this dataset: {w}" for p, w in check.foreign]
     for line in problems:

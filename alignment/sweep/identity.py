@@ -47,11 +47,11 @@ def points_digest(point_ids) -> str:
     return hashlib.sha256("\n".join(point_ids).encode()).hexdigest()
 
 
-def design_record(settings: dict, point_ids: list, replicates: int, provenance: dict | None = None) -> dict:
-    """A manifest's record of one design: its settings (:func:`settings`), size, points digest and who recorded it."""
+def design_record(settings: dict, point_ids: list, replicates: int) -> dict:
+    """A manifest's record of one design: its settings (:func:`settings`), size, points digest and when it was made
+    (the manifest adds who recorded it)."""
     return {"settings": settings, "points": len(point_ids), "runs": len(point_ids) * int(replicates),
-            "points_sha256": points_digest(point_ids),
-            "recorded": datetime.now(timezone.utc).isoformat(timespec="seconds"), **(provenance or {})}
+            "points_sha256": points_digest(point_ids), "recorded": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
 def settings(sweep, parameters: dict, timelines: dict, run_config: dict, years: list) -> dict:

@@ -44,6 +44,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from alignment.errors import ConfigError, DatasetError, StorageError, storage_error
+from alignment.outputs import replacing
 from alignment.rng import replicate_seed
 from alignment.sweep.identity import points_digest
 
@@ -85,20 +86,11 @@ def durable_write(data: bytes, path: Path, tag: str | None = None) -> None:
     crash or on a shared file system: a temporary name of this writer (``tag``: host and process by default),
     fsync, rename, fsync of the folder. The temporary file goes if anything fails."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{tag or writer_tag()}.partial")
     with storage(path, name_path=True):
-        try:
-            with open(tmp, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                tmp.unlink(missing_ok=True)
-            except OSError:
-                pass
-            raise
+        with replacing(path, tag or writer_tag()) as tmp, open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
         _fsync_dir(path.parent)
 
 
@@ -270,7 +262,7 @@ def read_design(root, record: dict) -> tuple[pd.DataFrame | None, str | None]:
     except FileNotFoundError:
         return None, "missing"
     except (OSError, pa.ArrowException) as exc:
-        return None, f"unreadable ({' '.join(str(exc).split())[:120]})"
+        return None, f"unreadable ({_short(exc)})"
     if "point_id" not in design or points_digest(design["point_id"].tolist()) != record["points_sha256"]:
         return None, "not the design the manifest records last (a write was interrupted)"
     return design, None
@@ -415,16 +407,26 @@ def _not_of_design(cols: dict, points: dict, seed, replicates) -> str | None:
     return None
 
 
-def finished_ids(root) -> set:
-    """Ids of the runs in sound batches of the sweep at ``root`` (finished or failed); reads, never writes."""
-    root = Path(root)
+def check_against(root, record: dict, design: pd.DataFrame | None) -> ShardCheck:
+    """:func:`check_shards` against a design record's seed and replicates and its design table."""
+    s = record["settings"]
+    return check_shards(root, design, s["sweep.seed"], s["sweep.replicates"])
+
+
+def check_as_recorded(root) -> tuple[dict | None, str | None, ShardCheck]:
+    """The sweep at ``root`` checked against its own last design record, read only: (manifest or None for an empty
+    folder, why design.parquet cannot be used or None, the shard check)."""
     manifest = read_manifest(root)
     if manifest is None:
-        return set()
+        return None, None, ShardCheck()
     record = manifest["designs"][-1]
-    design, _ = read_design(root, record)
-    check = check_shards(root, design, record["settings"]["sweep.seed"], record["settings"]["sweep.replicates"])
-    return check.finished
+    design, why = read_design(root, record)
+    return manifest, why, check_against(root, record, design)
+
+
+def finished_ids(root) -> set:
+    """Ids of the runs in sound batches of the sweep at ``root`` (finished or failed); reads, never writes."""
+    return check_as_recorded(root)[2].finished
 
 
 def read_runs(root) -> pd.DataFrame:
