@@ -16,11 +16,44 @@ from alignment.mechanisms.engagement import rival_presence
 
 
 class CentralAsianState(mesa.Agent):
-    """One of the C5: its alignment weights over the powers live in ``model.weights[index]``."""
+    """One of the C5: its alignment weights over the powers live in ``model.weights[index]``.
+
+    Its decision rule is the shared pull of trade, investment, security ties, attention, corridors and remittances
+    (:attr:`pulls`), and answers that are its own (``configs/actors/default.yaml``, ``states.CODE``, with sources):
+
+    - ``threat_response`` (-1..1): when a power coerces it, a balancer (1, Uzbekistan) leans away, a bandwagoner
+      (-1; Tajikistan -0.6) leans toward it;
+    - ``regime_security`` (0..1): when a threat rises, how much the leadership turns to the powers that guarantee its
+      security (alliance, bases, SCO): Tajikistan 1, Kazakhstan 0.8 (it called in the CSTO in January 2022);
+    - neutrality (Turkmenistan): part of its target stays at an even split, it answers no one's threat or coercion,
+      and it adjusts more slowly.
+
+    :meth:`answer` gives these terms toward one power this month: "what Kazakhstan does when Russia threatens" is
+    ``model.state("KAZ").answer("RUS")``.
+    """
 
     def __init__(self, model, code: str, index: int):
         super().__init__(model)
         self.code, self.index = code, index
+
+    @property
+    def rule(self) -> dict:
+        """This state's own parameters: its answer to coercion, its regime-security concern, its neutrality."""
+        w = self.model.world
+        return {"threat_response": float(w.threat_response[self.index]), "regime_security": float(w.regime_security[self.index]),
+                "neutral": bool(w.neutral[self.index])}
+
+    def answer(self, power: str) -> dict:
+        """This month's terms of the state's own rule toward ``power``, in score units (positive = toward it):
+        its answer to the power's coercion, its turn to the power as a security partner under the present threat,
+        and the pull of habit. Each is the engine's own term (:meth:`alignment.engine.core.Engine._target`)."""
+        e, j, n = self.model.engine, self.model.engine.power_index[power], self.index
+        p = e.p.runs[0]
+        respond = 0.0 if self.model.world.neutral[n] else float(self.model.world.threat_response[n])
+        security = e.channels()[0, 2, n, j]
+        return {"coercion": -p.coercion_weight * respond * float(e.coercion_now()[0, j]),
+                "security": p.regime_security_weight * float(e.threat[0]) * float(self.model.world.regime_security[n]) * float(security),
+                "habit": p.hysteresis * float(e.habit[0, n, j])}
 
     @property
     def weights(self) -> np.ndarray:
@@ -73,5 +106,5 @@ class ExternalPower(mesa.Agent):
     @property
     def pledges(self) -> list[tuple]:
         """Live pledges and scheduled tranches: (first month, last month, USD bn per year, state shares, corridor index or -1)."""
-        return [(first, last, per_year, shares, k) for runs, j, first, last, per_year, shares, k in self.model.engine.pledges
+        return [(first, last, per_year, np.asarray(shares)[0], k) for runs, j, first, last, per_year, shares, k in self.model.engine.pledges
                 if j == self.index]

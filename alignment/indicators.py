@@ -22,11 +22,12 @@ INDICATORS = {
     "transit_revenue_usd_bn": ("USD bn per year", "state", None),
     "cohesion": ("index 0-1", "region", None),
     "unga_agreement": ("agreement score 0-1", "state", "power"),
+    "unga_position": ("UN ideal-point units", "state", None),
     "arms_import_share": ("share of major-arms imports (TIV)", "state", "power"),
 }
 
 # indicators that exist per calendar year (what the observation record measures); the rest are monthly
-YEARLY = ("unga_agreement", "arms_import_share")
+YEARLY = ("unga_agreement", "unga_position", "arms_import_share")
 
 # which recorder arrays (alignment.engine.record_shapes) each indicator is computed from
 SOURCES = {
@@ -34,7 +35,7 @@ SOURCES = {
     "remittances_usd_bn": ("remittances",), "investment_usd_bn": ("investment",), "corridor_volume_teu": ("volume",),
     "corridor_volume_mt": ("volume",), "corridor_capacity_teu": ("capacity",), "corridor_share": ("share",),
     "transit_revenue_usd_bn": ("transit_revenue",), "cohesion": ("cohesion",), "unga_agreement": ("unga",),
-    "arms_import_share": ("arms",),
+    "unga_position": ("position",), "arms_import_share": ("arms",),
 }
 
 
@@ -72,6 +73,7 @@ def indicator_arrays(world, rec: dict, tonnes_per_teu, names=None) -> dict:
         "cohesion": lambda: (rec["cohesion"][:, :, None], ["C5"], None, None),
         # the observation model's predictions, for the powers the record covers
         "unga_agreement": lambda: (rec["unga"], states, powers, np.repeat(world.observations.has_unga[None], len(states), 0)),
+        "unga_position": lambda: (rec["position"], states, None, None),
         "arms_import_share": lambda: (rec["arms"], states, powers, np.repeat(world.observations.supplier[None], len(states), 0)),
     }
     out = {}

@@ -52,6 +52,10 @@ class AlignmentModel(mesa.Model):
         self.powers = self.agents_by_type[ExternalPower]
         self.running = True
 
+    def state(self, code: str) -> CentralAsianState:
+        """The agent of state ``code`` (e.g. ``model.state("KAZ").answer("RUS")``)."""
+        return next(a for a in self.states if a.code == code)
+
     def __getattr__(self, name):
         """The engine's state arrays, run 0 (``model.weights`` is ``model.engine.weights[0]``)."""
         engine = self.__dict__.get("engine")

@@ -24,7 +24,7 @@ from alignment.indicators import INDICATORS, SOURCES, YEARLY, indicator_arrays  
 from alignment.mechanisms.diplomacy import LEVELS
 from alignment.world.calendar import month_starts
 
-SCHEMA_VERSION = "1.1"  # 1.1: yearly indicators unga_agreement and arms_import_share
+SCHEMA_VERSION = "1.2"  # 1.1: yearly indicators unga_agreement and arms_import_share; 1.2: unga_position
 
 TIMESERIES_SCHEMA = pa.schema(
     [

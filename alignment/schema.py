@@ -38,12 +38,13 @@ class ModelParams:
     """Behavioural parameters of the mechanisms (configs/model/)."""
 
     # trade
-    gdp_elasticity: float = param(0.601, "elasticity of bilateral trade to either side's GDP", "-", CALIBRATED + " (at the low end of the searched literature range 0.6-1.2); prior 0.8: Head & Mayer (2014) gravity meta-analysis, structural estimates near 0.8-1", range=Range(0, 3, why="gravity estimates lie near 0.6-1.2 (Head & Mayer 2014); beyond 3 trade outruns GDP without bound"))
+    gdp_elasticity: float = param(0.603, "elasticity of bilateral trade to either side's GDP", "-", CALIBRATED + " (at the low end of the searched literature range 0.6-1.2); prior 0.8: Head & Mayer (2014) gravity meta-analysis, structural estimates near 0.8-1", range=Range(0, 3, why="gravity estimates lie near 0.6-1.2 (Head & Mayer 2014); beyond 3 trade outruns GDP without bound"))
     distance_elasticity: float = param(1.0, "elasticity of trade to capital-to-capital distance", "-", "Head & Mayer (2014), median about 1", range=Range(0, 3, why="gravity estimates lie near 1 (Head & Mayer 2014)"))
     cost_elasticity: float = param(5.0, "trade elasticity to tariff-equivalent trade costs", "-", "Head & Mayer (2014), structural median about 5", range=Range(0, 20, lo_open=True, why="structural trade elasticities lie near 1-15 (Head & Mayer 2014)"))
     gdp_growth_pct_per_year: float = param(4.0, "nominal USD GDP growth of every actor after its last data year", "% per year", "assumption: world nominal GDP growth 2015-2021 from WDI was about 4.4 %/yr (WLD 75.4 to 97.5 USD tn)", range=Range(-50, 50, why="a whole economy's nominal USD growth sustained for decades; beyond, trade runs to 0 or overflows by 2100"))
     membership_cost_effect: float = param(0.05, "fall in trade cost when two partners come to share an economic union (EAEU)", "tariff-equivalent fraction", ASSUMED, range=FRACTION)
-    alignment_trade_effect: float = param(0.314, "fall in trade cost with a power per unit rise of the state's weight on it since the base year", "tariff-equivalent fraction", CALIBRATED + "; hand-set prior 0.3", range=Range(0, 5, why="a weight moves by at most 1, so at 5 trade costs swing by five tariff-equivalents"))
+    alignment_trade_effect: float = param(0.335, "fall in trade cost with a power per unit rise of the state's weight on it since the base year", "tariff-equivalent fraction", CALIBRATED + "; hand-set prior 0.3", range=Range(0, 5, why="a weight moves by at most 1, so at 5 trade costs swing by five tariff-equivalents"))
+    multilateral_resistance: float = param(0.5, "how far a reporter's total trade is held at what its size gives when its trade costs change (1 = costs only redistribute trade; 0 = each flow moves alone)", "fraction", "assumption after Anderson and van Wincoop (2003): in structural gravity a change common to all foreign partners still acts against domestic sales, which the model does not carry; half way keeps intra-C5 costs redistributing trade and lets a general opening (Uzbekistan 2017) raise it", range=FRACTION)
     secondary_sanction_cost: float = param(0.05, "extra trade cost with a sanctioned power, per unit of sanction intensity (secondary-sanction and payment risk)", "tariff-equivalent fraction", PRIOR, range=FRACTION)
     sanction_cost_elasticity: float = param(4.0, "how fast a sanction of intensity 1 cuts direct trade between the sanctioning and sanctioned power: kept share exp(-x)", "-", PRIOR, range=Range(0, 50, why="at 50 a sanction of intensity 0.1 already cuts 99 % of the trade"))
     diversion_share: float = param(0.04, "share of the trade that sanctions cut between powers which re-routes through C5 intermediaries (re-exports)", "fraction", PRIOR, range=FRACTION)
@@ -58,15 +59,14 @@ class ModelParams:
     max_capacity_growth_share: float = param(0.08, "cap on capacity ordered in one month, as a share of current capacity (rolling stock, chartered ferries; a route with fixed-infrastructure bottlenecks sets its own in configs/corridors/)", "fraction per month", PRIOR, range=FRACTION)
     construction_lag_months: int = param(6, "months between ordering capacity (wagons, chartered ferries, trucks, terminals) and using it", "months", "a priori choice; before 2022 it only paces the northern route's growth, whose limit configs/corridors/ derives from the ERA series with this lag", range=Range(1, 120, why="from a month (wagons on hand) to ten years (a greenfield line)"))
     # engagement
-    engagement_size_elasticity: float = param(0.55, "importance of a state to a power grows as GDP to this power", "-", CALIBRATED + "; hand-set prior 1.5", range=Range(0, 5, why="beyond 5 the largest state takes all of every power's budget"))
-    engagement_rivalry: float = param(2.35, "rise of a state's value to a power per unit of its rivals' share of the investment there: powers counter each other's spending", "-", LOOSE, range=Range(0, 50))
+    engagement_size_elasticity: float = param(0.523, "a power's spending in a state grows as the state's GDP to this power (1 = in proportion to its economy)", "-", CALIBRATED + "; prior 1: investment follows economic size", range=Range(0, 5, why="beyond 5 the largest state takes all of every power's budget"))
+    engagement_rivalry: float = param(2.78, "rise of a state's value to a power per unit of its rivals' share of the investment there: powers counter each other's spending", "-", LOOSE, range=Range(0, 50))
     engagement_focus: float = param(1.0, "concentration of a power's spending on the state where influence is cheapest (0 = even split)", "-", ASSUMED, range=Range(0, 20))
     investment_depreciation_per_year: float = param(0.1, "yearly loss of influence of past investment", "fraction per year", ASSUMED, range=Range(0.001, 1, why="a run starts from the steady stock, flow / depreciation, which is infinite without depreciation; 0.001 is a half-life of 700 years"))
     attention_depreciation_per_year: float = param(0.6, "yearly fading of diplomatic attention", "fraction per year", ASSUMED, range=Range(0.001, 1, why="a run starts from the steady stock, flow / depreciation, which is infinite without depreciation; 0.001 is a half-life of 700 years"))
-    investment_scale_gdp_share: float = param(0.1, "investment stock, as a share of the state's GDP, at which the investment channel reaches 63 % of its maximum", "fraction of GDP", ASSUMED, range=Range(0, 10, lo_open=True))
     # diplomacy
-    base_rate_per_pair_month: float = param(0.299, "intraregional interactions per pair of states and month at activity 1 and no cohesion", "interactions per pair-month", CALIBRATED + "; hand-set prior 0.4", range=Range(0, 30, why="30 a month is one contact a day for each pair"))
-    cohesion_gain: float = param(1.9, "rise of intraregional interaction rates per unit of cohesion", "-", CALIBRATED + "; hand-set prior 1.0", range=Range(0, 20))
+    base_rate_per_pair_month: float = param(0.296, "intraregional interactions per pair of states and month at activity 1 and no cohesion", "interactions per pair-month", CALIBRATED + "; hand-set prior 0.4", range=Range(0, 30, why="30 a month is one contact a day for each pair"))
+    cohesion_gain: float = param(1.96, "rise of intraregional interaction rates per unit of cohesion", "-", CALIBRATED + "; hand-set prior 1.0", range=Range(0, 20))
     threat_gain: float = param(0.5, "rise of intraregional interaction rates per unit of shared threat", "-", PRIOR, range=Range(0, 20))
     kind_base_logits: List[float] = param([1.0, -1.95, -1.16, -1.16], "log-odds of telegram, call, visit, meeting at cohesion 0 (set so that 2015 cohesion of about 0.5 gives the 2015 mix)", "-", "2015: 34 of 66 records telegrams, 23 of 60 in person (context_facts.yaml regional_interactions)", range=Range(-20, 20, why="beyond 20 a form's probability is 0 or 1 to within 1e-9"))
     kind_cohesion_slopes: List[float] = param([-2.0, 0.6, 0.3, 0.3], "change of each form's log-odds per unit of cohesion (shift from telegrams to substantive contact)", "-", "brief P4; slopes assumed", range=Range(-20, 20, why="beyond 20 a form's probability is 0 or 1 to within 1e-9"))
@@ -81,28 +81,37 @@ class ModelParams:
     external_kind_probabilities: List[float] = param([0.0, 0.35, 0.35, 0.3], "form of a power's bilateral contact: telegram, call, visit, meeting", "probability", ASSUMED, range=FRACTION)
     interaction_reference_per_year: float = param(60.0, "intraregional interactions per year that count as intensity 1 in cohesion", "interactions per year", "2015 total (context_facts.yaml)", range=Range(0, 10000, lo_open=True))
     # alignment
-    channel_trade: float = param(3.33, "pull of a power's share in the state's trade", "-", LOOSE + "; hand-set prior 2.0", range=PULL)
-    channel_investment: float = param(4.06, "pull of the power's (saturating) investment stock", "-", LOOSE + "; hand-set prior 1.0", range=PULL)
-    channel_security: float = param(0.999, "pull of security and institutional ties: alliance and basing ties, plus economic-union and forum ties at their own weights", "-", CALIBRATED + "; hand-set prior 1.5", range=PULL)
-    tie_union_weight: float = param(0.523, "pull of membership of a power's economic union (EAEU) relative to membership of its military alliance (CSTO)", "-", LOOSE, range=Range(0, 2, why="relative to an alliance tie, which counts 1"))
-    tie_forum_weight: float = param(0.833, "pull of membership of a forum a power convenes (SCO, OTS) relative to membership of its military alliance", "-", LOOSE, range=Range(0, 2, why="relative to an alliance tie, which counts 1"))
+    channel_trade: float = param(2.41, "pull of a power's share in all the state's trade (with the powers and its C5 neighbours)", "-", LOOSE + "; hand-set prior 2.0", range=PULL)
+    channel_investment: float = param(0.413, "pull of the power's (saturating) investment stock", "-", LOOSE + "; hand-set prior 1.0", range=PULL)
+    channel_security: float = param(1.05, "pull of security and institutional ties: alliance and basing ties, plus economic-union and forum ties at their own weights", "-", CALIBRATED + "; hand-set prior 1.5", range=PULL)
+    tie_union_weight: float = param(0.38, "pull of membership of a power's economic union (EAEU) relative to membership of its military alliance (CSTO)", "-", LOOSE, range=Range(0, 2, why="relative to an alliance tie, which counts 1"))
+    tie_forum_weight: float = param(0.162, "pull of membership of a forum a power convenes (SCO, OTS) relative to membership of its military alliance", "-", LOOSE, range=Range(0, 2, why="relative to an alliance tie, which counts 1"))
     channel_attention: float = param(1.0, "pull of the power's share of diplomatic attention", "-", ASSUMED, range=PULL)
     channel_corridor: float = param(0.8, "pull of the power's sponsorship of corridors crossing the state", "-", ASSUMED, range=PULL)
-    channel_remittances: float = param(9.73, "pull of remittances from the power, per unit of remittances / GDP", "-", LOOSE + "; hand-set prior 2.0", range=PULL)
+    channel_remittances: float = param(6.61, "pull of remittances from the power, per unit of remittances / GDP", "-", LOOSE + "; hand-set prior 2.0", range=PULL)
     coercion_weight: float = param(1.0, "push away from a power per unit of its coercion", "-", PRIOR, range=PULL)
     sanction_weight: float = param(1.5, "push away from a sanctioned power per unit of sanction intensity and of the state's trade share with the sanctioning powers", "-", PRIOR, range=PULL)
-    temperature: float = param(2.69, "softmax temperature of the target portfolio", "-", CALIBRATED + "; hand-set prior 1.4", range=Range(0.01, 100, why="below 0.01 the target jumps whole to the strongest pull, above 100 it is an even split"))
+    temperature: float = param(3.82, "softmax temperature of the target portfolio", "-", CALIBRATED + "; hand-set prior 1.4", range=Range(0.01, 100, why="below 0.01 the target jumps whole to the strongest pull, above 100 it is an even split"))
     hedging_base: float = param(0.0, "weight every state gives to an even split of its alignment (a hedging floor; off by default: the mechanisms, not a floor, keep portfolios mixed)", "fraction", "a lever for sweeps; 0.774 in the 2015-2021 calibration before the observation model", range=FRACTION)
-    dependence_aversion: float = param(14.3, "how much a state discounts a power's pull per unit of weight it already puts on that power (multi-vector policy: the more dependent, the less another step toward that power is worth)", "-", CALIBRATED, range=Range(0, 100))
-    rivalry_weight: float = param(0.167, "push away from a power per unit of pull toward its rivals, rivals being powers far from it in UN ideal points", "-", LOOSE, range=PULL)
+    dependence_aversion: float = param(11.8, "how much a state discounts a power's pull per unit of weight it already puts on that power (multi-vector policy: the more dependent, the less another step toward that power is worth)", "-", CALIBRATED, range=Range(0, 100))
+    rivalry_weight: float = param(2.11, "push away from a power per unit of pull toward its rivals, rivals being powers far from it in UN ideal points", "-", LOOSE, range=PULL)
     threat_urgency: float = param(4.0, "rise of every state's adjustment rate per unit of shared threat: a crisis makes governments revisit their alignments sooner", "-", "a priori choice: a threat at the 2022 invasion's level (0.5) triples the rate, so a government closes most of the gap to its new target within a year instead of over two (the calm rate's time constant, 1 / adjustment_rate, is about 27 months; tripled, about 9); acts from the Afghanistan threat of 2021-08 on. The war response rests on it: the validation report gives it at 0, 2, 4 and 8", range=Range(0, 100, why="at 100 any threat of 0.01 doubles the rate; the rate itself never passes 1"))
     neutrality_damping: float = param(0.5, "share by which permanent neutrality (Turkmenistan) slows a state's adjustment toward its target", "fraction", "UNGA recognition of Turkmen neutrality 1995 (world data); size assumed", range=FRACTION)
-    adjustment_rate: float = param(0.0365, "share of the gap to the target portfolio closed per month (1 - inertia)", "fraction per month", LOOSE + "; hand-set prior 0.04", range=FRACTION)
-    noise_scale: float = param(0.0474, "standard deviation of the monthly log-weight shock", "-", LOOSE + "; hand-set prior 0.015", range=Range(0, 1, why="a monthly log-weight shock of SD 1 moves a weight by a factor e a month"))
+    adjustment_rate: float = param(0.087, "share of the gap to the target portfolio closed per month (1 - inertia)", "fraction per month", LOOSE + "; hand-set prior 0.04", range=FRACTION)
+    noise_scale: float = param(0.0498, "standard deviation of the monthly log-weight shock", "-", LOOSE + "; hand-set prior 0.015", range=Range(0, 1, why="a monthly log-weight shock of SD 1 moves a weight by a factor e a month"))
     # observation model
-    unga_slope: float = param(0.0745, "rise of the log-odds of UN voting agreement with a power per unit of log weight on it, relative to the C5's base-year weight", "-", LOOSE, range=Range(-5, 5, why="agreement changes by at most a factor e^5 in odds per unit of log weight"))
-    arms_weight_elasticity: float = param(3.64, "elasticity of a supplier's share of a state's arms imports to the state's weight on it", "-", LOOSE, range=Range(0, 20))
-    arms_alliance_gain: float = param(2.9, "rise of the log share of a supplier in a state's arms imports per unit of alliance and basing tie with it", "-", LOOSE, range=Range(0, 20))
+    unga_region_position: float = param(-0.412, "UN voting position (Bailey-Strezhnev-Voeten scale) of the aligned part of a C5 state's portfolio at an even split: the regional term common to the five", "ideal-point units", CALIBRATED, range=Range(-4, 4, why="the recorded ideal points of 2015-2021 lie within -2.1 to 2.8"))
+    unga_link_until: int = param(2021, "last year of the record the link from UN positions to agreement is fitted on (from 2015)", "year", "the record's last year; an earlier one for a rolling-origin test (fit on 2015-2018, forecast 2019-2021)", range=Range(2016, 2021, why="the recorded dyad-years run 2015-2021; the fit needs two years"))
+    unga_nonaligned_position: float = param(-1.43, "UN voting position (Bailey-Strezhnev-Voeten scale) of the share of a state's portfolio kept out of any bloc (its hedging: neutrality, a cohesive region): the non-aligned pole", "ideal-point units", CALIBRATED, range=Range(-4, 4, why="the recorded ideal points of 2015-2021 lie within -2.1 to 2.8"))
+    unga_position_scale: float = param(1.0, "how far a state's UN position follows its weighted mix of the powers' positions (1 = one for one)", "-", "assumption: one for one, so that the weights alone carry the differences between the states (not searched: a free scale would let flat weights fit any spread)", range=Range(0, 20))
+    arms_weight_elasticity: float = param(3.4, "elasticity of a supplier's share of a state's arms imports to the state's weight on it", "-", LOOSE, range=Range(0, 20))
+    arms_alliance_gain: float = param(3.42, "rise of the log share of a supplier in a state's arms imports per unit of alliance and basing tie with it", "-", LOOSE, range=Range(0, 20))
+    regime_security_weight: float = param(2.0, "pull toward a state's security partners per unit of shared threat and of the state's own regime-security concern (actors.states.*.regime_security)", "-", PRIOR, range=PULL)
+    cohesion_autonomy: float = param(0.0982, "share of a state's target that goes to an even split per unit of regional cohesion: a cohesive region hedges together (collective autonomy)", "fraction", CALIBRATED, range=FRACTION)
+    neutrality_hedge: float = param(0.389, "share of a permanently neutral state's target kept at an even split: it stays out of blocs whatever the pulls", "fraction", CALIBRATED + "; Turkmenistan's 'permanent positive neutrality' (UNGA 1995) limits what it joins, not what it trades", range=FRACTION)
+    hysteresis: float = param(1.65, "pull toward the powers a state has leaned to over the past years (habit: memberships, officials, contracts), per unit of its habit weight", "-", CALIBRATED + "; lock-in a sweep can vary: 0 = no memory beyond the weights themselves", range=PULL)
+    habit_memory_years: float = param(8.0, "time constant of a state's habit: the exponential average of its past weights", "years", "assumption: about two presidential terms", range=Range(0.1, 100))
+    budget_response: float = param(2.0, "rise of a power's engagement budget per unit of relative loss of the C5's mean weight on it since the base year: powers answer lost ground", "-", PRIOR, range=Range(0, 50))
     reexport_access_outside_union: float = param(0.1, "access to a sanctioned power for re-exports of a state outside its customs union, relative to a member (1)", "fraction", PRIOR, range=FRACTION)
     # cohesion
     cohesion_similarity_weight: float = param(0.4, "share of cohesion that comes from similar alignment portfolios", "fraction", ASSUMED, range=FRACTION)
@@ -115,8 +124,10 @@ class ModelParams:
 class StateSpec:
     """Behavioural attributes of one Central Asian state (configs/actors/)."""
 
-    openness: float = bounded(1.0, Range(0, 10), "openness units (1 = as the data; scales trade costs down)")
+    openness: float = bounded(1.0, Range(0, 10), "openness units (1 = as the data; how receptive the state is to outside engagement: a power's spending and visits there scale with it)")
     activity: float = bounded(1.0, Range(0, 10), "activity units (1 = as the data; scales intraregional contact)")
+    threat_response: float = bounded(1.0, Range(-1, 1), "-1 (bandwagon: lean toward the power that coerces) to 1 (balance: lean away)")
+    regime_security: float = bounded(0.0, FRACTION, "0-1 (how much the leadership turns to its security partners when threatened)")
     source: str = ""
 
 
@@ -305,6 +316,8 @@ class ValidateSettings:
     replicates: int = 20
     output_dir: str = "results/validation"
     identifiability: IdentifiabilitySettings = field(default_factory=IdentifiabilitySettings)
+    # a calibration fitted on 2015-2018 only (its model_calibrated.yaml): the report scores its 2019-2021 UN forecast
+    rolling_origin: Optional[str] = None
 
 
 @dataclass

@@ -88,6 +88,8 @@ CASES = [
      "must be in [0, 1] (probability)"),
     (["corridors.routes.MIDDLE.risk=1.5"], "corridors.routes.MIDDLE.risk=1.5", "must be in [0, 1] (share of cargo value)"),
     (["actors.states.KAZ.openness=100"], "actors.states.KAZ.openness=100.0", "must be in [0, 10]"),
+    (["actors.states.TJK.threat_response=-2"], "actors.states.TJK.threat_response=-2.0", "must be in [-1, 1] (-1 (bandwagon"),
+    (["actors.states.KAZ.regime_security=1.5"], "actors.states.KAZ.regime_security=1.5", "must be in [0, 1]"),
     (["+scenario.overrides.noise_scale=5"], "scenario.overrides.noise_scale=5", "must be in [0, 1]"),
 ]
 

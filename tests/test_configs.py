@@ -49,7 +49,7 @@ SHARED_SNAPSHOT = Path(__file__).resolve().parent / "data" / "shared"
 
 def test_snapshot_of_the_shared_data_is_identical_to_the_source():
     names = sorted(p.name for p in SHARED_SNAPSHOT.glob("*.yaml"))
-    assert names == ["alignment_observables_2015_2021.yaml", "context_facts.yaml", "world_2015_2021.yaml"]
+    assert names == ["alignment_observables_2015_2021.yaml", "context_facts.yaml", "unga_spring_2022_votes.yaml", "world_2015_2021.yaml"]
     if not SHARED_SOURCE.is_dir():
         pytest.skip("../shared/data is not beside this checkout: no source to compare the snapshot with")
     for name in names:
@@ -117,3 +117,20 @@ def test_make_world_without_the_shared_data_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert exit_.value.code == 2 and len(err) == 1 and "no world_2015_2021.yaml there" in err[0], err
     assert not (tmp_path / "world.yaml").exists()
+
+
+def test_a_rule_for_a_state_the_world_does_not_have_is_one_line_error(compose):
+    """An actors file with a decision rule for Afghanistan (not a state of the world) stops before anything runs."""
+    from omegaconf import open_dict
+
+    from alignment.errors import ConfigError
+    from alignment.run import prepare
+    from alignment.schema import StateSpec
+
+    cfg = compose()
+    with open_dict(cfg.actors.states):
+        cfg.actors.states["AFG"] = OmegaConf.structured(StateSpec(threat_response=0.5))
+    with pytest.raises(ConfigError) as err:
+        prepare(cfg)
+    assert err.value.key == "actors.states.AFG" and "a rule for a state the world does not have" in str(err.value)
+    assert "\n" not in str(err.value)

@@ -210,3 +210,46 @@ def test_regional_cohesion_batch_matches_singles():
     rng = np.random.default_rng(47)
     arrays = [_simplex(rng, (3, 5, 4)), rng.uniform(0, 3, 3), rng.uniform(0, 1, 3)]
     assert_batch_matches_singles(lambda w, i, s: al.regional_cohesion(w, i, s, 0.4, 0.35), arrays)
+
+
+# ----------------------------------------------------------------------------- each state's own rule
+def test_coercion_is_answered_by_each_state_in_its_own_way():
+    """A balancer leans away from the power that coerces, a bandwagoner toward it, a neutral not at all."""
+    channels = np.zeros((1, 6, 3, 2))
+    coercion = np.array([[0.5, 0.0]])
+    zero = np.zeros((1, 2))
+    out = al.attraction_scores(channels, [1, 0, 0, 0, 0, 0], coercion, zero, np.zeros((1, 3)), 4.0, 0.0,
+                               coercion_response=np.array([1.0, -0.5, 0.0]))
+    # push = coercion_weight * response * coercion = 4 * [1, -0.5, 0] * 0.5
+    np.testing.assert_allclose(out[0, :, 0], [-2.0, 1.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(out[0, :, 1], 0.0, atol=1e-12)
+    # without a response every state balances (the shared rule before per-state rules)
+    shared = al.attraction_scores(channels, [1, 0, 0, 0, 0, 0], coercion, zero, np.zeros((1, 3)), 4.0, 0.0)
+    np.testing.assert_allclose(shared[0, :, 0], -2.0, atol=1e-12)
+
+
+def test_a_threat_draws_a_concerned_leadership_to_its_security_partners():
+    ties = np.array([[[1.5, 0.25], [1.5, 0.25]]])  # (B, N, P): a base and the CSTO with power 0, the SCO with power 1
+    out = al.security_seeking(np.array([0.5]), np.array([1.0, 0.0]), ties, 2.0)
+    # 2 * 0.5 * concern * ties
+    np.testing.assert_allclose(out, [[[1.5, 0.25], [0.0, 0.0]]], atol=1e-12)
+    np.testing.assert_allclose(al.security_seeking(np.array([0.0]), np.array([1.0, 1.0]), ties, 2.0), 0.0)
+
+
+def test_habit_is_an_exponential_average_of_past_weights():
+    h = np.array([[[0.5, 0.5]]])
+    w = np.array([[[0.9, 0.1]]])
+    k = 1 - math.exp(-1 / 12)  # memory of one year, one month
+    np.testing.assert_allclose(al.update_habit(h, w, 1.0), [[[0.5 + 0.4 * k, 0.5 - 0.4 * k]]], atol=1e-12)
+    # twelve months close 1 - 1/e of the gap
+    for _ in range(12):
+        h = al.update_habit(h, w, 1.0)
+    np.testing.assert_allclose(h[0, 0, 0], 0.9 - 0.4 / math.e, atol=1e-12)
+
+
+def test_hedging_share_from_cohesion_and_neutrality():
+    extra = np.zeros((1, 2))
+    out = al.hedging_share(0.0, extra, np.array([0.5]), 0.2, np.array([False, True]), 0.3)
+    # cohesion 0.5 x autonomy 0.2 = 0.1 for both; the neutral state keeps 0.3 of the rest out of any bloc too
+    np.testing.assert_allclose(out, [[0.1, 1 - 0.9 * 0.7]], atol=1e-12)
+    np.testing.assert_allclose(al.hedging_share(0.9, extra + 0.5, np.array([1.0]), 1.0, np.array([False, False]), 0.3), 1.0)

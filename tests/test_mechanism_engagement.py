@@ -26,17 +26,17 @@ def _two_state_case():
 def test_allocate_engagement_focus_one_hand_numbers():
     budget, weights, openness, gdp = _two_state_case()
     out = engagement.allocate_engagement(budget, weights, openness, gdp, 0.5, 1.0)
-    # value = openness * (1 - w) * gdp^(0.5 - 1): state0 1*0.5*100^-0.5 = 0.05; state1 2*0.25*25^-0.5 = 0.1
-    # shares 1/3, 2/3 of 9 -> [3, 6]
+    # value = openness * (1 - w) * gdp^0.5: state0 1*0.5*100^0.5 = 5; state1 2*0.25*25^0.5 = 2.5
+    # shares 2/3, 1/3 of 9 -> [6, 3]
     assert out.shape == (1, 1, 2)
-    np.testing.assert_allclose(out, [[[3.0, 6.0]]], rtol=1e-12)
+    np.testing.assert_allclose(out, [[[6.0, 3.0]]], rtol=1e-12)
 
 
 def test_allocate_engagement_focus_two_concentrates():
     budget, weights, openness, gdp = _two_state_case()
     out = engagement.allocate_engagement(budget, weights, openness, gdp, 0.5, 2.0)
-    # scores 0.05^2 = 0.0025, 0.1^2 = 0.01 -> shares 0.2, 0.8 of 9 -> [1.8, 7.2]
-    np.testing.assert_allclose(out, [[[1.8, 7.2]]], rtol=1e-12)
+    # scores 5^2 = 25, 2.5^2 = 6.25 -> shares 0.8, 0.2 of 9 -> [7.2, 1.8]
+    np.testing.assert_allclose(out, [[[7.2, 1.8]]], rtol=1e-12)
 
 
 def test_allocate_engagement_focus_zero_is_even_split():
@@ -49,13 +49,21 @@ def test_allocate_engagement_focus_zero_is_even_split():
 
 
 def test_allocate_engagement_two_powers_hand_numbers():
-    # P=2, N=2, size_elasticity 1 (GDP drops out), openness 1, focus 1
+    # P=2, N=2, size_elasticity 0 (GDP drops out), openness 1, focus 1
     # weights: state0 (0.2, 0.8), state1 (0.6, 0.4) -> room state0 (0.8, 0.2), state1 (0.4, 0.6)
     # power0 splits 0.8 : 0.4 -> 2/3, 1/3 of 6 = [4, 2]; power1 0.2 : 0.6 -> 1/4, 3/4 of 8 = [2, 6]
     budget = np.array([[6.0, 8.0]])
     weights = np.array([[[0.2, 0.8], [0.6, 0.4]]])
-    out = engagement.allocate_engagement(budget, weights, np.ones((1, 2)), np.array([[10.0, 300.0]]), 1.0, 1.0)
+    out = engagement.allocate_engagement(budget, weights, np.ones((1, 2)), np.array([[10.0, 300.0]]), 0.0, 1.0)
     np.testing.assert_allclose(out, [[[4.0, 2.0], [2.0, 6.0]]], rtol=1e-12)
+
+
+def test_money_follows_the_size_of_the_economies():
+    """At size elasticity 1 and equal room and openness, a state with 20 times the GDP gets 20 times the money: a
+    power's budget does not pile into the smallest economies (USD 10bn against 200bn: 1/21 and 20/21 of 4)."""
+    out = engagement.allocate_engagement(np.array([[4.0]]), np.full((1, 2, 1), 0.2), np.ones((1, 2)),
+                                         np.array([[10.0, 200.0]]), 1.0, 1.0)
+    np.testing.assert_allclose(out, [[[4.0 / 21, 80.0 / 21]]], rtol=1e-12)
 
 
 def test_allocate_engagement_sums_to_budget_and_prefers_room():

@@ -25,7 +25,15 @@ PARAMS = st.fixed_dictionaries(
         "model.dependence_aversion": st.floats(0.0, 20.0),
         "model.rivalry_weight": st.floats(0.0, 5.0),
         "model.neutrality_damping": st.floats(0.0, 1.0),
-        "model.unga_slope": st.floats(0.0, 5.0),
+        "model.unga_region_position": st.floats(-2.0, 1.0),
+        "model.unga_nonaligned_position": st.floats(-3.0, 0.0),
+        "model.hysteresis": st.floats(0.0, 20.0),
+        "model.habit_memory_years": st.floats(0.1, 30.0),
+        "model.cohesion_autonomy": st.floats(0.0, 1.0),
+        "model.neutrality_hedge": st.floats(0.0, 1.0),
+        "model.regime_security_weight": st.floats(0.0, 20.0),
+        "model.budget_response": st.floats(0.0, 20.0),
+        "model.multilateral_resistance": st.floats(0.0, 1.0),
         "model.arms_weight_elasticity": st.floats(0.0, 5.0),
         "model.arms_alliance_gain": st.floats(0.0, 10.0),
         "model.reexport_access_outside_union": st.floats(0.0, 1.0),
@@ -70,3 +78,12 @@ def test_simplex_shares_capacity_and_no_nan_for_any_parameters(params):
     # the observation model: agreement scores are scores, arms shares a split over the suppliers
     assert ((m.rec["unga"] >= 0) & (m.rec["unga"] <= 1)).all()
     assert np.allclose(m.rec["arms"].sum(axis=2), 1.0, atol=1e-9) and (m.rec["arms"][:, :, ~m.world.observations.supplier] == 0).all()
+    # each state's hedging is a share; its UN position lies between the non-aligned pole and its aligned part,
+    # which lies within the scale-weighted range of the powers' positions around the regional term
+    h = m.rec["hedging"]
+    assert ((h >= 0) & (h <= 1)).all()
+    x = m.world.observations.power_position
+    span = (np.nanmax(x) - np.nanmin(x)) * m.p.unga_position_scale
+    lo = min(m.p.unga_nonaligned_position, m.p.unga_region_position - span)
+    hi = max(m.p.unga_nonaligned_position, m.p.unga_region_position + span)
+    assert ((m.rec["position"] >= lo - 1e-9) & (m.rec["position"] <= hi + 1e-9)).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from alignment.world.calendar import parse_month
@@ -72,10 +73,11 @@ def test_no_war_drops_exactly_the_war_and_the_responses_sourced_to_it(compose):
     h = prepare(compose(["scenario=historical"]))
     n = prepare(compose(["scenario=no_war_2022"]))
     dropped = {e.id for e in h.events} - {e.id for e in n.events}
-    assert dropped == {"invasion_2022", "russia_coercion_2022", "sanctions_2022", "northern_risk_2022", "north_south_2022",
+    assert dropped == {"invasion_2022", "ukraine_agenda_2022", "russia_coercion_2022", "sanctions_2022", "northern_risk_2022",
+                       "titr_plan_2022", "north_south_2022",
                        "remittances_2022", "russia_output_2022", "remittances_2023", "russia_output_2023",
                        "eu_ca_2023", "eu_titr_2024", "eu_ca_2025", "eu_global_gateway_2025"}
-    assert len(h.events) - len(n.events) == 13
+    assert len(h.events) - len(n.events) == 15
     assert [e.date for e in h.events] == sorted(e.date for e in h.events)
 
 
@@ -200,15 +202,16 @@ def test_a_rivals_pledge_draws_counter_spending(compose):
 
 def test_a_pledge_schedule_disburses_year_by_year(compose):
     """A US programme of USD 1bn, nothing, then 3bn (years 1-3 from 2016-01), to Kazakhstan and Uzbekistan: earmarked
-    1.0 a year in 2016 (0.5 each), nothing in 2017, 3.0 in 2018 (1.5 each), nothing after; the power's view lists
-    the two tranches with their months."""
+    1.0 a year in 2016, nothing in 2017, 3.0 in 2018, nothing after; the power's view lists the two tranches with
+    their months. The money is split between the two as the power splits its budget (size, openness, room), the
+    same way in every tranche: Kazakhstan, the larger and more open economy, gets more."""
     from alignment.agents import ExternalPower
 
     event = ("scenario.events=[{id: plan, date: '2016-01', kind: investment, power: USA, states: [KAZ, UZB], "
              "schedule_usd_bn: [1.0, 0.0, 3.0]}]")
     m = build_model(compose([event, "horizon.end=2019-06"]))
     usa, kaz, uzb = m.power_index["USA"], m.state_index["KAZ"], m.state_index["UZB"]
-    seen = {}
+    seen, split = {}, None
     while m.month <= 2019 * 12 + 1:
         m.step()
         seen[m.month - 1] = m.earmarked[usa].copy()
@@ -216,7 +219,10 @@ def test_a_pledge_schedule_disburses_year_by_year(compose):
             us = next(a for a in m.agents_by_type[ExternalPower] if a.code == "USA")
             assert [(f, last, a) for f, last, a, _, _ in us.pledges] == [(2016 * 12, 2016 * 12 + 11, 1.0),
                                                                           (2018 * 12, 2018 * 12 + 11, 3.0)]
-    for month, total, each in ((2016 * 12, 1.0, 0.5), (2016 * 12 + 11, 1.0, 0.5), (2017 * 12 + 5, 0.0, 0.0),
-                               (2018 * 12, 3.0, 1.5), (2018 * 12 + 11, 3.0, 1.5), (2019 * 12, 0.0, 0.0)):
+            split = us.pledges[0][3]
+            np.testing.assert_allclose(us.pledges[1][3], split)
+    assert split.sum() == pytest.approx(1.0) and split[kaz] > split[uzb] > 0 and split[kaz] + split[uzb] == pytest.approx(1.0)
+    for month, total in ((2016 * 12, 1.0), (2016 * 12 + 11, 1.0), (2017 * 12 + 5, 0.0), (2018 * 12, 3.0),
+                         (2018 * 12 + 11, 3.0), (2019 * 12, 0.0)):
         assert seen[month].sum() == pytest.approx(total)
-        assert seen[month][kaz] == pytest.approx(each) and seen[month][uzb] == pytest.approx(each)
+        assert seen[month][kaz] == pytest.approx(total * split[kaz]) and seen[month][uzb] == pytest.approx(total * split[uzb])

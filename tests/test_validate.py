@@ -153,34 +153,34 @@ def test_report_names_the_model_option_it_validated(tmp_path):
     assert "model option `alt`" in (tmp_path / "v" / "validation.md").read_text()
 
 
-def test_unga_fit_and_its_report_by_hand():
-    """Two powers, three states. Records RUS 0.70/0.76/0.76 (mean 0.74), USA 0.20/0.26/0.26 (mean 0.24); the model
-    predicts 0.72 everywhere for RUS and 0.22 for USA. Model MAE = (0.02 + 0.04 + 0.04) / 3 = 0.0333 for each power;
-    the power-mean baseline (0.04 + 0.02 + 0.02) / 3 = 0.0267. Cross-state SD per power: 0.0346 for both."""
-    import pandas as pd
+def test_unga_scores_by_hand():
+    """Two years, three states, one power. Record 0.70/0.76/0.76 then 0.72/0.74/0.78; prediction 0.72/0.74/0.74 then
+    0.72/0.74/0.74. MAE = (0.02 + 0.02 + 0.02 + 0 + 0 + 0.04) / 6 = 0.0167. Contrasts (minus the year's mean): record
+    -0.04/+0.02/+0.02 and -0.026667/-0.006667/+0.033333; prediction -0.013333/+0.006667/+0.006667 twice."""
+    from alignment.fit.meaning import unga_scores
 
-    from alignment.fit.response import response_markdown, unga_fit
+    rec = np.array([[[0.70], [0.76], [0.76]], [[0.72], [0.74], [0.78]]])
+    pred = np.array([[[0.72], [0.74], [0.74]], [[0.72], [0.74], [0.74]]])
+    s = unga_scores(pred, rec)
+    assert s["mae"] == pytest.approx(0.1 / 6)
+    cr = (rec - rec.mean(axis=1, keepdims=True)).ravel()
+    cp = (pred - pred.mean(axis=1, keepdims=True)).ravel()
+    assert s["contrast_r"] == pytest.approx(np.corrcoef(cr, cp)[0, 1])
+    assert s["within_sd"] == pytest.approx(0.0)  # the prediction does not move; the record does
+    assert s["within_sd_record"] == pytest.approx(np.median([np.std([0.70, 0.72], ddof=1), np.std([0.76, 0.74], ddof=1),
+                                                            np.std([0.76, 0.78], ddof=1)]))
 
-    rows = []
-    for q, rec, model in (("RUS", (0.70, 0.76, 0.76), 0.72), ("USA", (0.20, 0.26, 0.26), 0.22)):
-        for s, v in zip(("KAZ", "UZB", "KGZ"), rec):
-            rows.append({"target": f"unga_agreement.{s}.{q}", "kind": "unga_agreement", "value": v, "model_mean": model,
-                         "tolerance": 0.03, "met": abs(model - v) <= 0.03})
-    fit = unga_fit(pd.DataFrame(rows))
-    assert fit["mae"] == pytest.approx(0.1 / 3) and fit["baseline_mae"] == pytest.approx(0.08 / 3)
-    assert fit["spread_min"] == pytest.approx(np.std([0.70, 0.76, 0.76], ddof=1)) == pytest.approx(fit["spread_max"])
-    assert fit["met"] == 2 and len(fit["missed"]) == 4
-    urgency = pd.DataFrame([{"threat_urgency": 0.0, "clear": 3, "weights": 35, "rus_difference": -0.01},
-                            {"threat_urgency": 4.0, "clear": 10, "weights": 35, "rus_difference": -0.02}])
-    text = "\n".join(response_markdown(None, {"years": [2021], "series": {"RUS": [0.3], "CHN": [0.2], "TUR": [0.1]}, "holds": False},
-                                       pd.DataFrame({"state": ["KAZ"], "mean": [0.9], "min": [0.8], "max": [1.0]}), fit, 1, urgency))
-    assert "0.0333" in text and "0.0267" in text and "SD of 0.035-0.035, against a mean tolerance of 0.030" in text
-    assert "bloc" not in text  # the spread (0.035) is above the tolerance: the record does tell these states apart
-    assert "| 4 | 10 of 35 | -0.0200 |" in text and "not assessed with 1 replicate" in text
-    fit_wide = dict(fit, tolerance=0.05)  # the same spread under a wider tolerance: now it is the bloc sentence
-    wide = "\n".join(response_markdown(None, {"years": [2021], "series": {"RUS": [0.3], "CHN": [0.2], "TUR": [0.1]}, "holds": True},
-                                       pd.DataFrame({"state": ["KAZ"], "mean": [0.9], "min": [0.8], "max": [1.0]}), fit_wide, 1))
-    assert "below the mean tolerance 0.050 (the C5 vote almost as a bloc)" in wide
+
+def test_forecast_baselines_by_hand():
+    """Persistence carries the last fitted year forward; the constant is each power's C5 mean over the fitted years."""
+    from types import SimpleNamespace
+
+    from alignment.fit.meaning import baselines
+
+    unga = np.array([[[0.5], [0.7]], [[0.6], [0.8]], [[0.9], [0.9]]])  # years 2017, 2018, 2019; two states; one power
+    b = baselines(SimpleNamespace(years=np.array([2017, 2018, 2019]), unga=unga), first_test=2019)
+    assert b["persistence"] == pytest.approx((0.3 + 0.1) / 2)  # 2018's 0.6 and 0.8 against 0.9 and 0.9
+    assert b["constant_per_power"] == pytest.approx(0.9 - 0.65)  # mean 0.65 against 0.9
 
 
 def test_every_event_kind_says_what_it_acts_through():
@@ -211,11 +211,21 @@ def test_validate_finds_what_calibrate_wrote(capsys, tmp_path, monkeypatch):
     assert "using outputs/calibration/trials.csv, alignment-calibrate's output" in capsys.readouterr().err
 
 
-def test_urgency_sensitivity_reuses_the_war_table_it_is_given():
-    """The report's threat_urgency table takes the configured value's war table as computed (no second pair of
-    batches): given a table for 4.0 with 2 clear weights and a RUS difference of -0.5, the row says exactly that."""
-    from alignment.fit.response import urgency_sensitivity
+def test_an_effect_is_big_by_its_size_and_the_seed_spread_not_by_a_standard_error():
+    """Two seeds, one state, two powers, one year. Weight on power 0: with 0.30 and 0.32, without 0.27 and 0.29:
+    difference +0.03, seed SD of the baseline 0.0141 -> big. On power 1 the difference is -0.03 but the baseline's
+    seed SD is 0.0707 -> not big, however tight the paired differences."""
+    from types import SimpleNamespace
 
-    war = pd.DataFrame({"power": ["RUS", "RUS", "CHN"], "difference": [-0.4, -0.6, 0.1], "clear": [True, True, False]})
-    row = urgency_sensitivity(None, None, range(2), values=(4.0,), known={4.0: war}).iloc[0]
-    assert (row["threat_urgency"], row["clear"], row["weights"]) == (4.0, 2, 3) and row["rus_difference"] == pytest.approx(-0.5)
+    from alignment.fit.meaning import paired_effect
+
+    def run(w0, w1):
+        rec = np.array([[[[w0[s], 1 - w0[s]]] for s in range(2)]])  # (year, seed, state, power)
+        rec[0, :, 0, 1] = w1
+        return SimpleNamespace(rec={"weights": rec}, first_year=2023, world=SimpleNamespace(states=("KAZ",), powers=("RUS", "EU")))
+
+    a, b = run([0.30, 0.32], [0.55, 0.70]), run([0.27, 0.29], [0.58, 0.73])
+    t = paired_effect(a, b, a, b, (2023, 2023)).set_index("power")
+    assert t.loc["RUS", "difference"] == pytest.approx(0.03) and t.loc["RUS", "seed_sd"] == pytest.approx(0.02 / np.sqrt(2))
+    assert t.loc["RUS", "big"] and not t.loc["EU", "big"]
+    assert t.loc["EU", "difference"] == pytest.approx(-0.03) and t.loc["EU", "seed_sd"] == pytest.approx(0.15 / np.sqrt(2))

@@ -43,7 +43,7 @@ def record_shapes(world: World) -> dict:
     N, P, Q, K, M = len(world.states), len(world.powers), len(world.partners), len(world.corridors), len(world.markets)
     return {"weights": (N, P), "multialignment": (N,), "trade": (N, Q), "remittances": (N,), "investment": (N, P),
             "volume": (K,), "share": (M, K), "capacity": (K,), "cohesion": (), "transit_revenue": (N,),
-            "unga": (N, P), "arms": (N, P)}
+            "unga": (N, P), "position": (N,), "hedging": (N,), "arms": (N, P)}
 
 
 class Engine:
@@ -154,7 +154,15 @@ class Engine:
         # a neutral state adjusts more slowly toward its target (neutrality damps, it does not freeze)
         self._rate = (p.adjustment_rate[:, None] * np.where(world.neutral[None, :], 1.0 - p.neutrality_damping[:, None], 1.0))[:, :, None]
         self._rivalry = world.rivalry
-        self._unga_baseline = world.observations.unga_baseline()  # (P,)
+        # the link from positions to agreement, fitted on the record's dyad-years up to each run's unga_link_until
+        links = {int(y): world.observations.unga_link(last=int(y)) for y in np.unique(p.unga_link_until)}
+        self._unga_link = tuple(np.stack([links[int(y)][k] for y in p.unga_link_until]) for k in (0, 1))  # (B, P) each
+        self.position_shift = np.zeros((B, P))  # moves of the powers' UN positions by dated events
+        self.agenda_share = np.zeros(B)  # share of the UN agenda on which actors vote as in spring 2022 (Ukraine)
+        with np.errstate(all="ignore"):
+            spring = world.observations.spring_agreement()  # (N, P); a state that cast no vote stands with the C5's mean
+            self._spring_agreement = np.where(np.isfinite(spring), spring, np.nanmean(spring, axis=0, keepdims=True))
+        self._coercion_response = np.where(world.neutral, 0.0, world.threat_response)  # neutrality answers no one
         self._arms_supplier = world.observations.supplier
 
         # recorders (month, run, ...), the ledger, and the year-end record of memberships and sanctions
@@ -194,11 +202,14 @@ class Engine:
             self._overland_gc0 = self._overland_gc
             self.trade()
             self._recent[:] = p.interaction_reference_per_year[:, None] / 12.0
+            self.habit, self._answer = self.weights, np.ones((B, P))
+            self.cohesion = self._cohesion()
             self.weights = self._target()
-            for _ in range(50):  # the target depends on the weights (dependence discount): start at its fixed point
-                self.weights = 0.5 * self.weights + 0.5 * self._target()
-            self.weights0 = self.weights.copy()
-            self._unga_reference = obs_m.geometric_mean_weights(self.weights0)
+            for _ in range(50):  # the target depends on the weights (dependence, habit, cohesion): start at its fixed point
+                self.weights = self.habit = 0.5 * self.weights + 0.5 * self._target()
+                self.cohesion = self._cohesion()
+            self.weights0, self.habit = self.weights.copy(), self.weights.copy()
+            self._mean_weight0 = self.weights0.mean(axis=1)  # (B, P) the C5's mean weight on each power at the start
             self.cohesion = self._cohesion()
         self.running = True
 
@@ -326,12 +337,14 @@ class Engine:
         N = len(self.world.states)
         k = self.corridor_index[corridor] if corridor else -1
         if states:
-            shares = np.array([s in states for s in self.world.states], dtype=float)
+            into = np.array([s in states for s in self.world.states], dtype=float)
         elif k >= 0 and self.world.crosses[k].any():
-            shares = self.world.crosses[k].astype(float)
+            into = self.world.crosses[k].astype(float)
         else:
-            shares = np.ones(N)
-        shares /= shares.sum()
+            into = np.ones(N)
+        # split over its states as the power splits its budget (size, openness, room): not piled into the smallest
+        split = self._shares(self._gdp())[runs, self.power_index[power]] * into  # (R, N)
+        shares = split / split.sum(axis=1, keepdims=True)
         if schedule:  # tranches, one a year: (first month, last month, USD bn per year)
             tranches = [(self.month + 12 * y, self.month + 12 * y + 11, float(a)) for y, a in enumerate(schedule) if a > 0]
             amount_usd_bn = float(sum(schedule))
@@ -370,7 +383,10 @@ class Engine:
     # ------------------------------------------------------------------ 2. engagement
     def disburse(self) -> None:
         """Each power's free budget for the month and the flows its live pledges earmark."""
-        self.budget[:] = self.world.investment_usd_bn
+        # a power that has lost ground (the C5's mean weight on it below the start's) spends more: powers answer
+        lost = np.maximum(1.0 - self.weights.mean(axis=1) / self._mean_weight0, 0.0)
+        self._answer = 1.0 + self.p.budget_response[:, None] * lost  # (B, P)
+        self.budget[:] = self.world.investment_usd_bn * self._answer
         self.earmarked[:] = 0.0
         self.corridor_funding[:] = 0.0
         live = []
@@ -428,6 +444,10 @@ class Engine:
         cost[:, :, :P][:, :, self._european] += (p.corridor_trade_share * (self._overland_gc / self._overland_gc0 - 1.0))[:, None, None]
         flows = trade_m.gravity_flows(self._core, self.affinity, cost, p.cost_elasticity)
         flows[:, :, P:][:, self._state_mask] = 0.0
+        if p.multilateral_resistance.any():
+            free = np.exp(self.affinity + self._core)
+            free[:, :, P:][:, self._state_mask] = 0.0
+            flows = trade_m.with_multilateral_resistance(flows, free, p.multilateral_resistance)
         # exposure to the sanctioning powers is read from ordinary trade: re-exports are not a push away from the sanctioned power
         self._exposure = sum_axis(np.where(self.sanctioners[:, None, :], flows[:, :, :P], 0.0), 2) / sum_axis(flows, 2)
         # diversion of trade the sanctions cut between powers, through the C5 (zero for a run without sanctions)
@@ -502,16 +522,15 @@ class Engine:
     # ------------------------------------------------------------------ 6. alignment
     def channels(self) -> np.ndarray:
         """(B, 6, N, P) each power's pull on each state, channel by channel (:data:`alignment.mechanisms.alignment.CHANNELS`)."""
-        w, p = self.world, self.p
+        w = self.world
         B, N, P = self.weights.shape
         gdp_s = self._gdp()[:, P:]
         trade_p = self.flows[:, :, :P]
         ch = np.empty((B, 6, N, P))
-        ch[:, 0] = trade_p / sum_axis(trade_p, 2, keepdims=True)
-        ch[:, 1] = 1.0 - np.exp(-np.swapaxes(self.investment_stock, 1, 2) / (p.investment_scale_gdp_share[:, None, None] * gdp_s[:, :, None]))
-        alliance, union, forum = self.ties()
-        ch[:, 2] = np.minimum(np.maximum(alliance + p.tie_union_weight[:, None, None] * union
-                                         + p.tie_forum_weight[:, None, None] * forum + self.ties_extra, 0.0), 2.0)
+        ch[:, 0] = trade_p / sum_axis(self.flows, 2, keepdims=True)  # share of all the state's trade (neighbours included)
+        stock = np.swapaxes(self.investment_stock, 1, 2)  # (B, N, P): each power's share of the state's investment stock
+        ch[:, 1] = stock / np.maximum(sum_axis(stock, 2, keepdims=True), 1e-12)
+        ch[:, 2] = self._security()
         att = np.swapaxes(self.attention_stock, 1, 2)
         ch[:, 3] = att / np.maximum(sum_axis(att, 2, keepdims=True), 1e-12)
         transit = sum_axis(self.volume_m, 1)[:, :, None] * w.crosses[None]  # (B, K, N)
@@ -522,14 +541,31 @@ class Engine:
             ch[:, 5, :, w.remittance_source] = self.remit / gdp_s
         return ch
 
-    def _target(self) -> np.ndarray:
-        """(B, N, P) each state's target portfolio."""
+    def _security(self) -> np.ndarray:
+        """(B, N, P) security and institutional ties: alliance and basing, plus union and forum ties at their weights
+        (no cap: a second base or treaty adds to the first)."""
         p = self.p
-        scores = align_m.attraction_scores(self.channels(), self._coef, self.coercion, self.sanctioned, self._exposure,
+        alliance, union, forum = self.ties()
+        return np.maximum(alliance + p.tie_union_weight[:, None, None] * union + p.tie_forum_weight[:, None, None] * forum
+                          + self.ties_extra, 0.0)
+
+    def coercion_now(self) -> np.ndarray:
+        """(B, P) each power's coercion this month: its stance, stepped up where it has lost ground."""
+        return np.minimum(self.coercion * self._answer, 1.0)
+
+    def _target(self) -> np.ndarray:
+        """(B, N, P) each state's target portfolio: the shared channels, then each state's own rule (its answer to
+        coercion, its regime-security concern, its habit, its hedging)."""
+        p, w = self.p, self.world
+        channels = self.channels()
+        seeking = align_m.security_seeking(self.threat, w.regime_security, channels[:, 2], p.regime_security_weight)
+        scores = align_m.attraction_scores(channels, self._coef, self.coercion_now(), self.sanctioned, self._exposure,
                                            p.coercion_weight, p.sanction_weight, self._rivalry, p.rivalry_weight,
-                                           self.weights, p.dependence_aversion)
-        hedging = np.minimum(np.maximum(p.hedging_base[:, None] + self.hedging_extra, 0.0), 1.0)
-        return align_m.target_weights(scores, p.temperature, hedging)
+                                           self.weights, p.dependence_aversion, self._coercion_response, seeking)
+        scores += p.hysteresis[:, None, None] * self.habit
+        self.hedging = align_m.hedging_share(p.hedging_base, self.hedging_extra, self.cohesion,
+                                             p.cohesion_autonomy, w.neutral, p.neutrality_hedge)
+        return align_m.target_weights(scores, p.temperature, self.hedging)
 
     def _cohesion(self) -> np.ndarray:
         intensity = sum_axis(self._recent, 1) / self.p.interaction_reference_per_year
@@ -541,9 +577,29 @@ class Engine:
         noise = self.streams[NOISE].take(self.weights[0].size).reshape(self.weights.shape)
         rate = align_m.adjustment_rates(self._rate, self.threat, self.p.threat_urgency)
         self.weights[:] = align_m.update_weights(self.weights, self._target(), rate, noise, self.p.noise_scale)
+        self.habit = align_m.update_habit(self.habit, self.weights, self.p.habit_memory_years)
         self.cohesion = self._cohesion()
 
     # ------------------------------------------------------------------ 7. record
+    def power_positions(self) -> np.ndarray:
+        """(B, P) the powers' UN positions this year: the record's (the last recorded year's after it), moved by events."""
+        return self.world.observations.positions_at(self.year)[None, :] + self.position_shift
+
+    def unga(self) -> np.ndarray:
+        """(B, N, P) predicted UN agreement: from positions, and on the share of the agenda a dated item took (the war
+        in Ukraine), as the actors voted on it."""
+        by_position = obs_m.unga_agreement(self.positions(), self.power_positions(), *self._unga_link)
+        if not self.agenda_share.any():
+            return by_position
+        u = self.agenda_share[:, None, None]
+        return (1.0 - u) * by_position + u * np.where(np.isfinite(self._spring_agreement), self._spring_agreement, by_position)
+
+    def positions(self) -> np.ndarray:
+        """(B, N) each state's UN position, from its weights (:func:`alignment.mechanisms.observation.state_positions`)."""
+        p = self.p
+        return obs_m.state_positions(self.weights, self.power_positions(), p.unga_region_position, p.unga_position_scale,
+                                     self.hedging, p.unga_nonaligned_position)
+
     def record(self) -> None:
         """Copy this month's indicators into the preallocated arrays."""
         t, r = self.month - self.start, self.rec
@@ -556,7 +612,8 @@ class Engine:
             "share": lambda: np.divide(self.volume_m, demand, out=np.zeros_like(self.volume_m), where=demand > 0),
             "cohesion": lambda: self.cohesion,
             "transit_revenue": lambda: matmul(vol * self.world.fee_usd_per_feu / 2.0, self.world.crosses) / 1e9,
-            "unga": lambda: obs_m.unga_agreement(self.weights, self._unga_baseline, self._unga_reference, self.p.unga_slope),
+            "unga": lambda: self.unga(),
+            "position": lambda: self.positions(), "hedging": lambda: self.hedging,
             "arms": lambda: obs_m.arms_import_shares(self.weights, self.ties()[0], self._arms_supplier, self.p.arms_weight_elasticity,
                                                      self.p.arms_alliance_gain),
         }

@@ -83,7 +83,7 @@ def _open_storage(url: str):
 def prepare_calibration(cfg: DictConfig) -> Calibration:
     """Check a calibration config: the run part, the targets, the search space, the study and its storage."""
     prepared = prepare(cfg)
-    targets = load_targets(cfg.targets, prepared.world, cfg.world)
+    targets = load_targets(cfg.targets, prepared.world, cfg.world, until=prepared.end // 12)
     space = check_search(OmegaConf.to_container(cfg.search))
     for key in ("n_trials", "replicates", "batch_trials"):
         if cfg.study[key] < 1:

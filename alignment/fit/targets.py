@@ -20,8 +20,8 @@ from alignment.errors import ConfigError
 
 TERM_CAP = 25.0  # a target five tolerances off adds no more: one idiosyncratic flow (KGZ-GBR gold) cannot dominate
 KINDS = ("trade_by_pair", "china_share", "interactions", "remittances", "membership", "pattern", "unga_agreement", "arms_share",
-         "corridor_volume")
-TOLERANCES = {"unga_agreement": ("data_noise",), "arms_share": ("jackknife",)}
+         "corridor_volume", "unga_position", "unga_cosponsorship")
+TOLERANCES = {"unga_agreement": ("contrast_noise",), "arms_share": ("jackknife",)}
 MEASURES = ("total", "president_share", "bilateral_share", "telegram_share", "in_person")
 VOLUME_UNITS = ("teu", "tonnes")
 
@@ -36,6 +36,7 @@ class Target:
     weight: float
     source: str
     statistic: Callable  # model -> float (patterns: 1.0 if the statement holds, else 0.0)
+    ensemble: Callable | None = None  # patterns judged on the replicates together: [statistic(m)] -> 1.0 or 0.0
 
 
 # ------------------------------------------------------------------ statistics of a finished run
@@ -84,13 +85,35 @@ def mean_observable(m, key, i, j, first, last) -> float:
     return float(m.rec[key][first * 12 - m.start:(last + 1) * 12 - m.start, i, j].mean())
 
 
-def unga_tolerance(obs, i, j, rows) -> float:
-    """How far one year's recorded agreement scatters around the dyad's level: its year-to-year standard
-    deviation and the sampling error of a score over n jointly cast votes, added in quadrature."""
-    a, n = obs.unga[rows, i, j], obs.unga_votes[rows, i, j]
-    ok = np.isfinite(a) & (n > 0)
-    a, n = a[ok], n[ok]
-    return float(np.sqrt(np.var(a, ddof=1) + np.mean(a * (1.0 - a) / n)))
+def yearly_observable(m, key, year, *index) -> float:
+    """The run's predicted observable (``unga``, ``position``) over one calendar year."""
+    return float(m.rec[key][(year * 12 - m.start):((year + 1) * 12 - m.start)][(slice(None),) + index].mean())
+
+
+def contrast_noise(obs, j, rows) -> float:
+    """How far one year's recorded contrast of a state with a power (its agreement minus the C5's mean with that
+    power that year) scatters around the state's own level over the years: the standard error the model's states
+    must be judged by, once the agenda of the year (common to the five) is taken out."""
+    a = obs.unga[rows, :, j]
+    c = a - np.nanmean(a, axis=1, keepdims=True)
+    r = c - np.nanmean(c, axis=0, keepdims=True)
+    ok = np.isfinite(r)
+    return float(np.sqrt(np.sum(r[ok] ** 2) / max(ok.sum() - r.shape[1], 1)))
+
+
+def cosponsorship_link(obs):
+    """(intercept, slope) per power: the link from positions to co-sponsorship overlap, fitted on 2020-2021."""
+    from alignment.world.observations import fit_unga_link
+
+    return fit_unga_link(obs.cosponsorship, obs.state_position, obs.power_position)
+
+
+def cosponsorship(m, year, i, j, link) -> float:
+    """The run's predicted co-sponsorship overlap of state i with power j over one year, from its positions."""
+    rows = slice(year * 12 - m.start, (year + 1) * 12 - m.start)
+    x = m.rec["position"][rows, i].mean()
+    xp = m.world.observations.positions_at(year)[j]
+    return float(1.0 / (1.0 + np.exp(-(link[0][j] + link[1][j] * (x - xp)))))
 
 
 def arms_tolerance(obs, i, j, rows) -> float:
@@ -108,8 +131,21 @@ def _mean_weights(m, first=2015, last=2021):
     return m.rec["weights"][first * 12 - m.start:(last + 1) * 12 - m.start].mean(axis=0)
 
 
+def yearly_weights(m) -> np.ndarray:
+    """(years, N, P) the run's weights averaged over each whole calendar year."""
+    w = m.rec["weights"]
+    first = (-m.start) % 12
+    n = (len(w) - first) // 12
+    return w[first:first + 12 * n].reshape((n, 12) + w.shape[1:]).mean(axis=1)
+
+
+# patterns judged on the mean over the replicates (the model's expectation, not one seed's noise)
+ENSEMBLE: dict[str, Callable] = {
+    "max_weight_below_half": lambda stats: float(np.mean(stats, axis=0).max() < 0.5),
+}
+
 PATTERNS: dict[str, Callable] = {
-    "max_weight_below_half": lambda m: float(m.rec["weights"].max() < 0.5),
+    "max_weight_below_half": yearly_weights,
     "tkm_least_engaged": lambda m: float(np.argmin(m.rec["investment"].sum(axis=(0, 2))) == m.state_index["TKM"]),
     "tjk_kgz_most_tied_to_russia": lambda m: float(
         set(np.argsort(_mean_weights(m)[:, m.power_index["RUS"]])[-2:]) == {m.state_index["TJK"], m.state_index["KGZ"]}),
@@ -134,8 +170,30 @@ def _pair_gap(world_cfg, state, partner, years) -> float | None:
     return float(np.mean(logs)) if logs else None
 
 
-def load_targets(targets_cfg, world, world_cfg) -> list[Target]:
-    """Expand and check the targets config; raises ConfigError naming the key on the first problem."""
+# the last year of the record a pattern reads: it is left out of a fit whose record ends before
+PATTERN_YEARS = {"china_share_rises": 2021, "interactions_grow": 2019, "c5_meetings_from_2018": 2021}
+
+
+def load_targets(targets_cfg, world, world_cfg, until: int | None = None) -> list[Target]:
+    """Expand and check the targets config; raises ConfigError naming the key on the first problem.
+
+    ``until``: the last calendar year of the record to fit (the horizon's end): later years of a target are left
+    out, and a target with none left is dropped (a rolling-origin fit, e.g. on 2015-2018 only)."""
+    out = _load_targets(targets_cfg, world, world_cfg, until)
+    return out if until is None else [t for t in out if _year_of(t) is None or _year_of(t) <= until]
+
+
+def _year_of(t: Target) -> int | None:
+    """The single year a target reads, if its name ends in one (dyad-years, state-years, dated values)."""
+    last = t.name.rsplit(".", 1)[-1]
+    return int(last) if last.isdigit() and len(last) == 4 else None
+
+
+def _clip(years, until):
+    return [y for y in years if until is None or int(y) <= until]
+
+
+def _load_targets(targets_cfg, world, world_cfg, until) -> list[Target]:
     from omegaconf import OmegaConf
 
     raw = OmegaConf.to_container(targets_cfg) if OmegaConf.is_config(targets_cfg) else dict(targets_cfg)
@@ -154,7 +212,9 @@ def load_targets(targets_cfg, world, world_cfg) -> list[Target]:
             raise ConfigError(f"targets.{name}.weight", weight, "must be >= 0")
         if kind == "trade_by_pair":
             y0, y1 = _need(spec, name, "years")
-            years = list(range(int(y0), int(y1) + 1))
+            years = _clip(range(int(y0), int(y1) + 1), until)
+            if not years:
+                continue
             for p in _need(spec, name, "partners"):
                 if p not in world.powers and p not in world.states:
                     raise ConfigError(f"targets.{name}.partners", p, "unknown partner; known: " + ", ".join(world.partners))
@@ -174,20 +234,45 @@ def load_targets(targets_cfg, world, world_cfg) -> list[Target]:
                                       lambda m, i=i, q=q, ys=years: float(np.mean([_annual_trade(m, y)[i, q] for y in ys]))))
             continue
         if kind == "china_share":
-            for y in _need(spec, name, "years"):
+            for y in _clip(_need(spec, name, "years"), until):
                 rec = world.trade_record[list(world.trade_years).index(int(y))]
                 value = float(np.nansum(rec[:, world.partners.index("CHN")]) / np.nansum(rec))
                 out.append(Target(f"{name}.{y}", kind, value, float(_need(spec, name, "tolerance")), False, weight, source,
                                   lambda m, y=int(y): china_share(m, y)))
             continue
-        if kind in TOLERANCES:
+        if kind in ("unga_position", "unga_cosponsorship"):
             y0, y1 = (int(y) for y in _need(spec, name, "years"))
+            obs = world.observations
+            floor = float(spec.get("min_tolerance", 0.0))
+            rec = obs.state_position if kind == "unga_position" else obs.cosponsorship
+            if not np.isfinite(rec[(obs.years >= y0) & (obs.years <= y1)]).any():
+                raise ConfigError(f"targets.{name}.years", [y0, y1], f"no {kind} record in these years")
+            link = cosponsorship_link(obs) if kind == "unga_cosponsorship" else None
+            for y in range(y0, y1 + 1):
+                r = list(obs.years).index(y) if y in obs.years else None
+                for i, st in enumerate(world.states):
+                    if kind == "unga_position":
+                        if r is None or not np.isfinite(rec[r, i]):
+                            continue
+                        tol = max(float(obs.state_position_se[r, i]), floor)
+                        out.append(Target(f"{name}.{st}.{y}", kind, float(rec[r, i]), tol, False, weight, source,
+                                          lambda m, y=y, i=i: yearly_observable(m, "position", y, i)))
+                        continue
+                    for j, p in enumerate(world.powers):
+                        if r is None or not np.isfinite(rec[r, i, j]):
+                            continue
+                        tol = max(float(_need(spec, name, "tolerance")), floor)
+                        out.append(Target(f"{name}.{st}.{p}.{y}", kind, float(rec[r, i, j]), tol, False, weight, source,
+                                          lambda m, y=y, i=i, j=j, k=link: cosponsorship(m, y, i, j, k)))
+            continue
+        if kind == "unga_agreement":
+            y0, y1 = (int(y) for y in _need(spec, name, "years"))
+            y1 = y1 if until is None else min(y1, until)  # the tolerance too is read from the fitted years only
             obs = world.observations
             rows = (obs.years >= y0) & (obs.years <= y1)
             if not rows.any():
                 raise ConfigError(f"targets.{name}.years", [y0, y1], f"no observation record in these years; recorded: {obs.years[0]}-{obs.years[-1]}")
-            observed = obs.has_unga if kind == "unga_agreement" else obs.supplier
-            produced = [p for p, o in zip(world.powers, observed) if o]
+            produced = [p for p, o in zip(world.powers, obs.has_unga) if o]
             powers = spec.get("powers") or produced
             for p in powers:
                 if p not in produced:
@@ -196,29 +281,56 @@ def load_targets(targets_cfg, world, world_cfg) -> list[Target]:
             if tol_rule not in TOLERANCES[kind] and not isinstance(tol_rule, (int, float)):
                 raise ConfigError(f"targets.{name}.tolerance", tol_rule, "a number or " + ", ".join(TOLERANCES[kind]))
             floor = float(spec.get("min_tolerance", 0.0))
-            key = "unga" if kind == "unga_agreement" else "arms"
-            record = obs.unga_mean(y0, y1) if kind == "unga_agreement" else obs.arms_shares(y0, y1)
+            for p in powers:
+                j = world.powers.index(p)
+                tol = float(tol_rule) if isinstance(tol_rule, (int, float)) else contrast_noise(obs, j, rows)
+                tol = max(tol, floor)
+                for r in np.flatnonzero(rows):
+                    y = int(obs.years[r])
+                    for i, st in enumerate(world.states):
+                        if np.isfinite(obs.unga[r, i, j]):
+                            out.append(Target(f"{name}.{st}.{p}.{y}", kind, float(obs.unga[r, i, j]), tol, False, weight, source,
+                                              lambda m, y=y, i=i, j=j: yearly_observable(m, "unga", y, i, j)))
+            continue
+        if kind == "arms_share":
+            y0, y1 = (int(y) for y in _need(spec, name, "years"))
+            y1 = y1 if until is None else min(y1, until)
+            obs = world.observations
+            rows = (obs.years >= y0) & (obs.years <= y1)
+            if not rows.any():
+                raise ConfigError(f"targets.{name}.years", [y0, y1], f"no observation record in these years; recorded: {obs.years[0]}-{obs.years[-1]}")
+            produced = [p for p, o in zip(world.powers, obs.supplier) if o]
+            powers = spec.get("powers") or produced
+            for p in powers:
+                if p not in produced:
+                    raise ConfigError(f"targets.{name}.powers", p, f"the model predicts no {kind} for it; predicted for: " + ", ".join(produced))
+            tol_rule = spec.get("tolerance", TOLERANCES[kind][0])
+            if tol_rule not in TOLERANCES[kind] and not isinstance(tol_rule, (int, float)):
+                raise ConfigError(f"targets.{name}.tolerance", tol_rule, "a number or " + ", ".join(TOLERANCES[kind]))
+            floor = float(spec.get("min_tolerance", 0.0))
+            record = obs.arms_shares(y0, y1)
             for i, st in enumerate(world.states):
                 for p in powers:
                     j = world.powers.index(p)
                     if not np.isfinite(record[i, j]):
                         continue
-                    if isinstance(tol_rule, (int, float)):
-                        tol = float(tol_rule)
-                    else:
-                        tol = (unga_tolerance if kind == "unga_agreement" else arms_tolerance)(obs, i, j, rows)
+                    tol = float(tol_rule) if isinstance(tol_rule, (int, float)) else arms_tolerance(obs, i, j, rows)
                     tol = max(tol if np.isfinite(tol) else floor, floor)
                     out.append(Target(f"{name}.{st}.{p}", kind, float(record[i, j]), tol, False, weight, source,
-                                      lambda m, k=key, i=i, j=j, a=y0, b=y1: mean_observable(m, k, i, j, a, b)))
+                                      lambda m, i=i, j=j, a=y0, b=y1: mean_observable(m, "arms", i, j, a, b)))
             continue
         if kind == "pattern":
             check = _need(spec, name, "check")
             if check not in PATTERNS:
                 raise ConfigError(f"targets.{name}.check", check, "known checks: " + ", ".join(PATTERNS))
-            out.append(Target(name, kind, float("nan"), 0.0, False, weight, source, PATTERNS[check]))
+            if until is not None and PATTERN_YEARS.get(check, 0) > until:
+                continue
+            out.append(Target(name, kind, float("nan"), 0.0, False, weight, source, PATTERNS[check], ENSEMBLE.get(check)))
             continue
         value, tol = float(_need(spec, name, "value")), float(_need(spec, name, "tolerance"))
         year = int(_need(spec, name, "year"))
+        if until is not None and year > until:
+            continue
         if kind == "interactions":
             measure = _need(spec, name, "measure")
             if measure not in MEASURES:
@@ -258,7 +370,11 @@ def evaluate(targets: list[Target], models: list) -> pd.DataFrame:
     """One row per target: record value, model mean and 90 % band over the replicates, met, loss term."""
     rows = []
     for t in targets:
-        vals = np.array([t.statistic(m) for m in models], dtype=float)
+        if t.ensemble is not None:
+            stats = [t.statistic(m) for m in models]
+            vals = np.array([t.ensemble(stats)])
+        else:
+            vals = np.array([t.statistic(m) for m in models], dtype=float)
         mean = float(vals.mean())
         if t.kind == "pattern":
             met = mean >= 0.5

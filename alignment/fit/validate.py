@@ -68,7 +68,7 @@ def prepare_validation(cfg: DictConfig):
     from alignment.fit.calibrate import check_search
 
     p = prepare(cfg)
-    targets = load_targets(cfg.targets, p.world, cfg.world)
+    targets = load_targets(cfg.targets, p.world, cfg.world, until=p.end // 12)
     if cfg.validate.replicates < 1:
         raise ConfigError("validate.replicates", cfg.validate.replicates, "must be >= 1")
     ident = cfg.validate.identifiability
@@ -95,8 +95,9 @@ def _post_2021_events(cfg) -> list:
 
 _ACTS_THROUGH = {
     "sanctions": "trade costs (secondary_sanction_cost), diversion (sanction_cost_elasticity, diversion_share), alignment push (sanction_weight)",
-    "stance": "alignment push (coercion_weight)",
-    "threat": "interaction rates (threat_gain), speed of every state's adjustment (threat_urgency)",
+    "stance": "each state's answer to coercion (coercion_weight x its threat_response), powers' step-up where they lose ground (budget_response)",
+    "threat": "interaction rates (threat_gain), speed of every state's adjustment (threat_urgency), the turn to security partners (regime_security_weight x each state's regime_security)",
+    "unga_agenda": "predicted UN agreement only (the share of the agenda on which actors vote as in spring 2022); no effect on the weights",
     "corridor": "route choice (value_of_time_usd_per_feu_day, cargo_value_usd_per_feu, logit_scale_usd); capacity ramp (expansion_response_share, max_capacity_growth_share or the route's own max_growth_share_per_month, construction_lag_months)",
     "market": "freight demand",
     "investment": "investment stock (investment_scale_gdp_share), rivals' counter-spending (engagement_rivalry) and corridor capacity (teu_per_usd_bn; greenfield when built)",
@@ -296,17 +297,14 @@ def no_war_scenario(cfg):
     return OmegaConf.merge(cfg.scenario, {k: layer[k] for k in ("name", "description", "exclude")})
 
 
-def weights_meaning(cfg, table, seeds: int) -> list[str]:
-    """The report's section on what the weights mean (alignment.fit.response), over ``seeds`` seeds."""
-    from alignment.fit.response import (moscow_influence, multialignment_range, response_markdown, unga_fit,
-                                        urgency_sensitivity, war_response, yearly_batch)
+def weights_meaning(cfg, seeds: int) -> list[str]:
+    """The report's section on what the weights mean (alignment.fit.meaning), over ``seeds`` seeds, with the rolling-origin
+    result of ``validate.rolling_origin`` (a calibrated model option fitted on 2015-2018) when one is named."""
+    from alignment.fit.meaning import report, rolling_origin
 
-    hist = yearly_batch(cfg, range(seeds))
-    no_war = no_war_scenario(cfg)
-    war = war_response(hist, yearly_batch(cfg, range(seeds), no_war)) if seeds >= 2 else None
-    urgency = (urgency_sensitivity(cfg, no_war, range(seeds), known={float(cfg.model.threat_urgency): war})
-               if seeds >= 2 else None)
-    return response_markdown(war, moscow_influence(hist), multialignment_range(hist), unga_fit(table), seeds, urgency)
+    ro = cfg.validate.get("rolling_origin") if "validate" in cfg else None
+    rolling = rolling_origin(cfg, ro, seeds) if ro else None
+    return report(cfg, seeds, rolling)[0]
 
 
 def run_validation(cfg: DictConfig) -> dict:
@@ -324,7 +322,7 @@ def run_validation(cfg: DictConfig) -> dict:
     n_trials = 0 if trials is None else len(completed(trials))
     report = report_markdown(table, cfg, reps, _post_2021_events(full), land)
     if cfg.scenario.name == "historical":
-        report += "\n" + "\n".join(weights_meaning(cfg, table, reps))
+        report += "\n" + "\n".join(weights_meaning(cfg, reps))
     report += "\n" + "\n".join(identifiability_markdown(summary, ident, n_trials))
 
     out = Path(cfg.validate.output_dir)

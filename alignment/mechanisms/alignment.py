@@ -1,16 +1,18 @@
 """Alignment: how each state moves its weights over the external powers.
 
-A state's decision rule, in four parts. (1) Attraction comes from trade, investment,
-security ties, diplomatic attention, corridor dependence and remittances. (2) Powers
-are rivals: leaning toward one is leaning away from those far from it (distance in UN
-ideal points), so a pull toward Russia is also a push away from the United States.
-(3) Repulsion comes from coercion and from the risk of secondary sanctions. (4) The
-state discounts each power's net pull by how dependent on it it already is
-(multi-vector policy). The scores define a target portfolio (a softmax; an optional
-hedging floor mixes it with the even split); weights move a fraction of the way to
-the target each month (inertia, slower for a neutral state) and take multiplicative
-noise. Every step is a convex combination or a positive rescaling, so weights never
-leave the simplex.
+A state's decision rule. (1) Attraction comes from trade, investment, security ties,
+diplomatic attention, corridor dependence and remittances. (2) Powers are rivals: leaning
+toward one is leaning away from those far from it (distance in UN ideal points). (3) A
+power's coercion is answered by each state in its own way (:func:`attraction_scores`'s
+``coercion_response``: balancing leans away from the threat, bandwagoning toward it), and
+sanction risk pushes away. (4) When a threat rises, a leadership that fears for its
+security turns to its security partners (:func:`security_seeking`). (5) Habit: the state
+is drawn to the powers it has leaned toward over the past years (:func:`update_habit`), so
+a shock can leave a residual. (6) The state discounts each power's pull by how dependent on
+it it already is (multi-vector policy). The scores define a target portfolio (a softmax,
+mixed with an even split by the state's hedging: regional cohesion, neutrality); weights
+move a fraction of the way to the target each month and take multiplicative noise. Every
+step is a convex combination or a positive rescaling, so weights never leave the simplex.
 """
 
 from __future__ import annotations
@@ -24,8 +26,13 @@ CHANNELS = ("trade", "investment", "security", "attention", "corridor", "remitta
 
 
 def attraction_scores(channels, coefficients, coercion, sanctioned, western_exposure, coercion_weight, sanction_weight,
-                      rivalry=None, rivalry_weight=0.0, weights=None, dependence_aversion=0.0):
+                      rivalry=None, rivalry_weight=0.0, weights=None, dependence_aversion=0.0, coercion_response=None,
+                      own_pull=None):
     """Net pull of each power on each state.
+
+    The lean that rivalry reads is the state's whole: the channels, its own answer to coercion and ``own_pull``
+    (its turn to security partners under threat). A state that balances a coercing power leans toward that power's
+    rivals; one that bandwagons, or runs to its protector, leans away from the protector's rivals.
 
     Args:
         channels: (B, C, N, P) channel values in :data:`CHANNELS` order, each
@@ -39,20 +46,84 @@ def attraction_scores(channels, coefficients, coercion, sanctioned, western_expo
         rivalry_weight: push away from a power per unit of mean pull toward its rivals; scalar or (B,).
         weights: (B, N, P) current weights (None: no dependence discount).
         dependence_aversion: discount of a power's pull per unit of weight on it; scalar or (B,).
+        coercion_response: (N,) or (B, N) each state's answer to coercion in [-1, 1]: 1 balances (the push
+            away is coercion_weight x coercion), -1 bandwagons (the same pull toward), 0 ignores it (None: 1).
+        own_pull: (B, N, P) further pulls of the state's own rule, read by rivalry (None: none).
 
     Returns:
         (B, N, P) scores (dimensionless).
     """
     coef = np.broadcast_to(np.atleast_2d(np.asarray(coefficients, dtype=float)), channels.shape[:2])
     pull = einsum("bcnp,bc->bnp", channels, coef)
-    push = (per_run(coercion_weight, 3) * coercion[:, None, :]
-            + per_run(sanction_weight, 3) * sanctioned[:, None, :] * western_exposure[:, :, None])
+    B, N = pull.shape[:2]
+    answer = np.ones((B, N)) if coercion_response is None else np.broadcast_to(np.asarray(coercion_response, dtype=float), (B, N))
+    pull = pull - per_run(coercion_weight, 3) * answer[:, :, None] * coercion[:, None, :]
+    if own_pull is not None:
+        pull = pull + own_pull
+    push = per_run(sanction_weight, 3) * sanctioned[:, None, :] * western_exposure[:, :, None]
     if rivalry is not None:
         P = pull.shape[2]
         push = push + per_run(rivalry_weight, 3) * matmul(pull, np.asarray(rivalry, dtype=float)) / max(P - 1, 1)
     if weights is not None:
         push = push + per_run(dependence_aversion, 3) * weights
     return pull - push
+
+
+def security_seeking(threat, regime_security, security_ties, weight):
+    """Pull toward a state's security partners when a threat rises: regime security first.
+
+    pull[b, n, p] = weight * threat[b] * regime_security[n] * ties[b, n, p]
+
+    Args:
+        threat: (B,) shared threat level in [0, 1].
+        regime_security: (N,) how much each leadership turns to its security partners when threatened, in [0, 1].
+        security_ties: (B, N, P) alliance, basing and forum ties (the security channel), >= 0.
+        weight: pull per unit of threat, concern and tie; scalar or (B,).
+
+    Returns:
+        (B, N, P) added to the scores.
+    """
+    return (per_run(weight, 3) * np.asarray(threat, dtype=float)[:, None, None]
+            * np.asarray(regime_security, dtype=float)[None, :, None] * security_ties)
+
+
+def update_habit(habit, weights, memory_years, months=1):
+    """A state's habit: the exponential average of its past weights (memberships, officials, contracts).
+
+    h' = h + (w - h) * (1 - exp(-months / (12 * memory_years)))
+
+    Args:
+        habit: (B, N, P) on the simplex.
+        weights: (B, N, P) this month's weights.
+        memory_years: time constant, years (> 0); scalar or (B,).
+
+    Returns:
+        (B, N, P) on the simplex.
+    """
+    k = 1.0 - np.exp(-months / (12.0 * per_run(memory_years, 3)))
+    return habit + (weights - habit) * k
+
+
+def hedging_share(base, extra, cohesion, autonomy, neutral, neutrality_hedge):
+    """Share of each state's target kept at an even split.
+
+    hedge = clip(base + extra + autonomy * cohesion, 0, 1), and for a permanently neutral state at least
+    ``neutrality_hedge`` more of what is left: 1 - (1 - hedge) * (1 - neutrality_hedge).
+
+    Args:
+        base: hedging floor of every state; scalar or (B,).
+        extra: (B, N) hedging added by events.
+        cohesion: (B,) regional cohesion in [0, 1]: a cohesive region hedges together (collective autonomy).
+        autonomy: share of the target per unit of cohesion; scalar or (B,).
+        neutral: (N,) bool, permanent neutrality.
+        neutrality_hedge: share a neutral state keeps out of any bloc; scalar or (B,).
+
+    Returns:
+        (B, N) in [0, 1].
+    """
+    h = np.clip(per_run(base, 2) + extra + per_run(autonomy, 2) * np.asarray(cohesion, dtype=float)[:, None], 0.0, 1.0)
+    stay_out = per_run(neutrality_hedge, 2) * np.asarray(neutral, dtype=float)[None, :]
+    return 1.0 - (1.0 - h) * (1.0 - stay_out)
 
 
 def target_weights(scores, temperature, hedging):

@@ -1,9 +1,9 @@
 """Engagement: how external powers spread investment and attention over the C5.
 
-A power spends where a dollar buys most influence: the marginal value of
-spending in state i is its openness times the room left to gain there
-(1 - current weight) times its economic importance per dollar needed
-(GDP ** (size_elasticity - 1)). Powers answer each other: the value rises where
+A power spends where influence is worth most: the value of spending in state i
+is its openness times the room left to gain there (1 - current weight) times its
+economic importance (GDP ** size_elasticity: at 1 a power's money follows the size
+of the economies, so it does not pile into the smallest). Powers answer each other: the value rises where
 the power's rivals (far from it in UN votes) hold the investment, so a rival's
 pledge draws counter-spending to the same states. Spending follows that value raised to ``focus``.
 """
@@ -37,7 +37,7 @@ def engagement_shares(weights, openness, gdp_usd_bn, size_elasticity, focus, riv
         rivalry_response: rise of a state's value to a power per unit of rival presence there; scalar or (B,).
     """
     room = np.clip(1.0 - weights, 1e-9, None)  # (B, N, P)
-    value = np.swapaxes(openness[:, :, None] * room * power(gdp_usd_bn, per_run(size_elasticity, 2) - 1.0)[:, :, None], 1, 2)
+    value = np.swapaxes(openness[:, :, None] * room * power(gdp_usd_bn, per_run(size_elasticity, 2))[:, :, None], 1, 2)
     if rival_presence is not None:
         value = value * (1.0 + per_run(rivalry_response, 3) * rival_presence)
     score = power(value, per_run(focus, 3))  # (B, P, N)

@@ -4,13 +4,13 @@ Alignment weights are not observed; UN General Assembly votes and arms purchases
 measurement equations tie the weights to them, so that the calibration can fit the weights to
 the record and a run's weights can be checked against it:
 
-- **UN voting agreement.** How often a state votes with a power depends first on the power
-  itself (the United States votes against most of the world on many resolutions, so every C5
-  state agrees with it about a quarter of the time), then on how much the state leans toward it.
-  In log-odds: ``logit(a) = logit(baseline_p) + slope * log(w_np / reference_p)``, where
-  ``baseline_p`` is the C5's mean recorded agreement with the power over 2015-2021 and
-  ``reference_p`` the C5's mean (geometric) weight on it in the base year. A state that leans
-  toward a power more than its neighbours did in 2015 votes with it more than their average.
+- **UN voting positions and agreement.** Every actor has a position on the General Assembly's
+  agenda (the Bailey-Strezhnev-Voeten ideal-point scale). A power's position is data, year by
+  year, and moves later only through dated events. A state's position follows from its weights:
+  the weighted positions of the powers around one regional term common to the five
+  (:func:`state_positions`). How often a state and a power vote alike falls with the distance
+  between their positions, through a link fitted on the recorded 2015-2021 dyad-years
+  (:func:`unga_agreement`).
 - **Arms-import supplier shares.** A state buys major arms from the powers it leans toward,
   and much more from an ally whose forces it hosts or whose alliance it belongs to (CSTO members
   buy Russian arms at Russian domestic prices):
@@ -21,27 +21,59 @@ the record and a run's weights can be checked against it:
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit, logit
+from scipy.special import expit
 
-from alignment.mechanisms import per_run, sum_axis
+from alignment.mechanisms import einsum, per_run, sum_axis
 
 
-def unga_agreement(weights, baseline, reference, slope):
-    """Predicted UN General Assembly voting agreement of each state with each power.
+def state_positions(weights, power_positions, region, scale, nonaligned_share=None, nonaligned_position=0.0):
+    """Each state's position on the UN General Assembly's agenda, from its weights.
+
+    x_n = (1 - h_n) * (region + scale * sum_p w_np * (x_p - mean_p x_p)) + h_n * nonaligned_position
+
+    The aligned part stands at ``region`` (the C5's common term) for an even split and moves toward the powers the
+    state leans to; the non-aligned part, the share ``h_n`` of its portfolio the state keeps out of any bloc (its
+    hedging: neutrality, a cohesive region), votes with the non-aligned pole. No per-state constant: every
+    difference between the states comes from their weights and their hedging.
 
     Args:
         weights: (B, N, P) alignment weights on the simplex.
-        baseline: (P,) agreement of the C5 with each power on average over the record, in (0, 1).
-        reference: (B, P) the C5's geometric-mean weight on each power in the base year, > 0.
-        slope: rise of the log-odds of agreement per unit of log weight relative to the reference
-            (0 = votes do not depend on alignment); scalar or (B,).
+        power_positions: (P,) or (B, P) the powers' positions this year (ideal-point units).
+        region: the position of the aligned part at an even split; scalar or (B,).
+        scale: how far the aligned part follows the state's mix of the powers' positions; scalar or (B,).
+        nonaligned_share: (B, N) in [0, 1] (None: 0).
+        nonaligned_position: the non-aligned pole's position; scalar or (B,).
+
+    Returns:
+        (B, N) positions, ideal-point units.
+    """
+    x = np.broadcast_to(np.asarray(power_positions, dtype=float), (weights.shape[0], weights.shape[2]))
+    centred = x - x.mean(axis=1, keepdims=True)
+    aligned = per_run(region, 2) + per_run(scale, 2) * einsum("bnp,bp->bn", weights, np.ascontiguousarray(centred))
+    if nonaligned_share is None:
+        return aligned
+    h = np.asarray(nonaligned_share, dtype=float)
+    return (1.0 - h) * aligned + h * per_run(nonaligned_position, 2)
+
+
+def unga_agreement(state_position, power_positions, intercept, slope):
+    """Predicted UN General Assembly voting agreement of each state with each power, from their positions.
+
+    logit(a_np) = intercept_p + slope_p * (x_n - x_p), the link fitted on the recorded dyad-years
+    (:func:`alignment.world.observations.fit_unga_link`).
+
+    Args:
+        state_position: (B, N) from :func:`state_positions`.
+        power_positions: (P,) or (B, P) the powers' positions.
+        intercept, slope: (P,) or per run (B, P), the link.
 
     Returns:
         (B, N, P) agreement scores in (0, 1) (same vote = 1, one abstains = 0.5, yes against no = 0).
     """
-    rel = np.log(np.maximum(weights, 1e-300)) - np.log(reference)[:, None, :]
-    z = logit(np.asarray(baseline, dtype=float))[None, None, :] + per_run(slope, 3) * rel
-    return expit(z)
+    B = state_position.shape[0]
+    a, g = (np.broadcast_to(np.asarray(v, dtype=float), (B, np.shape(v)[-1])) for v in (intercept, slope))
+    x = np.broadcast_to(np.asarray(power_positions, dtype=float), a.shape)
+    return expit(a[:, None, :] + g[:, None, :] * (state_position[:, :, None] - x[:, None, :]))
 
 
 def arms_import_shares(weights, alliance, supplier, weight_elasticity, alliance_gain):
@@ -63,8 +95,3 @@ def arms_import_shares(weights, alliance, supplier, weight_elasticity, alliance_
     z = np.where(np.asarray(supplier, bool)[None, None, :], z, -np.inf)
     e = np.exp(z - z.max(axis=2, keepdims=True))
     return e / sum_axis(e, 2, keepdims=True)
-
-
-def geometric_mean_weights(weights):
-    """(B, P) the C5's geometric-mean weight on each power, from (B, N, P) weights."""
-    return np.exp(np.log(np.maximum(weights, 1e-300)).mean(axis=1))

@@ -68,6 +68,27 @@ def gravity_flows(log_core, affinity, trade_cost, cost_elasticity):
     return np.exp(affinity + log_core - per_run(cost_elasticity, 3) * trade_cost)
 
 
+def with_multilateral_resistance(flows, flows_at_base_costs, strength):
+    """Multilateral resistance: a reporter's trade costs redistribute its trade more than they destroy it.
+
+    flow' = flow / (sum_q flow / sum_q flow_at_base_costs) ** strength
+
+    With ``strength`` 1 a reporter's total trade is what its size gives (structural gravity, Anderson and van
+    Wincoop 2003): a cost that falls with one partner (intra-C5, a new corridor) draws trade away from all the
+    others, and a cost that rises with every partner alike changes nothing. With 0, costs scale flows one by one.
+
+    Args:
+        flows: (B, N, Q) turnover at this month's costs, USD bn per year.
+        flows_at_base_costs: (B, N, Q) turnover at base-year costs (the same sizes), USD bn per year.
+        strength: in [0, 1]; scalar or (B,).
+
+    Returns:
+        (B, N, Q) USD bn per year.
+    """
+    ratio = flows.sum(axis=2, keepdims=True) / flows_at_base_costs.sum(axis=2, keepdims=True)
+    return flows / power(ratio, per_run(strength, 3))
+
+
 def divert_trade(direct_usd_bn, sanction, access, cost_elasticity, diversion_share):
     """Sanctioned trade between powers that re-routes through third countries.
 

@@ -48,6 +48,8 @@ class World:
     remittance_source: int  # power index (RUS) or -1
     openness: np.ndarray  # (N,)
     activity: np.ndarray  # (N,)
+    threat_response: np.ndarray  # (N,) -1 bandwagon .. 1 balance, each state's answer to coercion
+    regime_security: np.ndarray  # (N,) 0-1, how much a threatened leadership turns to its security partners
     investment_usd_bn: np.ndarray  # (P,) per year
     attention_per_year: np.ndarray  # (P,)
     coercion: np.ndarray  # (P,)
@@ -142,6 +144,7 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
         if catalogue.get(s, {}).get("kind") != "state":
             raise ConfigError(f"world.states[{n}]", s, "unknown state; known: " + ", ".join(c for c, v in catalogue.items() if v["kind"] == "state"))
     known_powers = [c for c, v in catalogue.items() if v["kind"] == "power"]
+    known_states = [c for c, v in catalogue.items() if v["kind"] == "state"]
     powers = tuple(world.powers)
     for n, p in enumerate(powers):
         if p not in known_powers:
@@ -225,6 +228,9 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
     remit_source = powers.index("RUS") if "RUS" in powers else -1
 
     # actors
+    for s in actors.states:
+        if s not in known_states:
+            raise ConfigError(f"actors.states.{s}", s, "a rule for a state the world does not have; known: " + ", ".join(known_states))
     for s in states:
         if s not in actors.states:
             raise ConfigError(f"actors.states.{s}", None, "every state in world.states needs an entry")
@@ -315,6 +321,8 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
         military=military, neutral=neutral, remittances_usd_bn=remit, remittance_source=remit_source,
         openness=np.array([actors.states[s].openness for s in states], dtype=float),
         activity=np.array([actors.states[s].activity for s in states], dtype=float),
+        threat_response=np.array([actors.states[s].threat_response for s in states], dtype=float),
+        regime_security=np.array([actors.states[s].regime_security for s in states], dtype=float),
         investment_usd_bn=np.array([actors.powers[p].investment_usd_bn_per_year for p in powers], dtype=float),
         attention_per_year=np.array([actors.powers[p].attention_interactions_per_year for p in powers], dtype=float),
         coercion=np.array([actors.powers[p].coercion for p in powers], dtype=float),

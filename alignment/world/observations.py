@@ -10,8 +10,13 @@ world config (so a run needs no file outside the repository and every number kee
   the mean of France and Germany (``EU_FRA_DEU`` in the data).
 - ``arms_imports_tiv``: SIPRI trend-indicator values of major-arms deliveries to each C5 state by
   supplier and year (suppliers outside the model pooled as ``OTHER``).
-- ``ideal_points``: Bailey-Strezhnev-Voeten UNGA ideal points of the powers by year (EU = mean
-  of France and Germany), from which the distances between powers (rivalry) are taken.
+- ``ideal_points``: Bailey-Strezhnev-Voeten UNGA ideal points of the powers and the states by year
+  (EU = mean of France and Germany), with each state's 90 % posterior interval: the positions of the
+  observation model, and the distances between powers (rivalry).
+- ``cosponsorship``: Jaccard overlap of the resolutions each state and power co-sponsored, 2020-2021.
+- ``unga_spring_2022``: how each actor voted on the three Ukraine resolutions of March-April 2022
+  (``unga_spring_2022_votes.yaml``, inside the ex-ante cut-off), which size the war's shift of the
+  powers' positions.
 
 ``load_observations`` checks the block against the run's states and powers and turns it into
 arrays (:class:`Observations`); a wrong state, power or measure is a one-line
@@ -20,6 +25,7 @@ arrays (:class:`Observations`); a wrong state, power or measure is a one-line
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +36,8 @@ import yaml
 from alignment.errors import ConfigError
 
 FILE = "alignment_observables_2015_2021.yaml"
+VOTES_FILE = "unga_spring_2022_votes.yaml"
+VOTES = ("yes", "no", "abstain", "did_not_vote")
 SERIES = "unga_agreement_adopted_resolutions"
 MEASURES = ("unga_weighted_agreement", "unga_identical_agreement")
 MEASURE = "unga_weighted_agreement"
@@ -83,17 +91,35 @@ def build_observations(shared_dir, states, powers) -> dict:
     arms_source = data["arms_imports_sipri"]["annual"][0]["source"]
 
     ideal: dict = {}
+    interval: dict = {}
     for r in data["unga_ideal_points"]["records"]:
         if r["measure"] != "unga_ideal_point":
             continue
-        code = r["state"]  # the ideal-point records name every country under 'state'
+        code = r["state"] or r["power"]  # the ideal-point records name every country under 'state'
         ideal.setdefault(code, {})[int(r["year"])] = float(r["value"])
+        found = re.search(r"90% interval (-?[0-9.]+) to (-?[0-9.]+)", str(r.get("confidence", "")))
+        if found and code in states:
+            interval.setdefault(code, {})[int(r["year"])] = [float(found.group(1)), float(found.group(2))]
     points = {}
     for p in powers:
         members = ("FRA", "DEU") if p == "EU" else (p,)
         if all(m in ideal for m in members):
             points[p] = {y: round(float(np.mean([ideal[m][y] for m in members])), 4) for y in YEARS if all(y in ideal[m] for m in members)}
+    for s in states:
+        if s in ideal:
+            points[s] = {y: [round(ideal[s][y], 4)] + interval.get(s, {}).get(y, []) for y in YEARS if y in ideal[s]}
     ideal_source = next(r["source"] for r in data["unga_ideal_points"]["records"] if r["measure"] == "unga_ideal_point")
+
+    cosponsor: dict = {}
+    for r in data.get("unga_cosponsorship", {}).get("records", []):
+        if r["measure"] != "unga_cosponsorship_jaccard" or r["power"] in ("FRA", "DEU"):
+            continue
+        s, p = r["state"], _model_code(r["power"])
+        if s not in states:
+            raise ConfigError(f"{FILE}:unga_cosponsorship.state", s, "unknown state; known: " + ", ".join(states))
+        if p in powers:
+            cosponsor.setdefault(s, {}).setdefault(p, {})[int(r["year"])] = [round(float(r["value"]), 4), int(r["n"] or 0)]
+    cosponsor_source = next((r["source"] for r in data.get("unga_cosponsorship", {}).get("records", [])), "")
 
     order = [s for s in states if s in unga]
     return {
@@ -115,10 +141,48 @@ def build_observations(shared_dir, states, powers) -> dict:
         "ideal_points": {
             "unit": "UNGA ideal point (Bailey, Strezhnev and Voeten), one dimension",
             "source": ideal_source,
-            "note": "session s is year s + 1945; EU = mean of France and Germany.",
+            "note": ("session s is year s + 1945; EU = mean of France and Germany; a state's value is "
+                     "[ideal point, low, high] with the 90 % posterior interval of the estimate."),
             "values": points,
         },
+        "cosponsorship": {
+            "unit": "Jaccard overlap of the resolutions co-sponsored (0-1)",
+            "source": cosponsor_source,
+            "note": "[value, resolutions either co-sponsored] by state, power and year of adoption; EU = mean of France and Germany.",
+            "values": {s: {p: dict(sorted(cosponsor[s][p].items())) for p in powers if p in cosponsor[s]}
+                       for s in states if s in cosponsor},
+        },
+        "unga_spring_2022": build_spring_votes(shared_dir, states, powers),
     }
+
+
+def build_spring_votes(shared_dir, states, powers) -> dict:
+    """The ``unga_spring_2022`` block: each actor's vote on the Ukraine resolutions of March-April 2022 (EU = France and
+    Germany, who voted alike)."""
+    path = Path(shared_dir) / VOTES_FILE
+    if not path.exists():
+        raise ConfigError("observations.unga_spring_2022", str(path), "no such file: the spring-2022 Ukraine votes size the war's shift of UN positions")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("votes"), list) or not data["votes"]:
+        raise ConfigError(f"{VOTES_FILE}:votes", None, "a list of resolutions, each with its symbol, date and votes")
+    out = []
+    for k, r in enumerate(data["votes"]):
+        votes = r.get("votes") or {}
+        row = {}
+        for code in list(states) + list(powers):
+            members = {"EU": ("FRA", "DEU"), "GCC": ("ARE", "SAU")}.get(code, (code,))
+            cast = [votes.get(m) for m in members]
+            for m, v in zip(members, cast):
+                if v is None:
+                    raise ConfigError(f"{VOTES_FILE}:votes[{k}].votes.{m}", None, "missing: every state and power of the run needs a vote (or did_not_vote)")
+                if v not in VOTES:
+                    raise ConfigError(f"{VOTES_FILE}:votes[{k}].votes.{m}", v, "allowed: " + ", ".join(VOTES))
+            if len(set(cast)) > 1:
+                raise ConfigError(f"{VOTES_FILE}:votes[{k}].votes.{code}", cast, "the members standing for one power voted differently")
+            row[code] = cast[0]
+        out.append({"symbol": str(r.get("symbol")), "adopted": str(r.get("adopted")), "votes": row})
+    return {"source": data.get("meta", {}).get("source", ""), "published_by": str(data.get("meta", {}).get("published_by", "")),
+            "resolutions": out}
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,6 +194,11 @@ class Observations:
     unga_votes: np.ndarray  # (Y, N, P) jointly cast recorded votes
     arms_tiv: np.ndarray  # (Y, N, P + 1) SIPRI TIV, USD m; last column = suppliers outside the model
     ideal_point: np.ndarray  # (P,) mean ideal point 2015-2021, NaN where unknown
+    power_position: np.ndarray  # (Y, P) ideal point of each power by year, NaN where unknown
+    state_position: np.ndarray  # (Y, N) ideal point of each state by year
+    state_position_se: np.ndarray  # (Y, N) standard error of it (90 % posterior interval / 3.29)
+    cosponsorship: np.ndarray  # (Y, N, P) Jaccard overlap of co-sponsored resolutions, NaN where not recorded
+    spring_votes: np.ndarray  # (R, N + P) vote on each spring-2022 Ukraine resolution: 1 yes, 0.5 abstain, 0 no, NaN absent
 
     @property
     def has_unga(self) -> np.ndarray:
@@ -148,20 +217,67 @@ class Observations:
             warnings.simplefilter("ignore", RuntimeWarning)  # a dyad without a record is NaN, as documented
             return np.nanmean(self.unga[rows], axis=0)
 
-    def unga_baseline(self, first: int = 2015, last: int = 2021) -> np.ndarray:
-        """(P,) the C5's mean agreement with each power over the window: how much the region votes with it at
-        all (0.5 for a power without a record; its predictions are not reported)."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            mean = np.nanmean(self.unga_mean(first, last), axis=0)
-        return np.where(np.isfinite(mean), mean, 0.5)
-
     def arms_shares(self, first: int = 2015, last: int = 2021) -> np.ndarray:
         """(N, P) each supplier's share of the state's arms imports among the model's powers over the window."""
         rows = (self.years >= first) & (self.years <= last)
         tiv = self.arms_tiv[rows, :, :-1].sum(axis=0)
         total = tiv.sum(axis=1, keepdims=True)
         return np.divide(tiv, total, out=np.full_like(tiv, np.nan), where=total > 0)
+
+    def positions_at(self, year: int) -> np.ndarray:
+        """(P,) the powers' positions in a calendar year: the record's, the last recorded year's after it (later
+        moves come only from dated events), the first's before it."""
+        y = int(np.clip(year, self.years[0], self.years[-1])) - int(self.years[0])
+        x = self.power_position[y]
+        return np.where(np.isfinite(x), x, np.nan_to_num(self.ideal_point))
+
+    def unga_link(self, first: int = 2015, last: int = 2021):
+        """(intercept, slope), each (P,): the link from positions to agreement, fitted on the recorded dyad-years
+        with the recorded positions (:func:`fit_unga_link`); a power without a record gets (0, 0)."""
+        rows = (self.years >= first) & (self.years <= last)
+        return fit_unga_link(self.unga[rows], self.state_position[rows], self.power_position[rows])
+
+    def spring_agreement(self) -> np.ndarray:
+        """(N, P) each state's agreement with each power on the spring-2022 Ukraine votes (same = 1, abstain against a
+        vote = 0.5, yes against no = 0; votes either side missed are left out; NaN if none is left)."""
+        N = self.state_position.shape[1]
+        a, b = self.spring_votes[:, :N, None], self.spring_votes[:, None, N:]
+        score = 1.0 - np.abs(a - b)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmean(score, axis=0)
+
+
+def fit_unga_link(agreement, state_position, power_position):
+    """Least-squares fit of ``logit(a_np) = intercept_p + slope_p * (x_n - x_p)`` per power.
+
+    The link between the distance of two positions on the UN's one-dimensional agenda and how often the two
+    vote alike. The slope is signed: a power to the C5's right (the West, Russia, Turkey) agrees more with a
+    state the further right the state stands, one to its left (Iran) the further left; China sits among them.
+
+    Args:
+        agreement: (Y, N, P) recorded agreement in (0, 1), NaN where not recorded.
+        state_position: (Y, N) recorded ideal points of the states.
+        power_position: (Y, P) recorded ideal points of the powers.
+
+    Returns:
+        (intercept, slope), each (P,); (0, 0) for a power with fewer than three recorded dyad-years.
+    """
+    P = agreement.shape[2]
+    intercept, slope = np.zeros(P), np.zeros(P)
+    for j in range(P):
+        d = (state_position - power_position[:, j:j + 1]).ravel()
+        a = agreement[:, :, j].ravel()
+        ok = np.isfinite(a) & np.isfinite(d) & (a > 0) & (a < 1)
+        if ok.sum() < 3:
+            continue
+        z = np.log(a[ok] / (1.0 - a[ok]))
+        X = np.column_stack([np.ones(ok.sum()), d[ok]])
+        (intercept[j], slope[j]), *_ = np.linalg.lstsq(X, z, rcond=None)
+    return intercept, slope
+
+
+VOTE_SCORE = {"yes": 1.0, "abstain": 0.5, "no": 0.0, "did_not_vote": np.nan}
 
 
 def load_observations(block, states, powers, known_states=None, known_powers=None) -> Observations:
@@ -174,8 +290,8 @@ def load_observations(block, states, powers, known_states=None, known_powers=Non
     raw = OmegaConf.to_container(block) if OmegaConf.is_config(block) else (block or {})
     if not raw:
         raise ConfigError("world.observations", None, "missing: rebuild the world config (make world) to add the observation record")
-    for key in ("unga_agreement", "arms_imports_tiv", "ideal_points"):
-        if key not in raw or not isinstance(raw[key], dict) or "values" not in raw[key]:
+    for key in ("unga_agreement", "arms_imports_tiv", "ideal_points", "cosponsorship", "unga_spring_2022"):
+        if key not in raw or not isinstance(raw[key], dict) or ("resolutions" if key == "unga_spring_2022" else "values") not in raw[key]:
             raise ConfigError(f"world.observations.{key}", None, "missing: rebuild the world config (make world)")
     measure = raw["unga_agreement"].get("measure")
     if measure not in MEASURES:
@@ -184,6 +300,8 @@ def load_observations(block, states, powers, known_states=None, known_powers=Non
     N, P, Y = len(states), len(powers), len(YEARS)
     unga, votes = np.full((Y, N, P), np.nan), np.zeros((Y, N, P))
     arms, ideal = np.zeros((Y, N, P + 1)), np.full(P, np.nan)
+    power_pos, state_pos, state_se = np.full((Y, P), np.nan), np.full((Y, N), np.nan), np.full((Y, N), np.nan)
+    cospons = np.full((Y, N, P), np.nan)
 
     known_states, known_powers = list(known_states or states), list(known_powers or powers)
 
@@ -211,7 +329,52 @@ def load_observations(block, states, powers, known_states=None, known_powers=Non
                     if float(value) < 0:
                         raise ConfigError(f"world.observations.arms_imports_tiv.values.{s}.{p}.{y}", value, "TIV must be >= 0")
                     arms[YEARS.index(int(y)), i, j] += float(value)
-    for p, series in raw["ideal_points"]["values"].items():
-        if p in powers:
-            ideal[list(powers).index(p)] = float(np.mean([float(v) for y, v in series.items() if int(y) in YEARS]))
-    return Observations(years=years, unga=unga, unga_votes=votes, arms_tiv=arms, ideal_point=ideal)
+    for code, series in raw["ideal_points"]["values"].items():
+        if code in powers:
+            j = list(powers).index(code)
+            for y, v in series.items():
+                if int(y) in YEARS:
+                    power_pos[YEARS.index(int(y)), j] = float(v)
+            ideal[j] = float(np.mean([float(v) for y, v in series.items() if int(y) in YEARS]))
+        elif code in states:
+            i = list(states).index(code)
+            for y, v in series.items():
+                if int(y) not in YEARS:
+                    continue
+                if not isinstance(v, (list, tuple)) or len(v) != 3 or not float(v[1]) <= float(v[0]) <= float(v[2]):
+                    raise ConfigError(f"world.observations.ideal_points.values.{code}.{y}", v,
+                                      "a state's entry is [ideal point, low, high] with low <= ideal point <= high")
+                state_pos[YEARS.index(int(y)), i] = float(v[0])
+                state_se[YEARS.index(int(y)), i] = (float(v[2]) - float(v[1])) / 3.29  # a 90 % interval is 3.29 SD wide
+        elif code not in known_states and code not in known_powers:
+            raise ConfigError("world.observations.ideal_points.values", code, "unknown actor; known: " + ", ".join(known_states + known_powers))
+    for i, s in enumerate(states):
+        if np.isnan(state_pos[:, i]).any():
+            raise ConfigError(f"world.observations.ideal_points.values.{s}", None,
+                              f"missing: every state needs an ideal point in each year {YEARS[0]}-{YEARS[-1]}")
+    for s, row in raw["cosponsorship"]["values"].items():
+        i = index("world.observations.cosponsorship.values", s, list(states), known_states)
+        for p, series in row.items():
+            j = index(f"world.observations.cosponsorship.values.{s}", p, list(powers), known_powers)
+            for y, (value, _n) in series.items():
+                if i is not None and j is not None and int(y) in YEARS:
+                    if not 0.0 <= float(value) <= 1.0:
+                        raise ConfigError(f"world.observations.cosponsorship.values.{s}.{p}.{y}", value, "an overlap in [0, 1]")
+                    cospons[YEARS.index(int(y)), i, j] = float(value)
+    resolutions = raw["unga_spring_2022"].get("resolutions") or []
+    if not resolutions:
+        raise ConfigError("world.observations.unga_spring_2022.resolutions", None, "missing: rebuild the world config (make world)")
+    spring = np.full((len(resolutions), N + P), np.nan)
+    for k, r in enumerate(resolutions):
+        cast = r.get("votes") or {}
+        for code in cast:
+            if code not in known_states and code not in known_powers:
+                raise ConfigError(f"world.observations.unga_spring_2022.resolutions[{k}].votes", code,
+                                  "unknown actor; known: " + ", ".join(known_states + known_powers))
+        for c, code in enumerate(list(states) + list(powers)):
+            v = cast.get(code)
+            if v not in VOTE_SCORE:
+                raise ConfigError(f"world.observations.unga_spring_2022.resolutions[{k}].votes.{code}", v, "allowed: " + ", ".join(VOTE_SCORE))
+            spring[k, c] = VOTE_SCORE[v]
+    return Observations(years=years, unga=unga, unga_votes=votes, arms_tiv=arms, ideal_point=ideal, power_position=power_pos,
+                        state_position=state_pos, state_position_se=state_se, cosponsorship=cospons, spring_votes=spring)

@@ -231,6 +231,18 @@ class Threat(Event):
 
 
 @dataclass(frozen=True)
+class UngaAgenda(Event):
+    """A new item takes a share of the UN General Assembly's recorded votes. On it every actor stands as it voted on
+    the spring-2022 Ukraine resolutions (world.observations.unga_spring_2022; a state that cast none stands with the
+    C5's mean): agreement on that share is the recorded one, on the rest it follows the positions as before."""
+
+    share: float = bounded(0.0, FRACTION, "share of a year's recorded votes")
+
+    def apply(self, engine, runs):
+        engine.agenda_share[runs] = self.share
+
+
+@dataclass(frozen=True)
 class RemittanceCut(Event):
     """A share of remittances from Russia is blocked (set, in [0, 1])."""
 
@@ -270,6 +282,7 @@ KINDS: dict[str, type[Event]] = {
     "agreement": Agreement,
     "shock": Shock,
     "threat": Threat,
+    "unga_agenda": UngaAgenda,
     "remittances": RemittanceCut,
     "economy": EconomyShock,
 }

@@ -101,6 +101,11 @@ def draw(table, options, data):
         left.set_xlim(0, 1.02)
         left.set_ylim(0, 1.02)
         left.legend(fontsize=8, loc="lower left")
+        if box.empty:  # the chosen box restricts nothing: no region of these ranges concentrates the cases
+            right.axis("off")
+            right.text(0.5, 0.5, "no box restricts any parameter:\nthe cases are spread over the whole sample",
+                       ha="center", va="center", fontsize=11, transform=right.transAxes)
+            continue
         y = np.arange(len(box))[::-1]
         span = (box.range_high - box.range_low).to_numpy()
         lo = ((box.low - box.range_low) / span).to_numpy()
@@ -114,7 +119,7 @@ def draw(table, options, data):
         right.set(xlim=(-0.05, 1.05), xlabel="position in the sampled range (0 = low end, 1 = high end)",
                   title=f"chosen box: coverage {box.coverage.iloc[0]:.2f}, density {box.density.iloc[0]:.2f}, "
                         f"{len(box)} parameters restricted")
-    fig.suptitle(f"Scenario discovery with PRIM (EMA Workbench), {options['year']}: {d.runs.iloc[0]:,} runs of ten behavioural "
-                 "parameters", y=1.01)
+    fig.suptitle(f"Scenario discovery with PRIM (EMA Workbench), {options['year']}: {d.runs.iloc[0]:,} runs of "
+                 f"{len(data.plan(SWEEP).keys)} behavioural parameters", y=1.01)
     fig.tight_layout()
     return fig
