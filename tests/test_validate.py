@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +15,10 @@ from alignment.fit.validate import main, run_validation
 
 # A quick identifiability section: two searched parameters, two slice points, one seed, serial.
 KEEP = ("dependence_aversion", "base_rate_per_pair_month")
-QUICK = ["validate.identifiability.points=2", "validate.identifiability.replicates=1", "validate.identifiability.n_jobs=1"]
+# the section on what the weights mean is left out here (minutes of runs); tests/test_meaning.py and
+# test_the_weights_section_renders_its_checks cover it
+QUICK = ["validate.identifiability.points=2", "validate.identifiability.replicates=1", "validate.identifiability.n_jobs=1",
+         "validate.weights_meaning=false"]
 
 
 def quick(tmp_path, trials=None):
@@ -229,3 +234,41 @@ def test_an_effect_is_big_by_its_size_and_the_seed_spread_not_by_a_standard_erro
     assert t.loc["RUS", "difference"] == pytest.approx(0.03) and t.loc["RUS", "seed_sd"] == pytest.approx(0.02 / np.sqrt(2))
     assert t.loc["RUS", "big"] and not t.loc["EU", "big"]
     assert t.loc["EU", "difference"] == pytest.approx(-0.03) and t.loc["EU", "seed_sd"] == pytest.approx(0.15 / np.sqrt(2))
+
+
+def test_the_weights_section_renders_its_checks(monkeypatch):
+    """The report's section on what the weights mean, with its measurements replaced by hand-made ones: the checks
+    table says which hold, and the scenarios that move no weight by 0.02 are named."""
+    from alignment.fit import meaning as M
+
+    e = SimpleNamespace(world=SimpleNamespace(states=("KAZ",), powers=("RUS",),
+                                              observations=SimpleNamespace(years=np.array([2015]), state_position=np.zeros((1, 1)), unga=np.zeros((1, 1, 1)),
+                                                                           has_unga=np.array([False]))))
+    fit = {"mae": 0.02, "contrast_r": 0.6, "contrast_r_mean": 0.7, "contrast_r_per_power": {0: 0.5}, "within_sd": 0.004,
+           "within_sd_record": 0.03}
+    war = pd.DataFrame([{"state": "KAZ", "power": p, "scenario": 0.2, "baseline": 0.17, "difference": 0.03, "seed_sd": 0.01,
+                         "noise_free": 0.03, "big": True} for p in ("RUS", "EU", "CHN")] * 3)
+    scen = pd.DataFrame([{"scenario": n, "state": "KAZ", "power": "RUS", "difference": d, "seed_sd": 0.01, "noise_free": d, "n_big": 0}
+                         for n, d in (("a", 0.03), ("b", 0.001))])
+    monkeypatch.setattr(M, "predicted_unga", lambda cfg, seeds: (e, np.zeros((1, 1, 1)), np.zeros((1, 1))))
+    monkeypatch.setattr(M, "unga_scores", lambda pred, rec: fit)
+    monkeypatch.setattr(M, "out_of_fold", lambda e, obs: {"odd_to_even": {"contrast_r": 0.45}, "even_to_odd": {"contrast_r": 0.5}})
+    monkeypatch.setattr(M, "multialignment_2019", lambda cfg, seeds: {"mai_2019": {"KAZ": 0.9}, "spread": 0.12, "max_seed_mean_weight": 0.4})
+    monkeypatch.setattr(M, "war_effect", lambda cfg, seeds: war)
+    monkeypatch.setattr(M, "scenario_effects", lambda cfg, seeds: scen)
+    monkeypatch.setattr(M, "pledge_effect", lambda cfg, seeds: pd.DataFrame(
+        [{"state": s, "power": "EU", "difference": 0.02, "seed_sd": 0.01, "noise_free": 0.02} for s in ("KGZ", "TJK")]))
+    monkeypatch.setattr(M, "shock_residual", lambda cfg, seeds: pd.DataFrame(
+        [{"hysteresis": h, "state": "UZB", "during": -0.02, "after": a, "residual_share": a / -0.02} for h, a in ((0.0, 0.0), (5.0, -0.005))]))
+    monkeypatch.setattr(M, "batch", lambda *a, **k: None)
+    monkeypatch.setattr(M, "moscow_influence", lambda hist: {"years": [2021], "series": {"RUS": [0.2], "CHN": [0.2], "TUR": [0.1]}, "holds": False})
+    monkeypatch.setattr(M, "war_priors", lambda cfg, seeds: pd.DataFrame(columns=["parameter", "value", "big", "largest",
+                                                                                  "balancers_on_rus", "bandwagoners_on_rus"]))
+    monkeypatch.setattr(M, "arms_against_alliance_only", lambda cfg: {"with_weights": 0.05, "alliance_only": 0.06, "alliance_gain": 4.0})
+    monkeypatch.setattr(M, "_unga_misses", lambda e, pred: ["KAZ-RUS (5)"])
+    lines, numbers = M.report(None, 2, {"model": 0.03, "constant_per_power": 0.02, "persistence": 0.04, "command": "x"})
+    text = "\n".join(lines)
+    holds = {c: ok for c, _, ok in numbers["checks"]}
+    assert sum(holds.values()) == len(holds) - 3  # the scenarios (1 of 2), the rolling origin and within-dyad SD fail
+    assert "| 0.0040 | **no** |" in text and "Scenarios that move no weight by 0.02 or more: b." in text
+    assert "KAZ-RUS (5)" in text and "the model does not beat both" in text

@@ -321,7 +321,7 @@ def run_validation(cfg: DictConfig) -> dict:
     slices, summary = identifiability_analysis(p, targets, space, trials, ident)
     n_trials = 0 if trials is None else len(completed(trials))
     report = report_markdown(table, cfg, reps, _post_2021_events(full), land)
-    if cfg.scenario.name == "historical":
+    if cfg.scenario.name == "historical" and cfg.validate.weights_meaning:
         report += "\n" + "\n".join(weights_meaning(cfg, reps))
     report += "\n" + "\n".join(identifiability_markdown(summary, ident, n_trials))
 
