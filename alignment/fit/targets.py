@@ -87,7 +87,7 @@ def mean_observable(m, key, i, j, first, last) -> float:
 
 def yearly_observable(m, key, year, *index) -> float:
     """The run's predicted observable (``unga``, ``position``) over one calendar year."""
-    return float(m.rec[key][(year * 12 - m.start):((year + 1) * 12 - m.start)][(slice(None),) + index].mean())
+    return float(m.rec[key][_year_rows(m, year)][(slice(None),) + index].mean())
 
 
 def contrast_noise(obs, j, rows) -> float:
@@ -110,8 +110,7 @@ def cosponsorship_link(obs):
 
 def cosponsorship(m, year, i, j, link) -> float:
     """The run's predicted co-sponsorship overlap of state i with power j over one year, from its positions."""
-    rows = slice(year * 12 - m.start, (year + 1) * 12 - m.start)
-    x = m.rec["position"][rows, i].mean()
+    x = yearly_observable(m, "position", year, i)
     xp = m.world.observations.positions_at(year)[j]
     return float(1.0 / (1.0 + np.exp(-(link[0][j] + link[1][j] * (x - xp)))))
 
@@ -193,6 +192,27 @@ def _clip(years, until):
     return [y for y in years if until is None or int(y) <= until]
 
 
+def _observed_window(spec, name, kind, world, observed, until):
+    """The checked settings of a target on an observable (unga_agreement, arms_share): its years (cut at ``until``:
+    the tolerance too is read from the fitted years only), their rows of the record, the powers (those the model
+    predicts it for, ``observed``), the tolerance rule and its floor."""
+    y0, y1 = (int(y) for y in _need(spec, name, "years"))
+    y1 = y1 if until is None else min(y1, until)
+    obs = world.observations
+    rows = (obs.years >= y0) & (obs.years <= y1)
+    if not rows.any():
+        raise ConfigError(f"targets.{name}.years", [y0, y1], f"no observation record in these years; recorded: {obs.years[0]}-{obs.years[-1]}")
+    produced = [p for p, o in zip(world.powers, observed) if o]
+    powers = spec.get("powers") or produced
+    for p in powers:
+        if p not in produced:
+            raise ConfigError(f"targets.{name}.powers", p, f"the model predicts no {kind} for it; predicted for: " + ", ".join(produced))
+    tol_rule = spec.get("tolerance", TOLERANCES[kind][0])
+    if tol_rule not in TOLERANCES[kind] and not isinstance(tol_rule, (int, float)):
+        raise ConfigError(f"targets.{name}.tolerance", tol_rule, "a number or " + ", ".join(TOLERANCES[kind]))
+    return y0, y1, rows, powers, tol_rule, float(spec.get("min_tolerance", 0.0))
+
+
 def _load_targets(targets_cfg, world, world_cfg, until) -> list[Target]:
     from omegaconf import OmegaConf
 
@@ -266,21 +286,8 @@ def _load_targets(targets_cfg, world, world_cfg, until) -> list[Target]:
                                           lambda m, y=y, i=i, j=j, k=link: cosponsorship(m, y, i, j, k)))
             continue
         if kind == "unga_agreement":
-            y0, y1 = (int(y) for y in _need(spec, name, "years"))
-            y1 = y1 if until is None else min(y1, until)  # the tolerance too is read from the fitted years only
             obs = world.observations
-            rows = (obs.years >= y0) & (obs.years <= y1)
-            if not rows.any():
-                raise ConfigError(f"targets.{name}.years", [y0, y1], f"no observation record in these years; recorded: {obs.years[0]}-{obs.years[-1]}")
-            produced = [p for p, o in zip(world.powers, obs.has_unga) if o]
-            powers = spec.get("powers") or produced
-            for p in powers:
-                if p not in produced:
-                    raise ConfigError(f"targets.{name}.powers", p, f"the model predicts no {kind} for it; predicted for: " + ", ".join(produced))
-            tol_rule = spec.get("tolerance", TOLERANCES[kind][0])
-            if tol_rule not in TOLERANCES[kind] and not isinstance(tol_rule, (int, float)):
-                raise ConfigError(f"targets.{name}.tolerance", tol_rule, "a number or " + ", ".join(TOLERANCES[kind]))
-            floor = float(spec.get("min_tolerance", 0.0))
+            y0, y1, rows, powers, tol_rule, floor = _observed_window(spec, name, kind, world, obs.has_unga, until)
             for p in powers:
                 j = world.powers.index(p)
                 tol = float(tol_rule) if isinstance(tol_rule, (int, float)) else contrast_noise(obs, j, rows)
@@ -293,21 +300,8 @@ def _load_targets(targets_cfg, world, world_cfg, until) -> list[Target]:
                                               lambda m, y=y, i=i, j=j: yearly_observable(m, "unga", y, i, j)))
             continue
         if kind == "arms_share":
-            y0, y1 = (int(y) for y in _need(spec, name, "years"))
-            y1 = y1 if until is None else min(y1, until)
             obs = world.observations
-            rows = (obs.years >= y0) & (obs.years <= y1)
-            if not rows.any():
-                raise ConfigError(f"targets.{name}.years", [y0, y1], f"no observation record in these years; recorded: {obs.years[0]}-{obs.years[-1]}")
-            produced = [p for p, o in zip(world.powers, obs.supplier) if o]
-            powers = spec.get("powers") or produced
-            for p in powers:
-                if p not in produced:
-                    raise ConfigError(f"targets.{name}.powers", p, f"the model predicts no {kind} for it; predicted for: " + ", ".join(produced))
-            tol_rule = spec.get("tolerance", TOLERANCES[kind][0])
-            if tol_rule not in TOLERANCES[kind] and not isinstance(tol_rule, (int, float)):
-                raise ConfigError(f"targets.{name}.tolerance", tol_rule, "a number or " + ", ".join(TOLERANCES[kind]))
-            floor = float(spec.get("min_tolerance", 0.0))
+            y0, y1, rows, powers, tol_rule, floor = _observed_window(spec, name, kind, world, obs.supplier, until)
             record = obs.arms_shares(y0, y1)
             for i, st in enumerate(world.states):
                 for p in powers:
