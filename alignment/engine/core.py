@@ -157,7 +157,6 @@ class Engine:
         # the link from positions to agreement, fitted on the record's dyad-years up to each run's unga_link_until
         links = {int(y): world.observations.unga_link(last=int(y)) for y in np.unique(p.unga_link_until)}
         self._unga_link = tuple(np.stack([links[int(y)][k] for y in p.unga_link_until]) for k in (0, 1))  # (B, P) each
-        self.position_shift = np.zeros((B, P))  # moves of the powers' UN positions by dated events
         self.agenda_share = np.zeros(B)  # share of the UN agenda on which actors vote as in spring 2022 (Ukraine)
         with np.errstate(all="ignore"):
             spring = world.observations.spring_agreement()  # (N, P); a state that cast no vote stands with the C5's mean
@@ -582,8 +581,9 @@ class Engine:
 
     # ------------------------------------------------------------------ 7. record
     def power_positions(self) -> np.ndarray:
-        """(B, P) the powers' UN positions this year: the record's (the last recorded year's after it), moved by events."""
-        return self.world.observations.positions_at(self.year)[None, :] + self.position_shift
+        """(B, P) the powers' UN positions this year: the record's (the last recorded year's after it). The war enters
+        the UN record through the agenda (``agenda_share``), not by moving a power's position."""
+        return np.broadcast_to(self.world.observations.positions_at(self.year), (self.B, len(self.world.powers)))
 
     def unga(self) -> np.ndarray:
         """(B, N, P) predicted UN agreement: from positions, and on the share of the agenda a dated item took (the war

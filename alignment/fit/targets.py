@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from alignment.errors import ConfigError
+from alignment.mechanisms import observation as obs_m
 
 TERM_CAP = 25.0  # a target five tolerances off adds no more: one idiosyncratic flow (KGZ-GBR gold) cannot dominate
 KINDS = ("trade_by_pair", "china_share", "interactions", "remittances", "membership", "pattern", "unga_agreement", "arms_share",
@@ -112,7 +113,7 @@ def cosponsorship(m, year, i, j, link) -> float:
     """The run's predicted co-sponsorship overlap of state i with power j over one year, from its positions."""
     x = yearly_observable(m, "position", year, i)
     xp = m.world.observations.positions_at(year)[j]
-    return float(1.0 / (1.0 + np.exp(-(link[0][j] + link[1][j] * (x - xp)))))
+    return float(obs_m.unga_agreement(np.array([[x]]), np.array([xp]), link[0][j:j + 1], link[1][j:j + 1])[0, 0, 0])
 
 
 def arms_tolerance(obs, i, j, rows) -> float:

@@ -100,7 +100,7 @@ _ACTS_THROUGH = {
     "unga_agenda": "predicted UN agreement only (the share of the agenda on which actors vote as in spring 2022); no effect on the weights",
     "corridor": "route choice (value_of_time_usd_per_feu_day, cargo_value_usd_per_feu, logit_scale_usd); capacity ramp (expansion_response_share, max_capacity_growth_share or the route's own max_growth_share_per_month, construction_lag_months)",
     "market": "freight demand",
-    "investment": "investment stock (investment_scale_gdp_share), rivals' counter-spending (engagement_rivalry) and corridor capacity (teu_per_usd_bn; greenfield when built)",
+    "investment": "investment stock as a share of the powers' stock (channel_investment, engagement_size_elasticity), rivals' counter-spending (engagement_rivalry) and corridor capacity (teu_per_usd_bn; greenfield when built)",
     "summit": "attention stock (attention_depreciation_per_year; sized by level and mode), institutions (institutions_decay_per_year)",
     "agreement": "security ties (channel_security), institutions", "membership": "trade costs (membership_cost_effect), ties",
     "shock": "trade and in-person contact", "leadership_change": "openness, activity, hedging", "trade_opening": "trade costs",
