@@ -3,13 +3,17 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run demo figures app browser test test-py312 test-fast calibrate validate bench bench-sweep odd world clean
+.PHONY: setup run demo figures app browser test test-py312 test-fast calibrate infer forecast validate bench bench-infer bench-sweep odd world clean
 
 setup: $(STAMP)
 
+# sbi (alignment-infer) needs PyTorch. TORCH names the CPU build first, so pip never pulls a GPU build of several GB;
+# elsewhere: make setup TORCH="torch --index-url https://download.pytorch.org/whl/cpu"
+TORCH ?= torch==2.13.0
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet $(TORCH)
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
@@ -61,12 +65,21 @@ test-fast: setup     ## without the end-to-end command-line tests
 calibrate: setup     ## fit the free parameters to the 2015-2021 record (resumable Optuna study)
 	$(VENV)/bin/alignment-calibrate
 
+infer: setup         ## the default posterior into results/inference/default/ (20,000 simulations, about 5 minutes)
+	$(VENV)/bin/alignment-infer
+
+forecast: setup      ## rolling-origin skill (results/forecasts/skill.csv) and the frozen 2026-2030 forecast (about 12 minutes)
+	$(VENV)/bin/alignment-forecast
+
 validate: setup      ## regenerate results/validation (every target against the model, 20 replicates)
 	$(VENV)/bin/alignment-validate
 
 bench: setup         ## speed benchmarks: one run and its outputs; the engine's batch scaling
 	$(PY) benchmarks/bench_run.py
 	$(PY) benchmarks/bench_batch.py
+
+bench-infer: setup   ## simulations per second inside alignment-infer, and the default study's wall time (about 5 minutes)
+	$(PY) benchmarks/bench_infer.py
 
 bench-sweep: setup   ## alignment-sweep against mesa.batch_run on the same 1,000 runs (about 5 minutes; last line: ratio)
 	$(PY) benchmarks/sweep_vs_batch_run.py

@@ -330,7 +330,7 @@ def _first_configuration(argv) -> list[str]:
     return ([f"seed={seeds[0]}"] if seeds else []) + [c[0] for c in choices]
 
 
-OUTPUT_KEYS = {"calibrate": ("study.output_dir",), "validate": ("validate.output_dir",)}  # the sweep checks results_dir itself
+OUTPUT_KEYS = {"calibrate": ("study.output_dir",), "infer": ("infer.output_dir",), "forecast": ("results_dir",), "validate": ("validate.output_dir",)}  # the sweep checks results_dir itself
 
 
 def _output_folders(cfg, argv, config_name: str) -> dict:

@@ -35,6 +35,26 @@ COMMANDS = {
                  "study.sampler_seed"],
         "examples": ["alignment-calibrate study.n_trials=50", "alignment-calibrate study.n_trials=1500 study.replicates=8"],
     },
+    "infer": {
+        "prog": "alignment-infer", "module": "alignment.fit.infer", "config": "infer",
+        "summary": "A posterior over the searched parameters (configs/search/ is the prior) from the 2015-2021 targets, by "
+                   "neural posterior estimation (sbi) on simulations of the batched engine; resumable, on the sweep "
+                   "executors. Writes posterior.parquet, diagnostics.json (calibration check, coverage) and report.md.",
+        "keys": ["infer.name", "infer.simulations", "infer.draws", "infer.sbc_simulations", "infer.density_estimator",
+                 "infer.results_dir", "executor", "executor.workers"],
+        "examples": ["alignment-infer", "alignment-infer infer.name=small infer.simulations=2000",
+                     "alignment-infer infer.results_dir=outputs executor=ray"],
+    },
+    "forecast": {
+        "prog": "alignment-forecast", "module": "alignment.fit.forecast", "config": "forecast",
+        "summary": "Score rolling-origin forecasts inside the record (infer on 2015-2018 and 2015-2019, forecast to 2021) "
+                   "with the CRPS against persistence and a constant per series; write the frozen 2026-2030 forecast of "
+                   "the forward scenarios from the posterior. Writes forecasts/skill.csv and figures/forecast_skill.png.",
+        "keys": ["forecast.origins", "forecast.draws", "forecast.frozen.enabled", "forecast.frozen.draws",
+                 "forecast.frozen.posterior", "results_dir", "executor"],
+        "examples": ["alignment-forecast", "alignment-forecast forecast.frozen.enabled=false forecast.origins=[2018]",
+                     "alignment-forecast results_dir=outputs/mine \"forecast.infer=['infer.simulations=2000']\""],
+    },
     "validate": {
         "prog": "alignment-validate", "module": "alignment.fit.validate", "config": "validate",
         "summary": "Compare the model with every 2015-2021 target over many seeds, test the war's effect and what the "
@@ -164,6 +184,14 @@ def run() -> None:
 
 def calibrate() -> None:
     _dispatch("calibrate")
+
+
+def infer() -> None:
+    _dispatch("infer")
+
+
+def forecast() -> None:
+    _dispatch("forecast")
 
 
 def validate() -> None:

@@ -298,9 +298,41 @@ class CalibrateConfig(RunConfig):
 
 
 @dataclass
+class InferSettings:
+    """How alignment-infer runs its study (alignment/fit/infer.py)."""
+
+    name: str = "default"
+    library: str = "sbi"  # the maintained library that does the inference
+    method: str = "npe"  # neural posterior estimation, one round from the prior (amortised: cheap calibration checks)
+    density_estimator: str = "maf"  # sbi's conditional density estimator: maf | nsf | mdn
+    simulations: int = 20000  # simulations that train the estimator (over every round; only those that reproduce the patterns)
+    # the brief's patterns (configs/targets/, kind: pattern) restrict the prior: round 1 draws from the prior, each later
+    # round from the prior restricted (by a classifier of the runs so far) to where the patterns hold; false: one round
+    # from the prior, the patterns as summaries
+    restrict_to_patterns: bool = True
+    rounds: int = 4
+    chunk: int = 250  # simulations per batch of the engine (one task of the executor; one file under simulations/)
+    draws: int = 4000  # posterior draws written to posterior.parquet
+    sbc_simulations: int = 200  # held-out simulations of the calibration check
+    sbc_samples: int = 500  # posterior samples per held-out simulation for its ranks
+    predictive_simulations: int = 200  # posterior draws re-simulated for the predictive coverage of the targets
+    # the model's discrepancy per family of targets, in tolerances, inferred with the parameters (log-uniform prior);
+    # null: the record's noise alone (the record then lies outside what the simulations produce: see alignment/fit/infer.py)
+    discrepancy: Optional[Dict[str, float]] = field(default_factory=lambda: {"low": 0.05, "high": 5.0})
+    max_epochs: int = 400
+    training_batch_size: int = 200
+    seed: int = 0
+    results_dir: str = "results"  # the committed default study is results/inference/default/ (as sweeps: results/sweeps/)
+    output_dir: str = "${infer.results_dir}/inference/${infer.name}"
+    progress: bool = True
+
+
+@dataclass
 class IdentifiabilitySettings:
     """The identifiability section of the validation report (alignment/fit/identifiability.py)."""
 
+    # an alignment-infer study (its folder): the section reads its posterior; null: loss slices and trials instead
+    posterior: Optional[str] = "results/inference/default"
     trials: Optional[str] = "results/calibration/trials.csv"  # a calibration study's trials.csv; null: slices only
     points: int = 9  # slice points per parameter over its search range (plus the calibrated value)
     replicates: int = 4  # seeds per slice point: 0..replicates-1 at every point (common random numbers)
@@ -332,8 +364,9 @@ class ValidateConfig(RunConfig):
 class DesignSpec:
     """How a sweep's points are drawn (alignment/sweep/design.py)."""
 
-    sampler: str = "latin"  # grid | list | latin | sobol | morris
-    n: int = 16  # latin: points; sobol: base sample N, a power of 2 (N * (D + 2) points); morris: trajectories (N * (D + 1) points)
+    sampler: str = "latin"  # grid | list | latin | sobol | morris | posterior
+    n: int = 16  # latin: points; sobol: base sample N, a power of 2 (N * (D + 2) points); morris: trajectories (N * (D + 1) points); posterior: draws
+    posterior: Optional[str] = None  # posterior: an alignment-infer posterior.parquet (or its folder); its columns are varied
     levels: int = 4  # grid: points per range; morris: grid levels (even)
     second_order: bool = False  # sobol: also the second-order indices (N * (2D + 2) points)
 
@@ -383,6 +416,45 @@ class ExecutorConfig:
 
 
 @dataclass
+class InferConfig(RunConfig):
+    targets: Dict[str, Any] = field(default_factory=dict)
+    search: Dict[str, Any] = field(default_factory=dict)  # the prior: each parameter uniform over its range
+    infer: InferSettings = field(default_factory=InferSettings)
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)  # where the simulation chunks run
+
+
+@dataclass
+class FrozenForecastSettings:
+    """The frozen forecast of alignment-forecast: a posterior sweep of the forward scenarios, as quantiles."""
+
+    enabled: bool = True
+    sweep: str = "forecast_2026_2030"  # configs/sweep/: the scenarios and indicators (its design is set here)
+    posterior: str = "results/inference/default/posterior.parquet"
+    draws: int = 200  # posterior draws, one seed each
+    years: List[int] = field(default_factory=lambda: [2026, 2030])  # first and last year
+
+
+@dataclass
+class ForecastSettings:
+    """How alignment-forecast scores rolling-origin forecasts (alignment/fit/forecast.py)."""
+
+    origins: List[int] = field(default_factory=lambda: [2018, 2019])  # infer on 2015..origin, score origin+1..2021
+    draws: int = 200  # posterior draws simulated per origin (one seed each)
+    bootstrap: int = 2000  # paired bootstrap resamples of the scored state-years
+    seed: int = 0
+    infer: List[str] = field(default_factory=list)  # extra overrides for the origin studies, e.g. [infer.simulations=5000]
+    frozen: FrozenForecastSettings = field(default_factory=FrozenForecastSettings)
+
+
+@dataclass
+class ForecastConfig:
+    results_dir: str = "results"  # forecasts/ and figures/ are written here; the origin studies go to inference/
+    progress: bool = True
+    forecast: ForecastSettings = field(default_factory=ForecastSettings)
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+
+
+@dataclass
 class SweepConfig(RunConfig):
     results_dir: str = "results"
     progress: bool = True
@@ -410,7 +482,7 @@ class ExperimentConfig:
 
 
 # the schema each command's config is checked against (alignment-run, -calibrate, -validate, -sweep, -experiment)
-COMMAND_SCHEMAS = {"run": RunConfig, "calibrate": CalibrateConfig, "validate": ValidateConfig, "sweep": SweepConfig,
+COMMAND_SCHEMAS = {"run": RunConfig, "calibrate": CalibrateConfig, "infer": InferConfig, "forecast": ForecastConfig, "validate": ValidateConfig, "sweep": SweepConfig,
                    "experiment": ExperimentConfig}
 
 
@@ -426,6 +498,8 @@ def register_configs() -> None:
     cs = ConfigStore.instance()
     cs.store(name="run_schema", node=RunConfig)
     cs.store(name="calibrate_schema", node=CalibrateConfig)
+    cs.store(name="infer_schema", node=InferConfig)
+    cs.store(name="forecast_schema", node=ForecastConfig)
     cs.store(name="validate_schema", node=ValidateConfig)
     cs.store(name="sweep_schema", node=SweepConfig)
     cs.store(name="experiment_schema", node=ExperimentConfig)

@@ -125,3 +125,17 @@ def test_bad_experiment_input_is_one_line_before_any_run(capsys, tmp_path, extra
     assert code == 2 and len(err) == 1 and err[0].startswith("alignment-experiment: error: "), captured.err
     assert key in err[0] and words in err[0], err[0]
     assert not results.exists()  # nothing run, nothing written
+
+
+def test_the_history_and_forward_figures_carry_a_band_of_parameter_uncertainty():
+    """alignment_history and scenarios_2035 read a second sweep whose parameters are drawn from the committed
+    posterior: their band adds parameter uncertainty to the random numbers, so it is no narrower on the whole."""
+    history = pd.read_csv(ROOT / "results" / "figures" / "alignment_history.csv")
+    assert {"post_mean", "post_lo", "post_hi", "post_runs"} <= set(history.columns)
+    assert ((history.post_hi - history.post_lo) >= (history.hi - history.lo) - 1e-9).mean() > 0.8
+    forward = pd.read_csv(ROOT / "results" / "figures" / "scenarios_2035.csv")
+    assert {"post_diff_mean", "post_diff_lo", "post_diff_hi", "post_runs"} <= set(forward.columns)
+    for name in ("history_posterior", "forward_posterior"):
+        cfg = compose_config([f"sweep={name}"], config_name="sweep")
+        assert cfg.sweep.design.sampler == "posterior"
+        assert (ROOT / cfg.sweep.design.posterior).is_file()  # the committed default study

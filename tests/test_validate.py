@@ -18,7 +18,7 @@ KEEP = ("dependence_aversion", "base_rate_per_pair_month")
 # the section on what the weights mean is left out here (minutes of runs); tests/test_meaning.py and
 # test_the_weights_section_renders_its_checks cover it
 QUICK = ["validate.identifiability.points=2", "validate.identifiability.replicates=1", "validate.identifiability.n_jobs=1",
-         "validate.weights_meaning=false"]
+         "validate.weights_meaning=false", "validate.identifiability.posterior=null"]
 
 
 def quick(tmp_path, trials=None):
@@ -107,7 +107,8 @@ def test_bad_input_stops_before_running(capsys, tmp_path, override, expected):
 def test_trials_without_complete_ones_are_refused_before_anything_is_written(capsys, tmp_path):
     (tmp_path / "t.csv").write_text("number,value,params_gdp_elasticity,state\n0,,0.8,RUNNING\n1,2.0,0.9,COMPLETE\n")
     with pytest.raises(SystemExit) as exit_:
-        main([f"validate.identifiability.trials={tmp_path / 't.csv'}", f"validate.output_dir={tmp_path / 'v'}",
+        main([f"validate.identifiability.trials={tmp_path / 't.csv'}", "validate.identifiability.posterior=null",
+              f"validate.output_dir={tmp_path / 'v'}",
               f"hydra.run.dir={tmp_path / 'h'}", *[f"~search.{n}" for n in compose_config([], config_name="validate").search
                                                   if n != "gdp_elasticity"]])
     err = capsys.readouterr().err.strip()
@@ -137,7 +138,8 @@ def test_slices_do_not_depend_on_workers_and_respect_integer_parameters():
 def test_trials_of_another_search_space_are_refused(capsys, tmp_path):
     (tmp_path / "t.csv").write_text("number,value,params_other\n0,1.0,0.5\n")
     with pytest.raises(SystemExit) as exit_:
-        main([f"validate.identifiability.trials={tmp_path / 't.csv'}", f"validate.output_dir={tmp_path / 'v'}",
+        main([f"validate.identifiability.trials={tmp_path / 't.csv'}", "validate.identifiability.posterior=null",
+              f"validate.output_dir={tmp_path / 'v'}",
               f"hydra.run.dir={tmp_path / 'h'}"])
     err = capsys.readouterr().err.strip()
     assert exit_.value.code == 2 and "missing columns: params_gdp_elasticity" in err and "\n" not in err
@@ -272,3 +274,54 @@ def test_the_weights_section_renders_its_checks(monkeypatch):
     assert sum(holds.values()) == len(holds) - 3  # the scenarios (1 of 2), the rolling origin and within-dyad SD fail
     assert "| 0.0040 | **no** |" in text and "Scenarios that move no weight by 0.02 or more: b." in text
     assert "KAZ-RUS (5)" in text and "the model does not beat both" in text
+
+
+def fake_posterior(folder):
+    """A study folder whose posterior fixes base_rate_per_pair_month near 0.4 and leaves dependence_aversion uniform."""
+    import json
+
+    rng = np.random.default_rng(0)
+    folder.mkdir(parents=True)
+    rate = 0.4 + 0.01 * rng.standard_normal(2000)
+    pd.DataFrame({"model.dependence_aversion": rng.uniform(0, 15, 2000), "model.base_rate_per_pair_month": rate,
+                  "discrepancy.un": rng.uniform(0.1, 1, 2000)}).to_parquet(folder / "posterior.parquet")
+    params = {"dependence_aversion": {"contraction": 0.01, "ks_pvalue": 0.4}, "base_rate_per_pair_month": {"contraction": 0.99, "ks_pvalue": 0.2}}
+    (folder / "diagnostics.json").write_text(json.dumps({"parameters": params, "simulations": 1000, "draws": 2000,
+                                                         "coverage_50": 0.5, "coverage_90": 0.9}))
+    return folder
+
+
+def test_the_identifiability_section_reads_the_posterior(tmp_path):
+    from alignment.fit.identifiability import posterior_summary
+
+    folder = fake_posterior(tmp_path / "study")
+    space = {"dependence_aversion": (0.0, 15.0, False, False), "base_rate_per_pair_month": (0.2, 0.8, False, False)}
+    s = posterior_summary(folder, space, {"dependence_aversion": 6.0, "base_rate_per_pair_month": 0.7}).set_index("parameter")
+    assert s.loc["base_rate_per_pair_month", "verdict"] == "pinned" and s.loc["dependence_aversion", "verdict"] == "loose"
+    assert s.loc["base_rate_per_pair_month", "median"] == pytest.approx(0.4, abs=0.002)
+    assert s.loc["base_rate_per_pair_month", "q95"] < 0.7  # the model's 0.7 lies outside the posterior's 90 % interval
+    assert s.loc["dependence_aversion", "partner"] == "base_rate_per_pair_month"
+
+
+def test_the_posterior_section_renders_and_draws(tmp_path):
+    import json
+
+    from alignment.fit.identifiability import draw_posterior, posterior_markdown, posterior_summary
+
+    folder = fake_posterior(tmp_path / "study")
+    space = {"dependence_aversion": (0.0, 15.0, False, False), "base_rate_per_pair_month": (0.2, 0.8, False, False)}
+    s = posterior_summary(folder, space, {"dependence_aversion": 6.0, "base_rate_per_pair_month": 0.4})
+    md = "\n".join(posterior_markdown(s, folder, json.loads((folder / "diagnostics.json").read_text())))
+    assert "## Identifiability: what the targets pin down (the posterior)" in md and "1 pinned, 0 partly pinned, 1 loose" in md
+    assert "| base_rate_per_pair_month | 0.4 |" in md  # inside its 90 % interval: not marked outside
+    draw_posterior(folder, s, space, tmp_path / "ident.png")
+    assert (tmp_path / "ident.png").stat().st_size > 5_000
+
+
+def test_a_posterior_of_another_search_space_is_refused(capsys, tmp_path):
+    folder = fake_posterior(tmp_path / "study")
+    with pytest.raises(SystemExit) as exit_:
+        main([f"validate.identifiability.posterior={folder}", f"validate.output_dir={tmp_path / 'v'}", f"hydra.run.dir={tmp_path / 'h'}"])
+    err = capsys.readouterr().err.strip()
+    assert exit_.value.code == 2 and "not a posterior of this search space; no column model." in err
+    assert not (tmp_path / "v").exists()

@@ -212,3 +212,88 @@ def draw(slices: pd.DataFrame, trials: pd.DataFrame | None, summary: pd.DataFram
     fig.tight_layout()
     fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
+
+
+# ------------------------------------------------------------------ from a posterior (alignment-infer)
+CONTRACTED, PARTLY = "pinned", "partly pinned"
+POSTERIOR_LOOSE = "loose"
+
+
+def posterior_summary(folder, space: dict, calibrated: dict) -> pd.DataFrame:
+    """What an alignment-infer study says of each searched parameter: the posterior's median and 90 % interval,
+    its contraction (1 - posterior variance / prior variance on the search coordinate), the calibration check's
+    p value, and the parameter it is most correlated with in the posterior. The verdict: pinned (contraction >= 0.5),
+    partly pinned (>= 0.2), loose."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    post = pd.read_parquet(folder / "posterior.parquet")
+    diag = __import__("json").loads((folder / "diagnostics.json").read_text())
+    names = [n for n in space if f"model.{n}" in post]
+    units = np.column_stack([_to_unit(post[f"model.{n}"], *space[n][:3]) for n in names])
+    corr = np.corrcoef(units, rowvar=False)
+    rows = []
+    for k, n in enumerate(names):
+        low, high, log, _ = space[n]
+        q = post[f"model.{n}"].quantile([0.05, 0.5, 0.95])
+        c = diag["parameters"][n]["contraction"]
+        others = np.abs(np.where(np.arange(len(names)) == k, 0.0, corr[k]))
+        j = int(np.argmax(others))
+        verdict = CONTRACTED if c >= 0.5 else PARTLY if c >= 0.2 else POSTERIOR_LOOSE
+        rows.append({"parameter": n, "low": low, "high": high, "log": log, "calibrated": calibrated[n], "median": q[0.5],
+                     "q05": q[0.05], "q95": q[0.95], "contraction": c, "sbc_ks_p": diag["parameters"][n]["ks_pvalue"],
+                     "partner": names[j], "partner_r": float(corr[k, j]), "verdict": verdict})
+    return pd.DataFrame(rows)
+
+
+def posterior_markdown(summary: pd.DataFrame, folder, diag: dict) -> list[str]:
+    lines = ["## Identifiability: what the targets pin down (the posterior)", "",
+             f"From the posterior of `alignment-infer` in `{folder}` ({diag['simulations']:,} simulations, "
+             f"{diag['draws']:,} draws; its report: `{folder}/report.md`). *Contraction* is 1 - posterior variance / prior "
+             "variance on the search coordinate (log where the search is): 0, the targets say nothing; 1, they fix it; "
+             "below 0, the posterior leans to the ends of the range more than the uniform prior does. The partner is the "
+             "parameter most correlated with it in the posterior: a strong partner means the pair is pinned only together. "
+             "*SBC p* is the calibration check's uniformity test (below 0.01: the posterior of this parameter is not to "
+             "be trusted).", "",
+             f"- **{CONTRACTED}**: contraction >= 0.5; **{PARTLY}**: 0.2-0.5; **{POSTERIOR_LOOSE}**: below 0.2.", "",
+             "| parameter | model value | search range | posterior median (90 %) | contraction | partner (r) | SBC p | verdict |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in summary.itertuples():
+        outside = "" if r.q05 <= r.calibrated <= r.q95 else " (outside)"
+        lines.append(f"| {r.parameter} | {r.calibrated:.4g}{outside} | {r.low:g}-{r.high:g}{' (log)' if r.log else ''} | "
+                     f"{r.median:.3g} ({r.q05:.3g}-{r.q95:.3g}) | {r.contraction:.2f} | {r.partner} ({r.partner_r:+.2f}) | "
+                     f"{r.sbc_ks_p:.3f} | {r.verdict} |")
+    counts = summary["verdict"].value_counts()
+    lines += ["", f"{counts.get(CONTRACTED, 0)} pinned, {counts.get(PARTLY, 0)} partly pinned, {counts.get(POSTERIOR_LOOSE, 0)} "
+              f"loose of {len(summary)} searched parameters. Posterior-predictive coverage of the targets: "
+              f"{diag['coverage_50']:.2f} in the 50 % interval, {diag['coverage_90']:.2f} in the 90 % one. "
+              "A *model value* marked *outside* lies outside the posterior's 90 % interval.", "",
+              "![posterior marginals](identifiability.png)", ""]
+    return lines
+
+
+def draw_posterior(folder, summary: pd.DataFrame, space: dict, path) -> None:
+    """Each parameter's posterior on its search range (0-1 on the search coordinate), the model's value marked."""
+    import matplotlib.pyplot as plt
+    from pathlib import Path
+
+    post = pd.read_parquet(Path(folder) / "posterior.parquet")
+    n = len(summary)
+    cols = 6
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols, 2.1 * rows), sharex=True)
+    for ax, r in zip(axes.flat, summary.itertuples()):
+        u = _to_unit(post[f"model.{r.parameter}"], r.low, r.high, r.log)
+        ax.hist(u, bins=20, range=(0, 1), density=True, color="C0", alpha=0.7)
+        ax.axhline(1.0, color="0.4", ls="--", lw=0.8)
+        ax.axvline(float(_to_unit([r.calibrated], r.low, r.high, r.log)[0]), color="C3", lw=1.2)
+        ax.set_title(f"{r.parameter}\ncontraction {r.contraction:.2f}", fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in axes.flat[n:]:
+        ax.axis("off")
+    fig.supxlabel("place in the search range (0 = low, 1 = high; log scale where the search is)   dashed: the prior;  "
+                  "red: the model's value", fontsize=9)
+    fig.supylabel("posterior density", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)

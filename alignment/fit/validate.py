@@ -8,6 +8,8 @@ committed and linked from the README). Regenerate with ``alignment-validate`` (`
 
 from __future__ import annotations
 
+import json
+
 import sys
 from pathlib import Path
 
@@ -82,6 +84,21 @@ def prepare_validation(cfg: DictConfig):
         value = getattr(p.params, name)
         if not low <= value <= high:
             raise ConfigError(f"model.{name}", value, f"outside its search range [{low}, {high}]: the slice cannot cross it")
+    if ident.get("posterior"):
+        folder = Path(str(ident.posterior))
+        missing = [f for f in ("posterior.parquet", "diagnostics.json") if not (folder / f).is_file()]
+        if missing:
+            raise ConfigError("validate.identifiability.posterior", str(folder), f"no {missing[0]} there: make the study "
+                              "with alignment-infer (the default: alignment-infer, into results/inference/default), or set this key to null "
+                              "for loss slices")
+        import pandas as pd
+
+        columns = set(pd.read_parquet(folder / "posterior.parquet").columns)
+        lacking = [n for n in space if f"model.{n}" not in columns]
+        if lacking:
+            raise ConfigError("validate.identifiability.posterior", str(folder), "not a posterior of this search space; "
+                              "no column model." + lacking[0])
+        return p, targets, space, None
     trials = _load_trials(ident.trials, space) if ident.trials else None
     return p, targets, space, trials
 
@@ -318,12 +335,22 @@ def run_validation(cfg: DictConfig) -> dict:
     full = OmegaConf.merge(cfg, {"horizon": {"end": "2100-12", "drop_later_events": False}})
     land = landscape_analysis(cfg) if cfg.scenario.name == "historical" else None
     ident = cfg.validate.identifiability
-    slices, summary = identifiability_analysis(p, targets, space, trials, ident)
-    n_trials = 0 if trials is None else len(completed(trials))
+    folder = ident.get("posterior")
+    if folder:
+        from alignment.fit.identifiability import draw_posterior, posterior_markdown, posterior_summary
+
+        slices = None
+        summary = posterior_summary(folder, space, {n: getattr(p.params, n) for n in space})
+        diag = json.loads((Path(str(folder)) / "diagnostics.json").read_text())
+        ident_md = posterior_markdown(summary, folder, diag)
+    else:
+        slices, summary = identifiability_analysis(p, targets, space, trials, ident)
+        n_trials = 0 if trials is None else len(completed(trials))
+        ident_md = identifiability_markdown(summary, ident, n_trials)
     report = report_markdown(table, cfg, reps, _post_2021_events(full), land)
     if cfg.scenario.name == "historical" and cfg.validate.weights_meaning:
         report += "\n" + "\n".join(weights_meaning(cfg, reps))
-    report += "\n" + "\n".join(identifiability_markdown(summary, ident, n_trials))
+    report += "\n" + "\n".join(ident_md)
 
     out = Path(cfg.validate.output_dir)
     with staged(out) as stage:
@@ -333,10 +360,16 @@ def run_validation(cfg: DictConfig) -> dict:
         if land is not None:
             (stage / "landscape.csv").write_text(land.to_csv(index=False, float_format="%.6g"))
             draw_landscape(land, stage / "landscape.png")
-        (stage / "identifiability_slices.csv").write_text(slices.to_csv(index=False, float_format="%.6g"))
         (stage / "identifiability.csv").write_text(summary.to_csv(index=False, float_format="%.6g"))
-        draw_identifiability(slices, trials, summary, float(ident.top_fraction), float(ident.tolerance),
-                             stage / "identifiability.png")
+        if slices is None:
+            draw_posterior(folder, summary, space, stage / "identifiability.png")
+            old = out / "identifiability_slices.csv"  # a previous report's slices would no longer match
+            if old.exists():
+                old.unlink()
+        else:
+            (stage / "identifiability_slices.csv").write_text(slices.to_csv(index=False, float_format="%.6g"))
+            draw_identifiability(slices, trials, summary, float(ident.top_fraction), float(ident.tolerance),
+                                 stage / "identifiability.png")
         (stage / "validation.md").write_text(report)
     print(f"{int(table['met'].sum())} of {len(table)} targets met, loss {loss(table):.3f}; wrote {out}/validation.md, .csv, .png")
     return {"table": table, "output_dir": out, "identifiability": summary}

@@ -1,6 +1,7 @@
 """Designs: which parameter values a sweep runs, as a table with one row per design point.
 
-No parameters: one point, the configured model, run ``replicates`` times. Five samplers: ``grid`` (full factorial over value lists or evenly spaced levels), ``list``
+No parameters: one point, the configured model, run ``replicates`` times. ``posterior`` draws the points from a
+posterior file of alignment-infer (:func:`posterior_points`). Five other samplers: ``grid`` (full factorial over value lists or evenly spaced levels), ``list``
 (explicit values, zipped), and through SALib ``latin`` (Latin hypercube), ``sobol`` (Saltelli's
 scheme for Sobol indices) and ``morris`` (elementary-effect trajectories). One SALib problem
 (:func:`salib_problem`) serves the sampling here and the analysis of the results later; rows stay
@@ -10,13 +11,14 @@ in the sampler's order, which SALib's analysers expect.
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from alignment.errors import ConfigError
 
-SAMPLERS = ("grid", "list", "latin", "sobol", "morris")
+SAMPLERS = ("grid", "list", "latin", "sobol", "morris", "posterior")
 _RANGE_KEYS, _VALUES_KEYS = {"low", "high", "log"}, {"values"}
 
 
@@ -67,6 +69,52 @@ def check_parameters(parameters: dict, sampler: str) -> dict:
             raise ConfigError(where, spec, "the list sampler needs explicit values: {values: [...]}")
         out[key] = ("range", float(low), float(high), log)
     return out  # empty: one design point, the configured model (replicates give the spread)
+
+
+def posterior_file(path) -> Path:
+    """The posterior.parquet a design names (the file, or the study folder holding it); ConfigError if there is none."""
+    if path is None or str(path) == "":
+        raise ConfigError("sweep.design.posterior", path, "the posterior sampler needs a posterior file: "
+                                                          "<results_dir>/inference/NAME/posterior.parquet from alignment-infer")
+    p = Path(str(path))
+    p = p / "posterior.parquet" if p.is_dir() else p
+    if not p.is_file():
+        raise ConfigError("sweep.design.posterior", str(path), "no such file; alignment-infer writes "
+                                                               "<results_dir>/inference/NAME/posterior.parquet")
+    return p
+
+
+def posterior_points(path, n: int, seed: int) -> pd.DataFrame:
+    """``n`` draws of a posterior file, one per design point, columns named by config key (``model.temperature``).
+
+    The draws are taken in an order fixed by ``seed`` (a permutation of the file's rows), so the first ``n`` points
+    stay the same as ``n`` grows: a larger design extends a smaller one."""
+    p = posterior_file(path)
+    try:
+        table = pd.read_parquet(p)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a file that is not Parquet
+        raise ConfigError("sweep.design.posterior", str(path), f"cannot be read as Parquet: {' '.join(str(exc).split())[:120]}") from None
+    if n < 1:
+        raise ConfigError("sweep.design.n", n, "the posterior sampler needs n >= 1 draws")
+    if n > len(table):
+        raise ConfigError("sweep.design.n", n, f"the posterior {p} has only {len(table):,} draws")
+    bad = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c]) or not np.isfinite(table[c]).all()]
+    if bad:
+        raise ConfigError("sweep.design.posterior", str(path), f"column {bad[0]} is not finite numbers")
+    order = np.random.default_rng(np.random.SeedSequence([seed, 0x9057])).permutation(len(table))[:n]
+    return table.iloc[order].reset_index(drop=True).astype(float)
+
+
+def varied_columns(table: pd.DataFrame) -> list:
+    """The columns of a posterior a sweep varies: all but the noise model's (``discrepancy.*``, which describe how far
+    the record may lie from the model, not the model)."""
+    return [c for c in table.columns if not c.startswith("discrepancy.")]
+
+
+def file_digest(path) -> str:
+    import hashlib
+
+    return hashlib.sha256(posterior_file(path).read_bytes()).hexdigest()[:16]
 
 
 def salib_problem(space: dict) -> dict:

@@ -32,7 +32,8 @@ from datetime import datetime, timezone
 from alignment.errors import ConfigError
 
 # the design settings each sampler uses (alignment/sweep/design.py); the others do not change its points
-SAMPLER_SETTINGS = {"grid": ("levels",), "list": (), "latin": ("n",), "sobol": ("n", "second_order"), "morris": ("n", "levels")}
+SAMPLER_SETTINGS = {"grid": ("levels",), "list": (), "latin": ("n",), "sobol": ("n", "second_order"), "morris": ("n", "levels"),
+                    "posterior": ("n",)}
 # what every run shares: a change here changes finished runs, so no design with it extends the folder's
 SHARED = ("run_config", "timelines", "sweep.seed", "sweep.summaries")
 
@@ -61,6 +62,10 @@ def settings(sweep, parameters: dict, timelines: dict, run_config: dict, years: 
     design = {"sampler": str(sweep.design.sampler)}
     for name in SAMPLER_SETTINGS.get(design["sampler"], ()):
         design[name] = sweep.design[name]
+    if design["sampler"] == "posterior":  # the draws are the file's: its content, not its path, makes the design
+        from alignment.sweep.design import file_digest
+
+        design["posterior_sha256"] = file_digest(sweep.design.posterior)
     return {
         "sweep.scenarios": [str(s) for s in sweep.scenarios], "sweep.parameters": parameters, "sweep.design": design,
         "sweep.replicates": int(sweep.replicates), "sweep.seed": int(sweep.seed),

@@ -173,9 +173,25 @@ def make_plan(cfg, scenario_cfgs: dict, base_overrides: list) -> Plan:
         if name not in UNITS:
             raise ConfigError(f"sweep.summaries.indicators[{n}]", name, "unknown indicator; known: " + ", ".join(UNITS))
     parameters = design_m.flatten(OmegaConf.to_container(sw.parameters))
-    space = design_m.check_parameters(parameters, sw.design.sampler)
-    types = {key: check_key(cfg, key, parameters[key]) for key in space}
-    table = design_m.points(space, sw.design.sampler, sw.design.n, sw.design.levels, sw.design.second_order, sw.seed)
+    if sw.design.sampler == "posterior":
+        if parameters:
+            raise ConfigError("sweep.parameters", parameters, "the posterior sampler varies the parameters of its posterior "
+                                                              "file (its columns); leave sweep.parameters empty")
+        drawn = design_m.posterior_points(sw.design.posterior, sw.design.n, sw.seed)
+        drawn = drawn[design_m.varied_columns(drawn)]
+        space = {key: ("range", float(drawn[key].min()), float(drawn[key].max()), False) for key in drawn.columns}
+        for key in space:
+            try:
+                check_key(cfg, key, {"low": space[key][1], "high": space[key][2]})
+            except ConfigError as exc:
+                raise ConfigError("sweep.design.posterior", str(sw.design.posterior),
+                                  f"column {key}: {exc.allowed}") from None
+        types = {key: float for key in space}
+        table = drawn
+    else:
+        space = design_m.check_parameters(parameters, sw.design.sampler)
+        types = {key: check_key(cfg, key, parameters[key]) for key in space}
+        table = design_m.points(space, sw.design.sampler, sw.design.n, sw.design.levels, sw.design.second_order, sw.seed)
     for key, t in types.items():
         if t is int:
             table[key] = np.round(table[key]).astype(np.int64)

@@ -1,6 +1,8 @@
-"""alignment_history: each state's alignment weights 2015-2035 in the historical timeline, with bands.
+"""alignment_history: each state's alignment weights 2015-2035 in the historical timeline, with two bands.
 
-Table: one row per state, power and year: mean, lo, hi (the central ``band`` of the replicates) and runs.
+Table: one row per state, power and year: mean, lo, hi (the central ``band`` of the replicates at the calibrated
+parameters: the model's random numbers) and runs; with the posterior sweep declared, also post_mean, post_lo,
+post_hi and post_runs (parameters drawn from the posterior of alignment-infer: parameter uncertainty as well).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from alignment.experiment.data import bands
 from alignment.experiment.plotting import POWER_COLOURS, band, mark_events, theme
 
 SWEEP = "history"
+POSTERIOR = "history_posterior"
 
 
 def check(data, options) -> None:  # (the band is checked for every figure by alignment.experiment.app.check_options)
@@ -18,8 +21,12 @@ def check(data, options) -> None:  # (the band is checked for every figure by al
 
 
 def table(data, options):
+    by = ["entity", "partner", "year"]
     d = data.summaries(SWEEP, "alignment_weight", scenario=options["scenario"])
-    out = bands(d, ["entity", "partner", "year"], level=float(options["band"]))
+    out = bands(d, by, level=float(options["band"]))
+    if POSTERIOR in data.sweeps:
+        p = bands(data.summaries(POSTERIOR, "alignment_weight", scenario=options["scenario"]), by, level=float(options["band"]))
+        out = out.merge(p.rename(columns={"mean": "post_mean", "lo": "post_lo", "hi": "post_hi", "runs": "post_runs"}), on=by)
     return out.rename(columns={"entity": "state", "partner": "power"})
 
 
@@ -29,9 +36,14 @@ def draw(table, options, data):
     powers = list(dict.fromkeys(table["power"]))
     marks = data.marks(SWEEP, options["scenario"], options.get("marks"))
     fig, axes = plt.subplots(2, 3, figsize=(15, 8), sharex=True, sharey=True)
+    posterior = "post_lo" in table
     for ax, state in zip(axes.flat, states):
         for power in powers:
-            band(ax, table[(table.state == state) & (table.power == power)], colour=POWER_COLOURS.get(power), label=power)
+            d = table[(table.state == state) & (table.power == power)]
+            band(ax, d, colour=POWER_COLOURS.get(power), label=power)
+            if posterior:  # parameter uncertainty too: the band's edges, dashed
+                for edge in ("post_lo", "post_hi"):
+                    ax.plot(d.year + 0.5, d[edge], color=POWER_COLOURS.get(power), lw=0.8, ls="--", alpha=0.8)
         ax.axvspan(options["out_of_sample_from"], table.year.max() + 1, color="0.95", zorder=-1, lw=0)
         ax.set(title=state, xlim=(table.year.min(), table.year.max() + 1))
     axes.flat[0].set_ylim(bottom=0)
@@ -48,7 +60,11 @@ def draw(table, options, data):
     for ax in axes[-1]:
         ax.set_xlabel("year (yearly means, drawn mid-year)")
     runs = int(table["runs"].max())
-    fig.suptitle(f"Alignment weights, historical timeline: mean and {int(round(100 * options['band']))} % band over {runs} "
-                 "replicates (calibrated parameters)", y=1.0)
+    pct = int(round(100 * options["band"]))
+    title = f"Alignment weights, historical timeline: mean and {pct} % band over {runs} replicates (calibrated parameters)"
+    if posterior:
+        title += (f";\ndashed: {pct} % band over {int(table['post_runs'].max())} runs with parameters drawn from the posterior "
+                  "(parameter uncertainty and random numbers)")
+    fig.suptitle(title, y=1.0)
     fig.tight_layout()
     return fig

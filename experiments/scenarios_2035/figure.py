@@ -3,7 +3,10 @@
 Table: one row per panel and scenario: mean, lo, hi (central ``band`` over the replicates), runs, and the
 difference from the reference scenario, replicate by replicate: diff_mean, diff_lo, diff_hi. Replicate r of
 every scenario meets the same random numbers (common random numbers), so the paired difference shows what the
-scenario changes with the model's own noise taken out; the figure draws it.
+scenario changes with the model's own noise taken out; the figure draws it. With the posterior sweep declared,
+post_diff_mean, post_diff_lo and post_diff_hi are the same paired difference over runs whose parameters are drawn
+from the posterior of alignment-infer (draw d with seed r in every scenario): how sure the effect is once the
+parameters are uncertain too.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from alignment.experiment.data import bands
 from alignment.experiment.plotting import theme
 
 SWEEP = "forward"
+POSTERIOR = "forward_posterior"
 
 
 def check(data, options) -> None:
@@ -32,15 +36,26 @@ def check(data, options) -> None:
                               f"not read from sweep '{SWEEP}' (declared in experiment.sweeps: {', '.join(declared)})")
 
 
-def _panel(data, panel: dict, year: int) -> pd.DataFrame:
-    d = data.summaries(SWEEP, panel["indicator"], year=year)
+def _panel(data, panel: dict, year: int, sweep: str = SWEEP) -> pd.DataFrame:
+    """One panel's values per run, with ``pair``: the key that meets the same random numbers (and, in the posterior
+    sweep, the same parameters) in every scenario."""
+    d = data.summaries(sweep, panel["indicator"], year=year)
     if panel.get("partner") is not None:
         d = d[d.partner == panel["partner"]]
     if panel.get("entity") == "mean":
         d = d.groupby(["scenario", "replicate", "run_id"], as_index=False, sort=False)["value"].mean()
     else:
         d = d[d.entity == panel["entity"]]
-    return d
+    if sweep == SWEEP:
+        return d.assign(pair=d["replicate"].astype(str))
+    point = data.runs(sweep).set_index("run_id")["point"]
+    return d.assign(pair=d["run_id"].map(point).astype(str) + "-" + d["replicate"].astype(str))
+
+
+def _paired(d: pd.DataFrame, reference: str, level: float) -> pd.DataFrame:
+    ref = d[d.scenario == reference].set_index("pair")["value"]
+    paired = d.assign(value=d["value"].to_numpy() - ref.reindex(d["pair"]).to_numpy())
+    return bands(paired, ["scenario"], level=level)
 
 
 def table(data, options):
@@ -50,14 +65,18 @@ def table(data, options):
     for name, panel in options["panels"].items():
         d = _panel(data, panel, options["year"])
         levels = bands(d, ["scenario"], level=level)
-        ref = d[d.scenario == options["reference"]].set_index("replicate")["value"]
-        paired = d.assign(value=d["value"].to_numpy() - ref.reindex(d["replicate"]).to_numpy())
-        diffs = bands(paired, ["scenario"], level=level).rename(columns={"mean": "diff_mean", "lo": "diff_lo", "hi": "diff_hi"})
-        parts.append(levels.merge(diffs.drop(columns="runs"), on="scenario").assign(panel=name, label=panel["label"], year=options["year"]))
+        diffs = _paired(d, options["reference"], level).rename(columns={"mean": "diff_mean", "lo": "diff_lo", "hi": "diff_hi"})
+        part = levels.merge(diffs.drop(columns="runs"), on="scenario")
+        if POSTERIOR in data.sweeps:
+            post = _paired(_panel(data, panel, options["year"], POSTERIOR), options["reference"], level)
+            part = part.merge(post.rename(columns={"mean": "post_diff_mean", "lo": "post_diff_lo", "hi": "post_diff_hi",
+                                                   "runs": "post_runs"}), on="scenario")
+        parts.append(part.assign(panel=name, label=panel["label"], year=options["year"]))
     out = pd.concat(parts, ignore_index=True)
     out["order"] = out["panel"].map({p: i for i, p in enumerate(options["panels"])}) * 100 + out["scenario"].map({s: i for i, s in enumerate(order)})
     out = out.sort_values("order").reset_index(drop=True)
-    return out[["panel", "label", "year", "scenario", "mean", "lo", "hi", "runs", "diff_mean", "diff_lo", "diff_hi"]]
+    columns = ["panel", "label", "year", "scenario", "mean", "lo", "hi", "runs", "diff_mean", "diff_lo", "diff_hi"]
+    return out[columns + [c for c in ("post_diff_mean", "post_diff_lo", "post_diff_hi", "post_runs") if c in out]]
 
 
 def draw(table, options, data):
@@ -72,6 +91,8 @@ def draw(table, options, data):
         y = list(range(len(d)))[::-1]
         ax.axvline(0, color="0.3", ls="--", lw=1, zorder=1)
         colours = ["C3" if v < 0 else "C0" for v in d.diff_mean]
+        if "post_diff_lo" in d:  # parameter uncertainty too: a wider, paler band behind
+            ax.hlines(y, d.post_diff_lo, d.post_diff_hi, colors=colours, lw=7, alpha=0.2)
         ax.hlines(y, d.diff_lo, d.diff_hi, colors=colours, lw=2.2)
         ax.scatter(d.diff_mean, y, color=colours, s=28, zorder=3)
         ax.set_yticks(y, d.scenario)
@@ -82,7 +103,11 @@ def draw(table, options, data):
         ax.axis("off")
     band = int(round(100 * options["band"]))
     runs = int(table["runs"].max())
-    fig.suptitle(f"Forward scenarios in {options['year']}, each against {options['reference']}: mean difference and {band} % band "
-                 f"over {runs} paired replicates (same random numbers; blue above, red below)", y=1.0)
+    title = (f"Forward scenarios in {options['year']}, each against {options['reference']}: mean difference and {band} % band "
+             f"over {runs} paired replicates (same random numbers; blue above, red below)")
+    if "post_runs" in table:
+        title += (f";\npale: {band} % band over {int(table['post_runs'].max())} paired runs with parameters drawn from the "
+                  "posterior (parameter uncertainty and random numbers)")
+    fig.suptitle(title, y=1.0)
     fig.tight_layout()
     return fig
