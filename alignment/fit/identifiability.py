@@ -229,6 +229,15 @@ def posterior_summary(folder, space: dict, calibrated: dict) -> pd.DataFrame:
     folder = Path(folder)
     post = pd.read_parquet(folder / "posterior.parquet")
     diag = __import__("json").loads((folder / "diagnostics.json").read_text())
+    space = dict(space)
+    config = folder / "config.yaml"
+    if config.is_file():  # the study's own prior, where it differs from the search space given
+        import yaml
+
+        prior = (yaml.safe_load(config.read_text()) or {}).get("search") or {}
+        for n, spec in prior.items():
+            if n in space and isinstance(spec, dict) and {"low", "high"} <= set(spec):
+                space[n] = (float(spec["low"]), float(spec["high"]), bool(spec.get("log", False)), space[n][3])
     names = [n for n in space if f"model.{n}" in post]
     units = np.column_stack([_to_unit(post[f"model.{n}"], *space[n][:3]) for n in names])
     corr = np.corrcoef(units, rowvar=False)
@@ -256,7 +265,7 @@ def posterior_markdown(summary: pd.DataFrame, folder, diag: dict) -> list[str]:
              "*SBC p* is the calibration check's uniformity test (below 0.01: the posterior of this parameter is not to "
              "be trusted).", "",
              f"- **{CONTRACTED}**: contraction >= 0.5; **{PARTLY}**: 0.2-0.5; **{POSTERIOR_LOOSE}**: below 0.2.", "",
-             "| parameter | model value | search range | posterior median (90 %) | contraction | partner (r) | SBC p | verdict |",
+             "| parameter | model value | prior range | posterior median (90 %) | contraction | partner (r) | SBC p | verdict |",
              "|---|---|---|---|---|---|---|---|"]
     for r in summary.itertuples():
         outside = "" if r.q05 <= r.calibrated <= r.q95 else " (outside)"

@@ -427,7 +427,12 @@ def train(inf: Inference, st, z: np.ndarray, x: np.ndarray, out: Path):
     path, mark = out / "estimator.pt", out / "estimator.json"
     trained_for = training_hash(st)
     with _torch_seeded(int(st.seed)):
-        npe = NPE(prior=prior, density_estimator=st.density_estimator, show_progress_bars=False)
+        from sbi.utils.tracking import TensorBoardTracker
+        from torch.utils.tensorboard.writer import SummaryWriter
+
+        # the training curves go to the study's folder (tensorboard --logdir it), not to ./sbi-logs
+        tracker = TensorBoardTracker(SummaryWriter(log_dir=str(out / "training")))
+        npe = NPE(prior=prior, density_estimator=st.density_estimator, tracker=tracker, show_progress_bars=False)
         npe.append_simulations(torch.as_tensor(z, dtype=torch.float32), torch.as_tensor(x, dtype=torch.float32))
         if path.exists() and mark.exists() and json.loads(mark.read_text()).get("training_hash") == trained_for:
             estimator = torch.load(path, weights_only=False)
