@@ -241,7 +241,7 @@ def test_a_run_that_raises_fails_alone(tmp_path, monkeypatch):
     ("sweep.design.sampler=halton", "sweep.design.sampler", "allowed samplers"),
     ("sweep.design.sampler=sobol", "sweep.design.n", "power of 2"),
     ("sweep.replicates=0", "sweep.replicates", ">= 1"),
-    ("sweep=nope", "sweep", "unknown sweep; known: bench, demo, forward"),
+    ("sweep=nope", "sweep", "unknown sweep; known: bench, demo, forecast_2026_2030, forward"),
     ("executor=dask", "executor", "unknown executor; known: local, ray, slurm"),
     ("sweep.summaries.indicators=[weights]", "sweep.summaries.indicators[0]", "unknown indicator"),
     ("sweep.scenarios=[historical,atlantis]", "sweep.scenarios[1]", "unknown scenario"),

@@ -98,7 +98,8 @@ def test_committed_report_is_current():
 ])
 def test_bad_input_stops_before_running(capsys, tmp_path, override, expected):
     with pytest.raises(SystemExit) as exit_:
-        main([override, f"validate.output_dir={tmp_path / 'v'}", f"hydra.run.dir={tmp_path / 'h'}"])
+        main([override, "validate.identifiability.posterior=null", f"validate.output_dir={tmp_path / 'v'}",
+              f"hydra.run.dir={tmp_path / 'h'}"])
     err = capsys.readouterr().err.strip().splitlines()
     assert exit_.value.code == 2 and err == [f"alignment-validate: error: {expected}"]
     assert not (tmp_path / "v").exists()
