@@ -430,8 +430,9 @@ class FrozenForecastSettings:
     enabled: bool = True
     sweep: str = "forecast_2026_2030"  # configs/sweep/: the scenarios and indicators (its design is set here)
     posterior: str = "results/inference/default/posterior.parquet"
-    draws: int = 200  # posterior draws, one seed each
+    draws: int = 200  # posterior draws (each run with the sweep's replicates: seeds)
     years: List[int] = field(default_factory=lambda: [2026, 2030])  # first and last year
+    remake: bool = False  # a frozen forecast made from the same posterior and settings stands unless this is true
 
 
 @dataclass

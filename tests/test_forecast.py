@@ -86,11 +86,15 @@ def test_fewer_draws_than_asked_is_refused(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_small_rolling_origin_forecast_and_frozen_forecast(tmp_path, capsys):
-    F.run_forecast(small(tmp_path, "forecast.frozen.enabled=false"))  # infers the origin's study on 2015-2019
-    assert not (tmp_path / "forecasts" / "forecast_2026_2027.parquet").exists()
-    out = F.run_forecast(small(tmp_path))  # the study is finished: reused; then the frozen forecast from it
-    assert "is finished" in capsys.readouterr().out
+def test_a_small_rolling_origin_forecast_and_frozen_forecast(tmp_path):
+    # the frozen forecast reads a small posterior of two parameters around their defaults (the origin study's
+    # own posterior is covered by the rolling origin)
+    rng = np.random.default_rng(0)
+    post = tmp_path / "post" / "posterior.parquet"
+    post.parent.mkdir()
+    pd.DataFrame({"model.temperature": rng.uniform(1.4, 1.8, 30), "model.noise_scale": rng.uniform(0.03, 0.06, 30),
+                  "discrepancy.un": rng.uniform(0.1, 1, 30)}).to_parquet(post)
+    out = F.run_forecast(small(tmp_path, f"forecast.frozen.posterior={post}"))
     skill = pd.read_csv(tmp_path / "forecasts" / "skill.csv")
     for col in ("origin", "target", "crps_model", "crps_persistence", "crps_constant", "skill_persistence", "ci_low", "ci_high"):
         assert col in skill.columns
@@ -106,3 +110,10 @@ def test_a_small_rolling_origin_forecast_and_frozen_forecast(tmp_path, capsys):
     assert (np.diff(q, axis=1) >= -1e-12).all()
     meta = json.loads((tmp_path / "forecasts" / "forecast_2026_2027.json").read_text())
     assert meta["draws"] == 20 and meta["command"].startswith("alignment-forecast") and len(meta["posterior_sha256"]) == 16
+    assert (frozen.runs == 20 * meta["replicates"]).all()
+    # frozen: a forecast from the same posterior and settings stands; another posterior or size does not
+    cfg = small(tmp_path, f"forecast.frozen.posterior={post}")
+    assert F._standing(tmp_path / "forecasts" / "forecast_2026_2027.json", tmp_path / "forecasts" / "forecast_2026_2027.parquet",
+                       cfg)["made"] == meta["made"]
+    assert F._standing(tmp_path / "forecasts" / "forecast_2026_2027.json", tmp_path / "forecasts" / "forecast_2026_2027.parquet",
+                       small(tmp_path, f"forecast.frozen.posterior={post}", "forecast.frozen.draws=30")) is None

@@ -307,7 +307,7 @@ def frozen_forecast(cfg: DictConfig) -> tuple[pd.DataFrame, dict]:
     y0, y1 = (int(y) for y in fr.years)
     scfg = _compose("sweep", [f"sweep={fr.sweep}", "sweep.design.sampler=posterior", f"sweep.design.n={int(fr.draws)}",
                               f"sweep.design.posterior={fr.posterior}", f"sweep.summaries.years=[{','.join(str(y) for y in range(y0, y1 + 1))}]",
-                              f"horizon.end={y1}-12", "horizon.drop_later_events=true"])
+                              f"horizon.end={y1}-12", "horizon.drop_later_events=true", "sweep.extend=true"])
     with open_dict(scfg):
         scfg.results_dir, scfg.progress, scfg.executor = cfg.results_dir, cfg.progress, cfg.executor
     out = run_sweep(scfg)
@@ -325,19 +325,44 @@ def frozen_forecast(cfg: DictConfig) -> tuple[pd.DataFrame, dict]:
     table = q.reset_index().assign(runs=g.size().to_numpy())
     table = table.rename(columns={"entity": "state_or_corridor", "partner": "power_or_market"})
     meta = {"made": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": _git_commit(),
+            "uncommitted_changes": _git_dirty(),
             "posterior": str(fr.posterior), "posterior_sha256": _sha(fr.posterior), "draws": int(fr.draws),
             "scenarios": sorted(table.scenario.unique().tolist()), "years": [y0, y1],
             "command": "alignment-forecast" + (f" results_dir={cfg.results_dir}" if str(cfg.results_dir) != "results" else ""),
             "quantiles": list(QUANTILES), "sweep": str(fr.sweep),
-            "note": "posterior-predictive quantiles over the posterior draws, one seed each (parameter uncertainty and "
-                    "the model's random numbers); trade_share is each partner's share of the state's modelled trade"}
+            "replicates": int(scfg.sweep.replicates),
+            "note": "posterior-predictive quantiles over the posterior draws x the sweep's seeds (parameter uncertainty "
+                    "and the model's random numbers); trade_share is each partner's share of the state's modelled trade; "
+                    "corridor volumes are per corridor (state_or_corridor), in TEU per year"}
     return table, meta
+
+
+def _standing(manifest: Path, table: Path, cfg: DictConfig) -> dict | None:
+    """The manifest of a frozen forecast already made from the same posterior file and settings, or None."""
+    try:
+        meta = json.loads(manifest.read_text())
+    except (OSError, ValueError):
+        return None
+    fr = cfg.forecast.frozen
+    same = (table.is_file() and meta.get("posterior_sha256") == _sha(fr.posterior) and meta.get("draws") == int(fr.draws)
+            and meta.get("years") == [int(y) for y in fr.years] and meta.get("sweep") == str(fr.sweep)
+            and meta.get("replicates") == int(_compose("sweep", [f"sweep={fr.sweep}"]).sweep.replicates))
+    return meta if same else None
 
 
 def _sha(path) -> str:
     from alignment.sweep.design import file_digest
 
     return file_digest(path)
+
+
+def _git_dirty() -> bool | None:
+    """Whether the working tree that made the forecast differed from its commit."""
+    try:
+        return bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True,
+                                   check=True, cwd=Path(__file__).resolve().parent).stdout.strip())
+    except (OSError, subprocess.CalledProcessError):
+        return None
 
 
 def _git_commit() -> str | None:
@@ -414,8 +439,14 @@ def run_forecast(cfg: DictConfig) -> dict:
     if f.frozen.enabled:
         import pyarrow as pa
 
+        y0, y1 = (int(y) for y in f.frozen.years)
+        stem = f"forecast_{y0}_{y1}"
+        standing = _standing(out / f"{stem}.json", out / f"{stem}.parquet", cfg)
+        if standing is not None and not f.frozen.remake:
+            print(f"{PROG}: the frozen forecast made {standing['made']} from the same posterior and settings stands "
+                  f"({out / f'{stem}.parquet'}); forecast.frozen.remake=true makes it anew")
+            return result
         table, meta = frozen_forecast(cfg)
-        stem = f"forecast_{meta['years'][0]}_{meta['years'][1]}"
         atomic_write_table(pa.Table.from_pandas(table, preserve_index=False), out / f"{stem}.parquet")
         atomic_write_text(json.dumps(meta, indent=1) + "\n", out / f"{stem}.json")
         print(f"{PROG}: frozen forecast of {len(meta['scenarios'])} scenarios, {meta['years'][0]}-{meta['years'][1]}, "
