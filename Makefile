@@ -65,10 +65,10 @@ test-fast: setup     ## without the end-to-end command-line tests
 calibrate: setup     ## fit the free parameters to the 2015-2021 record (resumable Optuna study)
 	$(VENV)/bin/alignment-calibrate
 
-infer: setup         ## the default posterior into results/inference/default/ (20,000 simulations, about 5 minutes)
+infer: setup         ## the default posterior into results/inference/default/ (20,000 simulations, about 6 minutes; finished: nothing to do)
 	$(VENV)/bin/alignment-infer
 
-forecast: setup      ## rolling-origin skill (results/forecasts/skill.csv) and the frozen 2026-2030 forecast (about 12 minutes)
+forecast: setup      ## rolling-origin skill (results/forecasts/skill.csv) and the frozen 2026-2030 forecast (about 10 minutes from scratch)
 	$(VENV)/bin/alignment-forecast
 
 validate: setup      ## regenerate results/validation (every target against the model, 20 replicates)
@@ -78,7 +78,7 @@ bench: setup         ## speed benchmarks: one run and its outputs; the engine's 
 	$(PY) benchmarks/bench_run.py
 	$(PY) benchmarks/bench_batch.py
 
-bench-infer: setup   ## simulations per second inside alignment-infer, and the default study's wall time (about 5 minutes)
+bench-infer: setup   ## simulations per second inside alignment-infer, batched against one at a time (about a minute; --study adds the default study, 6 minutes)
 	$(PY) benchmarks/bench_infer.py
 
 bench-sweep: setup   ## alignment-sweep against mesa.batch_run on the same 1,000 runs (about 5 minutes; last line: ratio)
