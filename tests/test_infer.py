@@ -192,7 +192,7 @@ def test_the_simulations_are_the_same_on_every_executor(tmp_path):
                                   ["executor=slurm", "executor.cluster=debug", f"executor.folder={tmp_path / 'slurm'}"])):
         cfg = small(tmp_path / str(n), "horizon.end=2015-12", "infer.chunk=10", *executor)
         inf = I.prepare_inference(cfg)
-        z, x, *_ = I.simulate(cfg, inf, "train", 30, tmp_path / str(n), progress=False)
+        z, x = I.simulate(cfg, inf, "train", 30, tmp_path / str(n), progress=False)
         got.append((z, x))
     for z, x in got[1:]:
         np.testing.assert_array_equal(z, got[0][0])

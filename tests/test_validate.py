@@ -315,7 +315,7 @@ def test_the_posterior_section_renders_and_draws(tmp_path):
     md = "\n".join(posterior_markdown(s, folder, json.loads((folder / "diagnostics.json").read_text())))
     assert "## Identifiability: what the targets pin down (the posterior)" in md and "1 pinned, 0 partly pinned, 1 loose" in md
     assert "| base_rate_per_pair_month | 0.4 |" in md  # inside its 90 % interval: not marked outside
-    draw_posterior(folder, s, space, tmp_path / "ident.png")
+    draw_posterior(folder, s, tmp_path / "ident.png")
     assert (tmp_path / "ident.png").stat().st_size > 5_000
 
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import subprocess
 import time
 from dataclasses import dataclass
@@ -62,7 +61,7 @@ class Item:
     family: str
     series: str
     year: int
-    value: float
+    value: float  # on the scale it is scored on: the log for a relative item
     tolerance: float
     relative: bool  # scored on the log scale (volumes)
     statistic: Callable  # finished run -> the model's value
@@ -143,31 +142,20 @@ def origin_posterior(cfg: DictConfig, origin: int) -> Path:
 
 
 # ------------------------------------------------------------------ what is forecast
-def _year_and_series(name: str) -> tuple[int | None, str]:
-    """The record year a target's name carries (``unga_agreement.KAZ.RUS.2019``, ``northern_teu_2019``,
-    ``interactions_2019_total``) and its series: the name with the year taken out."""
-    parts = re.split(r"([._])", name)
-    years = [k for k, p in enumerate(parts) if re.fullmatch(r"(19|20)\d\d", p)]
-    if len(years) != 1:
-        return None, name
-    k = years[0]
-    return int(parts[k]), "".join(parts[:k] + ["*"] + parts[k + 1:])
-
-
 def items(world, targets, origin: int) -> tuple[list[Item], dict]:
     """The recorded values after ``origin`` to score, and every series' record {series: {year: value}} (years up to
     the record's end; the baselines read only the years up to the origin)."""
-    from alignment.fit.targets import _annual_trade
+    from alignment.fit.targets import _annual_trade, year_and_series
 
     out, history = [], {}
     for t in targets:
-        y, series = _year_and_series(t.name)
+        y, series = year_and_series(t.name)
         if y is None or t.kind not in FAMILY_OF:
             continue
         value = float(np.log(t.value)) if t.relative else float(t.value)
         history.setdefault(series, {})[y] = value
         if y > origin:
-            out.append(Item(FAMILY_OF[t.kind], series, y, float(t.value), float(t.tolerance), t.relative, t.statistic))
+            out.append(Item(FAMILY_OF[t.kind], series, y, value, float(t.tolerance), t.relative, t.statistic))
     years = [int(y) for y in world.trade_years]
     for y in years:
         rec = world.trade_record[years.index(y)]  # (N, Q) USD bn, reporter view
@@ -202,19 +190,14 @@ def model_ensemble(its: list[Item], runs, disc: pd.DataFrame, rng: np.random.Gen
 def baselines(its: list[Item], history: dict, origin: int, size: int, rng: np.random.Generator) -> tuple[list, list]:
     """Per item, the persistence ensemble (``size`` members) and the constant ensemble (the record up to the origin).
     An item whose series has no record up to the origin has neither (None)."""
-    changes: dict[str, list] = {}
-    for it in its:
-        changes.setdefault(it.family, [])
-    seen = set()
-    for it in its:
-        if it.series in seen:
-            continue
-        seen.add(it.series)
-        past = sorted((y, v) for y, v in history[it.series].items() if y <= origin)
-        changes[it.family] += [(b - a) / (yb - ya) for (ya, a), (yb, b) in zip(past, past[1:])]
+    pasts = {it.series: sorted((y, v) for y, v in history[it.series].items() if y <= origin) for it in its}
+    changes: dict[str, list] = {it.family: [] for it in its}
+    for series, family in dict((it.series, it.family) for it in its).items():
+        past = pasts[series]
+        changes[family] += [(b - a) / (yb - ya) for (ya, a), (yb, b) in zip(past, past[1:])]
     persistence, constant = [], []
     for it in its:
-        past = sorted((y, v) for y, v in history[it.series].items() if y <= origin)
+        past = pasts[it.series]
         if not past:
             persistence.append(None)
             constant.append(None)
@@ -244,7 +227,7 @@ def score_items(its, model, persistence, constant, rng) -> pd.DataFrame:
     for k, it in enumerate(its):
         if persistence[k] is None:
             continue
-        obs = float(np.log(it.value)) if it.relative else it.value
+        obs = it.value
         q = np.quantile(model[k], [0.05, 0.25, 0.75, 0.95])
         rows.append({"family": it.family, "series": it.series, "year": it.year, "record": obs,
                      "model_median": float(np.median(model[k])), "crps_model": crps(obs, model[k]),

@@ -281,7 +281,7 @@ def posterior_markdown(summary: pd.DataFrame, folder, diag: dict) -> list[str]:
     return lines
 
 
-def draw_posterior(folder, summary: pd.DataFrame, space: dict, path) -> None:
+def draw_posterior(folder, summary: pd.DataFrame, path) -> None:
     """Each parameter's posterior on its search range (0-1 on the search coordinate), the model's value marked."""
     import matplotlib.pyplot as plt
     from pathlib import Path

@@ -1,10 +1,10 @@
 """alignment-infer: a posterior over the searched parameters, by simulation-based inference on the batched engine.
 
-Method: neural posterior estimation (``sbi``'s NPE, one round from the prior). The engine steps hundreds of
-parameter sets at once, so simulating from the prior is cheap (about 75 simulations a second per core with
-their summaries); the trained estimator is *amortised*, so the calibration check (simulation-based
-calibration over ``infer.sbc_simulations`` held-out simulations) costs one forward pass per simulation
-rather than one inference per simulation, as it would with ABC-SMC.
+Method: neural posterior estimation (``sbi``'s NPE). The engine steps hundreds of parameter sets at once, so
+simulating is cheap (about 50 simulations a second per core with their summaries, against 2.7 one at a time;
+``benchmarks/bench_infer.py``); the trained estimator is *amortised*, so the calibration check (simulation-based
+calibration over ``infer.sbc_simulations`` held-out simulations) costs one forward pass per simulation rather
+than one inference per simulation, as it would with ABC-SMC.
 
 The data: the calibration targets (``configs/targets/``, the 2015-2021 record). Each target becomes one
 summary, its error in tolerances, ``(model - record) / tolerance`` (log ratio for relative targets), plus
@@ -14,8 +14,13 @@ target (at the calibrated point about half are met), and without a discrepancy t
 outside everything the simulations produce, where a neural estimator can only extrapolate (Kennedy and
 O'Hagan 2001 give the idea; here ``sigma_f`` is inferred with the parameters, log-uniform over
 ``infer.discrepancy``). Summaries are squashed smoothly into +-``CAP`` tolerances (``CAP tanh(v / CAP)``),
-as the loss caps its terms. Each pattern of the brief is a 0/1 summary (1: it holds). The record itself is
-then the all-zeros summary (patterns: 1), and the posterior is the estimator evaluated there.
+as the loss caps its terms. The record itself is the all-zeros summary, and the posterior is the estimator
+evaluated there.
+
+The brief's patterns are data too: the first of ``infer.rounds`` rounds draws from the prior, each later one from
+the prior restricted to where the runs so far reproduced every pattern (sbi's ``RestrictionEstimator``), and only
+the runs that reproduce them train the estimator (:func:`simulate_rounds`). With
+``infer.restrict_to_patterns=false``, one round from the prior, each pattern a 0/1 summary.
 
 The parameters are those of ``configs/search/`` with a uniform prior over their range (log-uniform where
 ``log: true``), and the discrepancies; the estimator works on the logit of each one's place in its range.
@@ -28,6 +33,7 @@ executors (local processes, Ray, SLURM): an interrupted study resumes with the c
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import importlib.util
@@ -143,7 +149,6 @@ def prepare_inference(cfg: DictConfig) -> Inference:
     from alignment.fit.calibrate import check_search
     from alignment.fit.targets import load_targets
     from alignment.run import prepare
-
     from alignment.sweep.executors import check_executor
 
     check_infer(cfg.infer)
@@ -174,9 +179,7 @@ def errors(targets, runs) -> np.ndarray:
         if t.kind == "pattern":
             out[:, k] = [t.ensemble([t.statistic(m)]) if t.ensemble else t.statistic(m) for m in runs]
             continue
-        stat = np.array([t.statistic(m) for m in runs], dtype=float)
-        err = np.log(np.maximum(stat, 1e-9) / t.value) if t.relative else stat - t.value
-        out[:, k] = err / (t.tolerance if t.tolerance > 0 else 1e-3)
+        out[:, k] = t.error(np.array([t.statistic(m) for m in runs], dtype=float)) / t.scale
     return np.where(np.isfinite(out), out, FAR)
 
 
@@ -269,8 +272,8 @@ def plan_chunks(st, stream: str, n: int, thetas: np.ndarray | None, inf: Inferen
 
 
 def simulate(cfg: DictConfig, inf: Inference, stream: str, n: int, out: Path, thetas=None, progress=True, rnd: int = 0):
-    """Simulate the missing chunks of a stream's round through the configured executor; returns (z, x, valid) of the
-    whole round: parameter sets, summaries and whether each run reproduces the brief's patterns."""
+    """Simulate the missing chunks of a stream's round through the configured executor; returns (z, x) of the whole
+    round: parameter sets (estimator coordinates) and summaries."""
     from tqdm.auto import tqdm
 
     from alignment.sweep.executors import executor
@@ -311,7 +314,6 @@ def restricted_draws(inf: Inference, z: np.ndarray, valid: np.ndarray, n: int, s
     if valid.sum() < MIN_VALID:
         draws = prior_draws(inf, np.random.default_rng(np.random.SeedSequence([seed, 0xB0C5])), n)
     else:
-        import contextlib
         import io
 
         import torch
@@ -355,15 +357,16 @@ def simulate_rounds(cfg: DictConfig, inf: Inference, out: Path) -> tuple[np.ndar
     return np.concatenate(zs)[v], np.concatenate(xs)[v], lines, (np.concatenate(zs), v)
 
 
-def heldout(cfg: DictConfig, inf: Inference, out: Path, history) -> tuple[np.ndarray, np.ndarray]:
-    """``infer.sbc_simulations`` held-out valid runs, drawn as the training runs of the last round were."""
+def heldout(cfg: DictConfig, inf: Inference, out: Path, history) -> tuple[np.ndarray, np.ndarray, int]:
+    """``infer.sbc_simulations`` held-out valid runs, drawn as the training runs of the last round were, and how many
+    runs that took."""
     st = cfg.infer
     n = int(st.sbc_simulations)
     if not st.restrict_to_patterns or int(st.rounds) == 1:
-        z, x = simulate(cfg, inf, "sbc", n, out, progress=st.progress)[:2]
-        return z, x
+        z, x = simulate(cfg, inf, "sbc", n, out, progress=st.progress)
+        return z, x, n
     z_all, v_all = history
-    zs, xs, got, batch = [], [], 0, 0
+    zs, xs, got, batch, simulated = [], [], 0, 0, 0
     while got < n:
         if batch >= 20:
             raise ConfigError("infer.sbc_simulations", n, "too few held-out runs reproduce the brief's patterns")
@@ -374,11 +377,13 @@ def heldout(cfg: DictConfig, inf: Inference, out: Path, history) -> tuple[np.nda
         v = valid_runs(inf, x)
         zs.append(z[v]), xs.append(x[v])
         got += int(v.sum())
+        simulated += m
         batch += 1
-    return np.concatenate(zs)[:n], np.concatenate(xs)[:n]
+    return np.concatenate(zs)[:n], np.concatenate(xs)[:n], simulated
 
 
 # ------------------------------------------------------------------ the estimator
+@contextlib.contextmanager
 def _torch_seeded(seed: int):
     """A torch random context seeded from the study's seed that leaves torch's global state as it was. sbi's advice
     inside it (outlying or constant summaries, sample sizes, batch caps) is silenced: the report gives what matters."""
@@ -386,22 +391,10 @@ def _torch_seeded(seed: int):
 
     import torch
 
-    ctx, quiet = torch.random.fork_rng(), warnings.catch_warnings()
-
-    class _Seeded:
-        def __enter__(self):
-            quiet.__enter__()
-            warnings.filterwarnings("ignore", category=UserWarning, module=r"sbi(\..*)?$")
-            ctx.__enter__()
-            torch.manual_seed(seed)
-
-        def __exit__(self, *exc):
-            try:
-                return ctx.__exit__(*exc)
-            finally:
-                quiet.__exit__(*exc)
-
-    return _Seeded()
+    with warnings.catch_warnings(), torch.random.fork_rng():
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"sbi(\..*)?$")
+        torch.manual_seed(seed)
+        yield
 
 
 def logistic_prior(D: int):
@@ -416,7 +409,6 @@ def logistic_prior(D: int):
 def train(inf: Inference, st, z: np.ndarray, x: np.ndarray, out: Path):
     """The NPE posterior trained on (z, x), saved to ``estimator.pt`` (reused when the study resumes). It works in
     the unbounded coordinates of :meth:`Inference.to_unbounded`; :func:`sample` maps its draws back."""
-    import contextlib
     import io
 
     import torch
@@ -545,15 +537,6 @@ def _check_folder(out: Path, digest: str) -> None:
         raise ConfigError("infer.output_dir", str(out), "holds simulations without a study record; delete the folder")
 
 
-def _count(out: Path, stream: str) -> int:
-    """Simulations of a stream on disk (every round)."""
-    total = 0
-    for f in (out / "simulations").glob(f"{stream}*_*.npz"):
-        with np.load(f) as d:
-            total += len(d["z"])
-    return total
-
-
 def _finished(out: Path, digest: str, st) -> dict | None:
     """The outputs of a finished study of this configuration and size, or None (then it is run or resumed)."""
     try:
@@ -571,7 +554,6 @@ def posterior_table(inf: Inference, draws_z: np.ndarray) -> pd.DataFrame:
 
 
 def report(inf: Inference, st, post: pd.DataFrame, diag: dict) -> str:
-    lo, hi = inf.bounds
     lines = [f"# Posterior of the searched parameters: study `{st.name}`", "",
              f"Neural posterior estimation (sbi {diag['versions'].get('sbi')}, {st.density_estimator}) trained on "
              f"{diag['valid_simulations']:,} of {diag['simulations']:,} simulations (the prior: the search space, uniform, "
@@ -639,7 +621,7 @@ def run_inference(cfg: DictConfig) -> dict:
     seconds = {}
     t0 = time.perf_counter()
     z, x, rounds, history = simulate_rounds(cfg, inf, out)
-    z_sbc, x_sbc = heldout(cfg, inf, out, history)
+    z_sbc, x_sbc, n_heldout = heldout(cfg, inf, out, history)
     seconds["simulate"] = time.perf_counter() - t0
     keep = x.std(axis=0) > 0  # a summary no simulation moves (a membership the data fix) carries no information
     t0 = time.perf_counter()
@@ -653,11 +635,11 @@ def run_inference(cfg: DictConfig) -> dict:
     seconds["diagnose"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     _, x_pred = simulate(cfg, inf, "predictive", int(st.predictive_simulations), out,
-                         thetas=draws_z[:int(st.predictive_simulations)], progress=st.progress)[:2]
+                         thetas=draws_z[:int(st.predictive_simulations)], progress=st.progress)
     seconds["simulate"] += time.perf_counter() - t1
     cover = predictive_coverage(inf.targets, x_pred)
     con = contraction(inf, draws_z)
-    n_sims = int(st.simulations) + int(st.predictive_simulations) + _count(out, "sbc")
+    n_sims = int(st.simulations) + int(st.predictive_simulations) + n_heldout
     diag = {"study": st.name, "library": st.library, "method": st.method, "density_estimator": st.density_estimator,
             "simulations": int(st.simulations), "sbc_simulations": int(st.sbc_simulations),
             "predictive_simulations": int(st.predictive_simulations), "draws": int(st.draws), "targets": T,

@@ -10,6 +10,7 @@ gain in fit elsewhere may buy a broken one cheaply.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -38,6 +39,16 @@ class Target:
     source: str
     statistic: Callable  # model -> float (patterns: 1.0 if the statement holds, else 0.0)
     ensemble: Callable | None = None  # patterns judged on the replicates together: [statistic(m)] -> 1.0 or 0.0
+
+    @property
+    def scale(self) -> float:
+        """What one tolerance is in the error's units (a target with no tolerance counts 0.001 as one)."""
+        return self.tolerance if self.tolerance > 0 else 1e-3
+
+    def error(self, value):
+        """The model's value (a number or an array) against the record: the log ratio for a relative target, else
+        the difference."""
+        return np.log(np.maximum(value, 1e-9) / self.value) if self.relative else value - self.value
 
 
 # ------------------------------------------------------------------ statistics of a finished run
@@ -183,10 +194,21 @@ def load_targets(targets_cfg, world, world_cfg, until: int | None = None) -> lis
     return out if until is None else [t for t in out if _year_of(t) is None or _year_of(t) <= until]
 
 
+def year_and_series(name: str) -> tuple[int | None, str]:
+    """The single record year a target's name carries (``unga_agreement.KAZ.RUS.2019``, ``northern_teu_2019``,
+    ``interactions_2019_total``) and its series: the name with that year replaced by ``*``. No year, or more than
+    one: (None, name)."""
+    parts = re.split(r"([._])", name)
+    years = [k for k, p in enumerate(parts) if re.fullmatch(r"(19|20)\d\d", p)]
+    if len(years) != 1:
+        return None, name
+    k = years[0]
+    return int(parts[k]), "".join(parts[:k] + ["*"] + parts[k + 1:])
+
+
 def _year_of(t: Target) -> int | None:
-    """The single year a target reads, if its name ends in one (dyad-years, state-years, dated values)."""
-    last = t.name.rsplit(".", 1)[-1]
-    return int(last) if last.isdigit() and len(last) == 4 else None
+    """The single year a target reads, if its name carries one (dyad-years, state-years, dated values)."""
+    return year_and_series(t.name)[0]
 
 
 def _clip(years, until):
@@ -376,10 +398,9 @@ def evaluate(targets: list[Target], models: list) -> pd.DataFrame:
             term = t.weight * TERM_CAP * (1.0 - mean)
             err = float("nan")
         else:
-            err = (np.log(max(mean, 1e-9) / t.value) if t.relative else mean - t.value)
-            scale = t.tolerance if t.tolerance > 0 else 1e-3
+            err = float(t.error(mean))
             met = abs(err) <= t.tolerance + 1e-12
-            term = t.weight * min((err / scale) ** 2, TERM_CAP)
+            term = t.weight * min((err / t.scale) ** 2, TERM_CAP)
         rows.append({"target": t.name, "kind": t.kind, "value": t.value, "model_mean": mean,
                      "model_p05": float(np.quantile(vals, 0.05)), "model_p95": float(np.quantile(vals, 0.95)),
                      "tolerance": t.tolerance, "relative": t.relative, "error": err, "met": bool(met),

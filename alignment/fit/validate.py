@@ -362,7 +362,7 @@ def run_validation(cfg: DictConfig) -> dict:
             draw_landscape(land, stage / "landscape.png")
         (stage / "identifiability.csv").write_text(summary.to_csv(index=False, float_format="%.6g"))
         if slices is None:
-            draw_posterior(folder, summary, space, stage / "identifiability.png")
+            draw_posterior(folder, summary, stage / "identifiability.png")
             old = out / "identifiability_slices.csv"  # a previous report's slices would no longer match
             if old.exists():
                 old.unlink()
