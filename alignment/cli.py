@@ -210,16 +210,16 @@ def _check_scenario_file(cfg, overrides) -> None:
 
 
 def precheck(argv, full_product_limit: int = 200, config_name: str = "run", validate=None, prog: str = PROG,
-             composed: list | None = None, folders: dict | None = None) -> int:
+             composed: list | None = None, folders: dict | None = None, hydra_nodes: list | None = None) -> int:
     """Compose and check the configurations the command line asks for; returns how many were composed
-    (and appends them to ``composed`` if given). With ``folders``, the first configuration's output folders
-    are resolved into it on the way, for :func:`prepare_run_dir`.
+    (and appends them to ``composed`` if given, their ``hydra`` nodes to ``hydra_nodes``). With ``folders``, the
+    first configuration's output folders are resolved into it on the way, for :func:`prepare_run_dir`.
 
     Seeds are checked on their own (a sweep over seeds changes nothing else). Up to
     ``full_product_limit`` configurations are checked one by one; a larger sweep has each of its
     values checked with the first choice of every other override, and says so on stderr.
     """
-    from alignment.run import prepare
+    from alignment.runs import prepare
 
     validate = validate or prepare
     overrides, config_dir, runs = _split_args(argv)
@@ -243,7 +243,12 @@ def precheck(argv, full_product_limit: int = 200, config_name: str = "run", vali
     base = (f"seed={seeds[0]}",) if seeds else ()
     for n, combo in enumerate(combos):  # the first is the first configuration (_first_configuration)
         combo = base + tuple(combo)
-        read = (lambda cfg: folders.update(_output_folders(cfg, argv, config_name))) if n == 0 and folders is not None else None
+        def read(cfg, first=n == 0):
+            if first and folders is not None:
+                folders.update(_output_folders(cfg, argv, config_name))
+            if hydra_nodes is not None:
+                hydra_nodes.append(cfg._get_node("hydra"))
+
         try:
             cfg = compose_config(combo, config_dir, with_hydra=True, config_name=config_name, with_hydra_node=read)
         except Exception as exc:  # noqa: BLE001 - Hydra and OmegaConf raise many types
@@ -266,7 +271,7 @@ def _find_culprit(combo, config_dir, config_name="run"):
 
 def run_job(cfg: DictConfig) -> Path:
     """Run one configured job into Hydra's output directory and report it."""
-    from alignment.run import simulate, summary_table, write_run
+    from alignment.runs import simulate, summary_table, write_run
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     (run_dir / "run.json").unlink(missing_ok=True)  # a rerun: the old run's mark goes before anything else (see prepare_run_dir)
@@ -384,6 +389,28 @@ def prepare_run_dir(argv, config_name: str = "run", folders: dict | None = None)
     return target
 
 
+def run_one_job(cfg: DictConfig, hydra_node, task, config_name: str) -> None:
+    """Run ``task`` on a configuration the pre-check composed, as Hydra's own run would (the run directory,
+    its .hydra/ record, logging, callbacks) but without composing it twice more (Hydra's mode check and its run
+    each compose the whole tree again). A multirun, or any Hydra flag, goes through Hydra's main instead."""
+    from hydra._internal.callbacks import Callbacks
+    from hydra.core.utils import run_job as hydra_run_job, setup_globals
+    from hydra.types import HydraContext, RunMode
+    from omegaconf import open_dict, read_write
+
+    setup_globals()  # the ${now:...} and ${hydra:...} resolvers
+    with open_dict(cfg):
+        cfg["hydra"] = hydra_node
+    with read_write(cfg.hydra):
+        cfg.hydra.mode = RunMode.RUN
+    callbacks = Callbacks(cfg)
+    callbacks.on_run_start(config=cfg, config_name=config_name)
+    ret = hydra_run_job(hydra_context=HydraContext(config_loader=None, callbacks=callbacks), task_function=task,
+                        config=cfg, job_dir_key="hydra.run.dir", job_subdir_key=None)
+    callbacks.on_run_end(config=cfg, config_name=config_name, job_return=ret)
+    _ = ret.return_value  # raises what the job raised
+
+
 def console_entry(prog: str, config_name: str, job, validate=None, direct: bool = False):
     """A console entry point: pre-check the command line, then run ``job(cfg)`` as a Hydra app.
 
@@ -394,14 +421,17 @@ def console_entry(prog: str, config_name: str, job, validate=None, direct: bool 
     configuration the pre-check composed, instead of composing it a second time.
     """
 
-    @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name=config_name)
-    def app(cfg: DictConfig) -> None:
+    def task(cfg: DictConfig) -> None:
         try:
             job(cfg)
         except (ConfigError, StorageError) as exc:
             stop_if_signalled()  # a signal that landed in a library and came out as a config error is the signal
             print(f"{prog}: error: {exc}", file=sys.stderr)
             sys.exit(2 if isinstance(exc, ConfigError) else 1)
+
+    @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name=config_name)
+    def app(cfg: DictConfig) -> None:
+        task(cfg)
 
     def main(argv=None) -> None:
         argv = sys.argv[1:] if argv is None else list(argv)
@@ -414,12 +444,16 @@ def console_entry(prog: str, config_name: str, job, validate=None, direct: bool 
             previous = {}
         try:
             folders: dict = {}
-            precheck(argv, config_name=config_name, validate=validate, prog=prog, composed=composed if direct else None,
-                     folders=folders)
+            hydra_nodes: list = []
+            precheck(argv, config_name=config_name, validate=validate, prog=prog, composed=composed, folders=folders,
+                     hydra_nodes=hydra_nodes)
             prepare_run_dir(argv, config_name, folders)
             stop_if_signalled()
-            if direct and len(composed) == 1 and not any(a.startswith("-") for a in argv):
-                job(composed[0], overrides=_split_args(argv)[0])
+            if len(composed) == 1 and not any(a.startswith("-") for a in argv):  # one configuration, no Hydra flag
+                if direct:
+                    job(composed[0], overrides=_split_args(argv)[0])
+                else:
+                    run_one_job(composed[0], hydra_nodes[0], task, config_name)
                 return
             sys.argv = [prog] + argv
             app()

@@ -2,7 +2,7 @@
 
 ``alignment-run --help`` says what the command does, its main keys with their defaults, examples, and
 where the full configuration is; it answers in a fraction of a second. Everything else goes to the
-command's own module (alignment.cli, alignment.fit.*, alignment.sweep.cli). Hydra's own help stays
+command's own module (alignment.cli, alignment.fit.*, alignment.sweeps.cli). Hydra's own help stays
 available as ``--hydra-help``, the composed configuration as ``--cfg job``.
 """
 
@@ -65,7 +65,7 @@ COMMANDS = {
                      "alignment-validate validate.identifiability.trials=outputs/calibration/trials.csv"],
     },
     "sweep": {
-        "prog": "alignment-sweep", "module": "alignment.sweep.cli", "config": "sweep",
+        "prog": "alignment-sweep", "module": "alignment.sweeps.cli", "config": "sweep",
         "summary": "Run a parameter sweep (configs/sweep/: scenarios x design points x replicates) on the batched "
                    "engine, locally, on Ray or on SLURM; resumable; writes a Parquet dataset.",
         "keys": ["sweep", "executor", "sweep.replicates", "sweep.dry_run", "sweep.extend", "sweep.verify", "executor.workers",
@@ -170,12 +170,37 @@ def short_help(command: str) -> str:
     return "\n".join(lines)
 
 
-def _dispatch(command: str) -> None:
-    argv = sys.argv[1:]
+def version_line() -> str:
+    """``alignment X.Y.Z (mesa ..., hydra-core ..., numpy ...)`` from the installed packages' metadata (imports
+    nothing)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from alignment import __version__
+
+    def v(name):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    return f"alignment {__version__} (" + ", ".join(f"{n} {v(n)}" for n in ("mesa", "hydra-core", "numpy")) + ")"
+
+
+def main_for(command: str, argv=None) -> None:
+    """Run a command with ``argv`` (default: the command line): ``--help`` and ``--version`` answer at once, without
+    composing anything; everything else goes to the command's module."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     if any(a in ("--help", "-h") for a in argv):
         print(short_help(command))
         return
-    importlib.import_module(COMMANDS[command]["module"]).main()
+    if "--version" in argv:
+        print(version_line())
+        sys.exit(0)
+    importlib.import_module(COMMANDS[command]["module"]).main(argv)
+
+
+def _dispatch(command: str) -> None:
+    main_for(command)
 
 
 def run() -> None:

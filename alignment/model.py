@@ -27,7 +27,7 @@ MESA_STREAM = 3  # the Mesa model's own generator (agent order); the dynamics dr
 
 
 class AlignmentModel(mesa.Model):
-    """The alignment model. Build it with :func:`alignment.run.build_model` from a config."""
+    """The alignment model. Build it with :func:`alignment.runs.build_model` from a config."""
 
     def __init__(self, world: World, params: ModelParams, events: list, start: int, end: int, seed: int = 0):
         super().__init__(rng=make_generator(seed, stream=MESA_STREAM))

@@ -141,6 +141,12 @@ def atomic_write_table(table: pa.Table, path: Path) -> None:
         pq.write_table(table, tmp, compression="zstd")
 
 
+def as_stored(df: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
+    """The frame as its Parquet file gives it back (dates as dates, the schema's types): what the Python API returns,
+    so that a table from ``alignment.run`` equals the one ``alignment-run`` writes."""
+    return pa.Table.from_pandas(df, schema=schema, preserve_index=False).to_pandas()
+
+
 def write_timeseries(df: pd.DataFrame, path: Path) -> None:
     validate_timeseries(df)
     atomic_write_table(pa.Table.from_pandas(df, schema=TIMESERIES_SCHEMA, preserve_index=False), Path(path))

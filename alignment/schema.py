@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Optional
 
 def param(default, meaning, unit, source, range: Range):
     """A documented model parameter: what it means, its unit, where its value comes from and the values it may
-    take (checked by ``alignment.run.check_params``; a list is checked element by element)."""
+    take (checked by ``alignment.runs.check_params``; a list is checked element by element)."""
     return bounded(default, range, unit, meaning=meaning, source=source)
 
 
@@ -215,25 +215,14 @@ class CorridorsConfig:
 
 @dataclass
 class WorldConfig:
-    """The world from data (configs/world/, generated from ../shared/data)."""
+    """The world a run takes (configs/world/): its states and powers, and the path of its data file (generated from
+    ../shared/data; read by alignment.world.source, not composed into the config)."""
 
     name: str = "central_asia"
+    data: str = "world/data/central_asia.yaml"  # absolute, or relative to the current directory, else to configs/
     base_year: int = 2015
     states: List[str] = field(default_factory=list)
     powers: List[str] = field(default_factory=list)
-    catalogue: Dict[str, Any] = field(default_factory=dict)
-    gdp_usd_bn: Dict[str, Any] = field(default_factory=dict)
-    population_m: Dict[str, Any] = field(default_factory=dict)
-    capitals: Dict[str, Any] = field(default_factory=dict)
-    trade_usd_bn: Dict[str, Any] = field(default_factory=dict)
-    trade_mirror_usd_bn: Dict[str, Any] = field(default_factory=dict)
-    trade_total_usd_bn: Dict[str, Any] = field(default_factory=dict)
-    memberships: Dict[str, Any] = field(default_factory=dict)
-    neutrality: Dict[str, Any] = field(default_factory=dict)
-    russian_military: Dict[str, Any] = field(default_factory=dict)
-    remittances_pct_gdp: Dict[str, Any] = field(default_factory=dict)
-    observations: Dict[str, Any] = field(default_factory=dict)
-    resources: Dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -362,7 +351,7 @@ class ValidateConfig(RunConfig):
 
 @dataclass
 class DesignSpec:
-    """How a sweep's points are drawn (alignment/sweep/design.py)."""
+    """How a sweep's points are drawn (alignment/sweeps/design.py)."""
 
     sampler: str = "latin"  # grid | list | latin | sobol | morris | posterior
     n: int = 16  # latin: points; sobol: base sample N, a power of 2 (N * (D + 2) points); morris: trajectories (N * (D + 1) points); posterior: draws
@@ -373,7 +362,7 @@ class DesignSpec:
 
 @dataclass
 class SummarySpec:
-    """What a sweep keeps of each run: yearly values of these indicators (alignment/sweep/summaries.py)."""
+    """What a sweep keeps of each run: yearly values of these indicators (alignment/sweeps/summaries.py)."""
 
     indicators: List[str] = field(default_factory=lambda: ["alignment_weight", "multialignment_index", "corridor_share", "cohesion"])
     years: Optional[List[int]] = None  # calendar years to keep; null: every year of the horizon

@@ -19,8 +19,8 @@ import numpy as np
 
 from alignment.cli import compose_config
 from alignment.engine import simulate
-from alignment.run import prepare
-from alignment.sweep.summaries import records_needed
+from alignment.runs import prepare
+from alignment.sweeps.summaries import records_needed
 
 
 def main() -> None:

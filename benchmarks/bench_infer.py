@@ -35,7 +35,7 @@ def rate(cfg, inf, n: int, chunk: int, workers: int) -> float:
     """Simulations (with their summaries) per second for ``n`` prior draws in chunks of ``chunk`` on ``workers``."""
     from omegaconf import open_dict
 
-    from alignment.sweep.executors import executor
+    from alignment.sweeps.executors import executor
 
     with open_dict(cfg):
         cfg.infer.chunk = chunk

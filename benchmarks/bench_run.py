@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from alignment.cli import compose_config
-from alignment.run import build_model, write_run
+from alignment.runs import build_model, write_run
 
 
 def best_of(fn, repeats):

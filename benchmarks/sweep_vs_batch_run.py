@@ -39,7 +39,7 @@ YEARS = (2025, 2030, 2035)
 @functools.lru_cache(maxsize=4)
 def _prepared(scenario: str):
     from alignment.cli import compose_config
-    from alignment.run import prepare
+    from alignment.runs import prepare
 
     return prepare(compose_config([f"scenario={scenario}"]))
 
@@ -136,7 +136,7 @@ def main() -> None:
         t2, loop2 = sweep(tmp / "two", args.workers)
         t1, loop1 = sweep(tmp / "one", 1)
         root = tmp / "two" / "sweeps" / "bench"
-        from alignment.sweep.store import read_runs, read_summaries
+        from alignment.sweeps.store import read_runs, read_summaries
 
         runs = read_runs(root)
         runs.to_parquet(tmp / "runs.parquet")

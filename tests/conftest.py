@@ -6,7 +6,7 @@ import pytest
 from hydra.core.global_hydra import GlobalHydra
 
 from alignment.cli import compose_config
-from alignment.run import build_model
+from alignment.runs import build_model
 
 
 @pytest.fixture

@@ -58,7 +58,11 @@ def _month(page) -> str:
 
 
 def test_a_class_can_step_move_a_slider_load_a_question_and_switch_to_russian(server, tmp_path):
-    assert CHROMIUM, "Debian's chromium is needed: `make test` installs it with apt-get"
+    if not CHROMIUM:  # in CI (CI=1, set by .ci/run) the browser test must run; elsewhere it says why it cannot
+        message = "no Debian chromium on PATH: `make browser` installs it (apt-get; sudo when not root)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     from playwright.sync_api import expect, sync_playwright
 
     hosts, failed = set(), []

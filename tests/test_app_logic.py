@@ -13,7 +13,7 @@ from alignment.app.classroom import DEFAULT, load_classroom
 from alignment.app.session import Session
 from alignment.cli import compose_config
 from alignment.errors import ConfigError
-from alignment.run import build_model
+from alignment.runs import build_model
 
 
 @pytest.fixture(scope="module")
@@ -298,18 +298,18 @@ def test_a_live_chart_draws_its_frame_again_when_the_spread_or_baseline_changes_
 
 
 def test_a_spread_whose_settings_changed_while_it_ran_is_dropped(session, monkeypatch):
-    import alignment.run
+    import alignment.runs
 
-    run_batch = alignment.run.run_batch
+    run_batch = alignment.runs.run_batch
 
     def slider_moved_meanwhile(*args, **kwargs):  # the page runs the seeds on a thread: the class may move a slider
         runs = run_batch(*args, **kwargs)
         session.set_value("coercion", 3.0)
         return runs
 
-    monkeypatch.setattr(alignment.run, "run_batch", slider_moved_meanwhile)
+    monkeypatch.setattr(alignment.runs, "run_batch", slider_moved_meanwhile)
     generation = session.generation
     assert session.run_band() is None and session.band is None  # not drawn behind a run it does not belong to
     assert session.settings.values["coercion"] == 3.0 and session.generation == generation + 1  # (the reset only)
-    monkeypatch.setattr(alignment.run, "run_batch", run_batch)
+    monkeypatch.setattr(alignment.runs, "run_batch", run_batch)
     assert session.run_band() is session.band is not None

@@ -147,7 +147,7 @@ def test_a_glob_sweep_is_checked_before_any_run(capsys, tmp_path, bad_dir):
 
 def test_integer_literals_are_accepted_for_probability_tables(tmp_path):
     from alignment.cli import compose_config
-    from alignment.run import prepare
+    from alignment.runs import prepare
 
     p = prepare(compose_config(["model.level_probabilities=[[1,0,0],[0.75,0.15,0.1],[0.25,0.3,0.45],[0.25,0.3,0.45]]"]))
     assert p.params.level_probabilities[0] == [1, 0, 0]
@@ -156,7 +156,7 @@ def test_integer_literals_are_accepted_for_probability_tables(tmp_path):
 def test_short_horizons_drop_later_events_only_when_asked():
     from alignment.cli import compose_config
     from alignment.errors import ConfigError
-    from alignment.run import prepare
+    from alignment.runs import prepare
 
     with pytest.raises(ConfigError) as err:
         prepare(compose_config(["horizon.end=2021-12"]))

@@ -154,7 +154,7 @@ def test_a_trial_left_running_by_a_killed_worker_stays_out_of_trials_csv(tmp_pat
 
 def test_trials_asked_together_are_one_batch_of_the_engine(tmp_path, monkeypatch):
     """batch_trials=3, replicates=2: one call with 6 runs, seeds 0, 1 for each trial, then one with 2 for the last trial."""
-    from alignment import run
+    from alignment import runs as run
 
     calls = []
     original = run.run_batch

@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from alignment.world.source import world_data
+
 
 def _annual(m, key, year):
     sl = slice(year * 12 - m.start, (year + 1) * 12 - m.start)
@@ -26,7 +28,7 @@ def _annual(m, key, year):
 def _weighted_errors(m, cfg):
     """(model error, mirror discrepancy), trade-weighted, on pairs and years 2016+ with both views."""
     w = m.world
-    mir = cfg.world.trade_mirror_usd_bn["values"]
+    mir = world_data(cfg.world)["trade_mirror_usd_bn"]["values"]
     err_model = err_mirror = total = 0.0
     for k, y in enumerate(w.trade_years):
         if y == w.base_year:

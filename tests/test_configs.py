@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from alignment.run import prepare
+from alignment.runs import prepare
 from alignment.schema import ModelParams, RunConfig
+from alignment.world.source import world_data
 
 CONFIGS = Path(__file__).parent.parent / "configs"
 
@@ -56,16 +57,17 @@ def test_snapshot_of_the_shared_data_is_identical_to_the_source():
         assert (SHARED_SNAPSHOT / name).read_bytes() == (SHARED_SOURCE / name).read_bytes(), name
 
 
-def test_world_config_is_what_the_builder_makes_from_shared_data():
+def test_world_data_is_what_the_builder_makes_from_shared_data(compose):
     from alignment.world.build import build_world, render
 
-    assert (CONFIGS / "world" / "central_asia.yaml").read_text() == render(build_world(SHARED_SNAPSHOT))
+    assert (CONFIGS / "world" / "data" / "central_asia.yaml").read_text() == render(build_world(SHARED_SNAPSHOT))
+    assert compose().world.data == "world/data/central_asia.yaml"  # the file the world config names
 
 
 def test_every_world_block_carries_its_source(compose):
     cfg = compose()
-    for key, block in cfg.world.items():
-        if isinstance(block, dict) or OmegaConf.is_dict(block):
+    for key, block in world_data(cfg.world).items():
+        if isinstance(block, dict):
             if "values" in block:
                 assert block.get("source"), key
     for name, route in cfg.corridors.routes.items():
@@ -124,7 +126,7 @@ def test_a_rule_for_a_state_the_world_does_not_have_is_one_line_error(compose):
     from omegaconf import open_dict
 
     from alignment.errors import ConfigError
-    from alignment.run import prepare
+    from alignment.runs import prepare
     from alignment.schema import StateSpec
 
     cfg = compose()

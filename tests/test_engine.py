@@ -16,7 +16,7 @@ from alignment.cli import compose_config
 from alignment.engine import Engine, simulate
 from alignment.engine.streams import EXTERNAL_FORMS as EXTERNAL, NOISE, Stream, generator, poisson_counts
 from alignment.model import AlignmentModel
-from alignment.run import prepare
+from alignment.runs import prepare
 
 
 @lru_cache(maxsize=4)
@@ -165,7 +165,7 @@ def test_finished_mesa_models_are_freed(compose):
     """Mesa's class-level id counter (mesa.Agent._ids, Mesa issue 3179) would keep every model alive."""
     import mesa
 
-    from alignment.run import build_model
+    from alignment.runs import build_model
 
     cfg = compose(["horizon.end=2015-03", "horizon.drop_later_events=true"])
     refs = []

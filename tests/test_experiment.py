@@ -11,8 +11,8 @@ import pytest
 
 from alignment.cli import compose_config
 from alignment.experiment.app import load_code, main
-from alignment.sweep.store import finished_ids
-from alignment.sweep.summaries import UNITS
+from alignment.sweeps.store import finished_ids
+from alignment.sweeps.summaries import UNITS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPERIMENTS = sorted(p.stem for p in (ROOT / "configs" / "experiment").glob("*.yaml"))

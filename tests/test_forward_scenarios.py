@@ -10,7 +10,7 @@ import pytest
 
 from alignment.cli import compose_config
 from alignment.engine import simulate
-from alignment.run import prepare
+from alignment.runs import prepare
 
 FORWARD = ["eu_gateway_delivers", "eu_gateway_stalls", "us_reengagement", "caspian_confrontation", "china_consolidation",
            "russia_ceasefire", "c5_institutionalised"]

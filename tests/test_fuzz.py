@@ -65,7 +65,7 @@ def assert_runs_clean(model):
 
 def run_or_refuse(cfg, drawn_keys):
     """Build and run, or check that the refusal names a drawn key; returns the model or None."""
-    from alignment.run import build_model
+    from alignment.runs import build_model
 
     try:
         model = build_model(cfg)

@@ -7,7 +7,7 @@ import pytest
 
 from alignment.agents import CentralAsianState, ExternalPower
 from alignment.engine import STEP_ORDER, Engine
-from alignment.run import build_model
+from alignment.runs import build_model
 
 
 def years_of(m, first, last):

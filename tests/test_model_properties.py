@@ -11,7 +11,7 @@ from functools import lru_cache
 from omegaconf import OmegaConf
 
 from alignment.cli import compose_config
-from alignment.run import build_model
+from alignment.runs import build_model
 
 
 @lru_cache(maxsize=2)

@@ -217,7 +217,7 @@ def test_unknown_measure_in_the_source_file_is_an_error(tmp_path):
 # ----------------------------------------------------------------------------- targets on the record
 def test_observation_targets_take_their_values_and_tolerances_from_the_record(compose):
     from alignment.fit.targets import load_targets
-    from alignment.run import prepare
+    from alignment.runs import prepare
 
     cfg = compose()
     world = prepare(cfg).world
@@ -253,7 +253,7 @@ def test_observation_targets_take_their_values_and_tolerances_from_the_record(co
 def test_target_on_an_observable_the_model_does_not_produce_is_one_line_error(override, key, words):
     from alignment.cli import compose_config
     from alignment.fit.targets import load_targets
-    from alignment.run import prepare
+    from alignment.runs import prepare
 
     cfg = compose_config([override], config_name="calibrate")
     with pytest.raises(ConfigError) as err:
@@ -264,7 +264,7 @@ def test_target_on_an_observable_the_model_does_not_produce_is_one_line_error(ov
 # ----------------------------------------------------------------------------- war economy and re-exports
 def _engine(compose, events, overrides=(), B=1):
     from alignment.engine import Engine
-    from alignment.run import prepare
+    from alignment.runs import prepare
 
     p = prepare(compose(["horizon.end=2015-12", "horizon.drop_later_events=true", *overrides]))
     return Engine(p.world, [p.params] * B, [events] * B, p.start, p.end, list(range(B)))
@@ -286,7 +286,7 @@ def test_economy_shock_scales_the_power_and_what_reads_it(compose):
 
 
 def test_economy_shock_below_minus_100_pct_is_refused(compose):
-    from alignment.run import prepare
+    from alignment.runs import prepare
 
     with pytest.raises(ConfigError, match=r"must be in \(-100, 1000\] \(%; a fall of 100 % or more leaves nothing\)"):
         prepare(compose(['+scenario.events=[{date: "2022-03", kind: economy, power: RUS, gdp_change_pct: -100}]']))

@@ -102,7 +102,7 @@ def test_written_files_have_the_schema_and_no_partials(frames, tmp_path):
 
 def test_a_failed_write_leaves_nothing_that_looks_finished(frames, tmp_path):
     m, ts, led = frames
-    from alignment.run import write_run
+    from alignment.runs import write_run
     from omegaconf import OmegaConf
 
     class Boom(RuntimeError):

@@ -8,9 +8,9 @@ import pytest
 
 from alignment.cli import compose_config
 from alignment.errors import ConfigError
-from alignment.sweep import design
-from alignment.sweep.cli import prepare_sweep, run_sweep
-from alignment.sweep.store import read_runs
+from alignment.sweeps import design
+from alignment.sweeps.cli import prepare_sweep, run_sweep
+from alignment.sweeps.store import read_runs
 
 SMALL = ["sweep=history", "sweep.name=post", "sweep.scenarios=[historical]", "sweep.summaries.indicators=[alignment_weight]", "sweep.design.sampler=posterior",
          "sweep.replicates=1", "sweep.batch_size=4", "horizon.end=2016-12", "horizon.drop_later_events=true",

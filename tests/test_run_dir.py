@@ -42,7 +42,7 @@ def test_a_rerun_that_fails_leaves_no_completion_mark_beside_its_config(tmp_path
         assert not (out / "run.json").exists()  # already gone when the new run starts
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("alignment.run.simulate", dies)
+    monkeypatch.setattr("alignment.runs.simulate", dies)
     assert call(*QUICK, "seed=2", f"hydra.run.dir={out}") == 130
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("alignment-run: interrupted")
@@ -96,7 +96,7 @@ def test_the_pre_check_leaves_no_hydra_state_behind_for_a_sweep_planned_later_in
     from hydra.core.hydra_config import HydraConfig
 
     from alignment.cli import compose_config, prepare_run_dir
-    from alignment.sweep.cli import prepare_sweep
+    from alignment.sweeps.cli import prepare_sweep
 
     assert prepare_run_dir(["horizon.end=2015-12", f"hydra.run.dir={tmp_path / 'run'}"]) == tmp_path / "run"
     assert not HydraConfig.initialized()
@@ -145,7 +145,7 @@ def test_an_unwritable_run_dir_is_refused_before_any_run(capsys):
 
 @pytest.mark.parametrize("module, key", [("alignment.fit.calibrate", "study.output_dir"),
                                          ("alignment.fit.validate", "validate.output_dir"),
-                                         ("alignment.sweep.cli", "results_dir")])
+                                         ("alignment.sweeps.cli", "results_dir")])
 def test_every_command_refuses_an_output_folder_under_a_file(tmp_path, capsys, module, key):
     """calibrate, validate and sweep check their own output folders the same way, before anything runs
     (calibrate crashed with NotADirectoryError from Hydra, whose run directory lives inside its output)."""

@@ -7,7 +7,7 @@ import pytest
 
 from alignment.world.calendar import parse_month
 from alignment.errors import ConfigError
-from alignment.run import build_model, prepare
+from alignment.runs import build_model, prepare
 from alignment.world.scenario import KINDS, parse_event
 
 CODES = {"states": ["KAZ", "UZB", "KGZ", "TJK", "TKM"], "powers": ["RUS", "CHN", "EU", "JPN"],

@@ -15,10 +15,10 @@ import pytest
 
 from alignment.cli import compose_config
 from alignment.errors import ConfigError
-from alignment.sweep import design
-from alignment.sweep.cli import main, prepare_sweep, run_sweep
-from alignment.sweep.plan import replicate_seed
-from alignment.sweep.store import SweepStore, read_runs, read_summaries
+from alignment.sweeps import design
+from alignment.sweeps.cli import main, prepare_sweep, run_sweep
+from alignment.sweeps.plan import replicate_seed
+from alignment.sweeps.store import SweepStore, read_runs, read_summaries
 
 ROOT = Path(__file__).resolve().parent.parent
 EXE = shutil.which("alignment-sweep") or str(Path(sys.executable).parent / "alignment-sweep")
@@ -194,7 +194,7 @@ def test_duckdb_reads_the_dataset_without_pandas(tmp_path):
 
 # ----------------------------------------------------------------------------- failures
 def test_a_run_that_goes_non_finite_is_recorded_failed_and_its_batch_goes_on(tmp_path):
-    from alignment.sweep.runner import make_task, run_task
+    from alignment.sweeps.runner import make_task, run_task
 
     plan = prepare_sweep(small(tmp_path))
     group, runs = plan.batches({r.run_id for r in plan.runs})[0]
@@ -212,7 +212,7 @@ def test_a_run_that_goes_non_finite_is_recorded_failed_and_its_batch_goes_on(tmp
 
 def test_a_run_that_raises_fails_alone(tmp_path, monkeypatch):
     """The batch raises; its runs are retried one by one and only the run at fault is marked failed."""
-    from alignment.sweep import runner
+    from alignment.sweeps import runner
 
     plan = prepare_sweep(small(tmp_path))
     bad_seed = plan.runs[1].seed

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 from alignment.errors import ConfigError, StorageError
-from alignment.sweep import identity
-from alignment.sweep.cli import main, run_sweep
-from alignment.sweep.store import SweepStore, durable_write, read_runs, read_summaries
+from alignment.sweeps import identity
+from alignment.sweeps.cli import main, run_sweep
+from alignment.sweeps.store import SweepStore, durable_write, read_runs, read_summaries
 from tests.test_sweep import EXE, SMALL, files, small
 
 RUNS_SHARD_COLUMNS = ["shard", "summaries_bytes", "summaries_sha256"]  # depend on how runs were batched, not on the runs
@@ -199,7 +199,7 @@ def test_a_figure_reads_the_runs_its_config_stands_for_in_a_folder_extended_beyo
     """A grid extended by one value numbers its points anew: the folder's reader gives the folder's numbers, a figure
     reads exactly its own config's runs with its config's numbers."""
     from alignment.experiment.data import ExperimentData, SweepInput
-    from alignment.sweep.cli import prepare_sweep
+    from alignment.sweeps.cli import prepare_sweep
 
     base = small(tmp_path, *GRID)
     root = run_sweep(base)["root"]
@@ -474,9 +474,9 @@ def test_a_read_only_sweep_folder_is_one_line_then_writable_the_identical_datase
 def test_a_batch_is_written_durably_under_its_writers_own_temporary_name(tmp_path, monkeypatch):
     """What a SLURM task does on a shared file system: each file under a temporary name of this host and process,
     fsynced before it is renamed; the summaries shard is in place before the runs shard that marks the batch done."""
-    from alignment.sweep import store
-    from alignment.sweep.cli import prepare_sweep
-    from alignment.sweep.runner import make_task, run_and_write
+    from alignment.sweeps import store
+    from alignment.sweeps.cli import prepare_sweep
+    from alignment.sweeps.runner import make_task, run_and_write
 
     plan = prepare_sweep(small(tmp_path))
     task = make_task(plan, *plan.batches({r.run_id for r in plan.runs})[0])
@@ -503,7 +503,7 @@ def test_a_batch_is_written_durably_under_its_writers_own_temporary_name(tmp_pat
 # ----------------------------------------------------------------------------- SIGKILL at any moment
 KILLER = textwrap.dedent("""
     import os, signal, sys
-    from alignment.sweep import store
+    from alignment.sweeps import store
     n, when = int(sys.argv[1]), sys.argv[2]
     calls = []
     real_replace, real_fsync = os.replace, os.fsync
@@ -519,7 +519,7 @@ KILLER = textwrap.dedent("""
             os.kill(os.getpid(), signal.SIGKILL)
         real_fsync(fd)
     store.os.replace, store.os.fsync = replace, fsync
-    from alignment.sweep.cli import main
+    from alignment.sweeps.cli import main
     main(sys.argv[3:])
 """)
 

@@ -8,7 +8,8 @@ from omegaconf import OmegaConf
 
 from alignment.cli import CONFIG_DIR
 from alignment.errors import ConfigError
-from alignment.run import prepare
+from alignment.runs import prepare
+from alignment.world.source import world_data
 from alignment.fit.targets import TERM_CAP, Target, evaluate, load_targets, loss
 
 TARGETS = OmegaConf.load(CONFIG_DIR / "targets" / "default.yaml")
@@ -40,8 +41,8 @@ def test_default_targets_load_each_with_a_source(window):
 def test_trade_pair_tolerance_is_the_pairs_own_reporter_mirror_gap(window):
     cfg, p = window
     t = {x.name: x for x in load_targets(TARGETS, p.world, cfg.world)}["trade.KAZ.RUS"]
-    rep = cfg.world.trade_usd_bn["values"]["KAZ"]["RUS"]
-    mir = cfg.world.trade_mirror_usd_bn["values"]["KAZ"]["RUS"]
+    rep = world_data(cfg.world)["trade_usd_bn"]["values"]["KAZ"]["RUS"]
+    mir = world_data(cfg.world)["trade_mirror_usd_bn"]["values"]["KAZ"]["RUS"]
     gaps = [abs(np.log(rep[y] / mir[y])) for y in range(2016, 2021)]
     assert t.tolerance == pytest.approx(max(0.15, float(np.mean(gaps))))
     assert t.value == pytest.approx(np.mean([rep[y] for y in range(2016, 2021)]))
@@ -86,7 +87,7 @@ def test_loss_is_zero_on_the_record_and_capped_far_from_it():
 
 def test_default_model_meets_the_patterns_and_memberships(window):
     """Each pattern holds in at least half of 8 replicates (the definition of a met pattern), memberships in all."""
-    from alignment.run import run_replicates
+    from alignment.runs import run_replicates
 
     cfg, p = window
     tab = evaluate(load_targets(TARGETS, p.world, cfg.world), run_replicates(p, 8))

@@ -133,7 +133,7 @@ def _check(path: Path, raw: dict) -> Classroom:
         else:  # the world's own checks, at both ends of the locked range (on a copy: composing again takes ~1 s)
             from omegaconf import OmegaConf
 
-            from alignment.run import prepare
+            from alignment.runs import prepare
 
             for k, v in (("min", lo), ("max", hi)):
                 cfg = base.copy()

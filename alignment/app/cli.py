@@ -40,6 +40,9 @@ def parse(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=PROG, description="The model in a browser, for a class: serves the classroom "
                                                             f"page on http://{HOST}:PORT (Ctrl-C stops it).")
     parser.add_argument("--port", type=int, default=8765, help="the port to serve on (default 8765)")
+    from alignment.entry import version_line
+
+    parser.add_argument("--version", action="version", version=version_line())
     parser.add_argument("--config", default=str(DEFAULT), help="the classroom file: sliders, locked ranges, guided "
                                                                "questions (default configs/app/classroom.yaml)")
     return parser.parse_args(argv)

@@ -217,7 +217,7 @@ class Session:
 
         The runs hold no lock: the page starts them on a worker thread and Play goes on meanwhile. A spread whose
         settings were changed while it ran belongs to no run on screen: it is dropped (returns None)."""
-        from alignment.run import run_batch
+        from alignment.runs import run_batch
 
         with self.lock:
             p, asked = self._prepared(), self._settings_now()
@@ -242,7 +242,7 @@ class Session:
     def pin_baseline(self, scenario: str | None = None, defaults: bool = False) -> dict:
         """Run ``scenario`` (default: the current one) to the horizon with the current settings (or the calibrated
         ones, ``defaults``) and the same seed, and keep it to compare against."""
-        from alignment.run import run_batch
+        from alignment.runs import run_batch
 
         scenario = scenario or self.settings.scenario
         if scenario not in self.classroom.scenarios:
@@ -308,7 +308,7 @@ class Session:
 def _prepare(overrides: tuple):
     """A checked, ready-to-run config (world built, events parsed), kept: moving a slider back and forth, or
     running the spread of settings already run, composes nothing again."""
-    from alignment.run import prepare
+    from alignment.runs import prepare
 
     return prepare(compose_config(list(overrides)))
 

@@ -689,7 +689,7 @@ class RunView:
 
 @dataclass(frozen=True)
 class Prepared:
-    """One run ready to go: what :func:`alignment.run.prepare` makes of a checked config."""
+    """One run ready to go: what :func:`alignment.runs.prepare` makes of a checked config."""
 
     world: World
     params: object  # ModelParams

@@ -21,9 +21,9 @@ from alignment.errors import ConfigError
 from alignment.experiment.data import ExperimentData, SweepInput
 from alignment.experiment.plotting import PNG_METADATA, close
 from alignment.outputs import staged
-from alignment.sweep.cli import meet, prepare_sweep, run_sweep, status
-from alignment.sweep.store import read_runs, sweep_dir
-from alignment.sweep.summaries import UNITS
+from alignment.sweeps.cli import meet, prepare_sweep, run_sweep, status
+from alignment.sweeps.store import read_runs, sweep_dir
+from alignment.sweeps.summaries import UNITS
 
 PROG = "alignment-experiment"
 EXPERIMENTS_DIR = CONFIG_DIR.parent / "experiments"

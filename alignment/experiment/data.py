@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from alignment.errors import ConfigError
-from alignment.sweep.plan import Plan
-from alignment.sweep.store import read_runs, read_summaries
+from alignment.sweeps.plan import Plan
+from alignment.sweeps.store import read_runs, read_summaries
 from alignment.world.calendar import format_month
 
 

@@ -23,7 +23,7 @@ from alignment.cli import console_entry
 from alignment.checks import check_finite, check_range
 from alignment.errors import ConfigError
 from alignment.outputs import atomic_write_text
-from alignment.run import Prepared, check_params, prepare, run_param_sets
+from alignment.runs import Prepared, check_params, prepare, run_param_sets
 from alignment.schema import ModelParams, model_field
 from alignment.fit.targets import evaluate, load_targets, loss
 

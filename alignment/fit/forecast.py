@@ -90,7 +90,7 @@ def check_forecast(cfg: DictConfig) -> None:
         if not 2022 <= y0 <= y1 <= 2035:
             raise ConfigError("forecast.frozen.years", list(fr.years), "a range [first, last] within 2022-2035")
         posterior = Path(str(fr.posterior))
-        from alignment.sweep.design import posterior_file
+        from alignment.sweeps.design import posterior_file
 
         try:
             path = posterior_file(posterior)
@@ -103,7 +103,7 @@ def check_forecast(cfg: DictConfig) -> None:
 
 
 def prepare_forecast(cfg: DictConfig) -> DictConfig:
-    from alignment.sweep.executors import check_executor
+    from alignment.sweeps.executors import check_executor
 
     check_forecast(cfg)
     check_executor(cfg.executor)
@@ -258,8 +258,8 @@ def skill_table(scores: pd.DataFrame, origin: int, n_boot: int, rng: np.random.G
 def rolling_origin(cfg: DictConfig, origin: int) -> pd.DataFrame:
     """Score the forecast from one origin: item by item (the skill table is made from these)."""
     from alignment.fit.targets import load_targets
-    from alignment.run import check_params, prepare, run_batch
-    from alignment.sweep.design import posterior_points
+    from alignment.runs import check_params, prepare, run_batch
+    from alignment.sweeps.design import posterior_points
 
     f = cfg.forecast
     path = origin_posterior(cfg, origin)
@@ -283,8 +283,8 @@ def rolling_origin(cfg: DictConfig, origin: int) -> pd.DataFrame:
 # ------------------------------------------------------------------ the frozen forecast
 def frozen_forecast(cfg: DictConfig) -> tuple[pd.DataFrame, dict]:
     """Quantiles per scenario, year, state and power of the posterior sweep of the forward scenarios."""
-    from alignment.sweep.cli import run_sweep
-    from alignment.sweep.store import read_summaries
+    from alignment.sweeps.cli import run_sweep
+    from alignment.sweeps.store import read_summaries
 
     fr = cfg.forecast.frozen
     y0, y1 = (int(y) for y in fr.years)
@@ -334,7 +334,7 @@ def _standing(manifest: Path, table: Path, cfg: DictConfig) -> dict | None:
 
 
 def _sha(path) -> str:
-    from alignment.sweep.design import file_digest
+    from alignment.sweeps.design import file_digest
 
     return file_digest(path)
 

@@ -133,7 +133,7 @@ def summarise(slices: pd.DataFrame, trials: pd.DataFrame | None, space: dict, ca
 
 def _slice(prepared, targets, name, grid, replicates) -> list[float]:
     """The loss at each value of ``grid`` for one parameter: every point x replicate in one batch of the engine."""
-    from alignment.run import check_params, run_param_sets
+    from alignment.runs import check_params, run_param_sets
     from alignment.fit.targets import evaluate, loss
 
     params = [dataclasses.replace(prepared.params, **{name: v}) for v in grid]

@@ -70,7 +70,7 @@ DISCREPANCY = "discrepancy."  # the discrepancies' columns: discrepancy.un, ...;
 
 @dataclass(frozen=True)
 class Inference:
-    prepared: object  # alignment.run.Prepared
+    prepared: object  # alignment.runs.Prepared
     targets: list
     space: dict  # name -> (low, high, log, is_int): the searched model parameters, then discrepancy.<family>
 
@@ -148,8 +148,8 @@ def prepare_inference(cfg: DictConfig) -> Inference:
     """Check an inference config: the run part, the targets, the prior (the search space) and the study settings."""
     from alignment.fit.calibrate import check_search
     from alignment.fit.targets import load_targets
-    from alignment.run import prepare
-    from alignment.sweep.executors import check_executor
+    from alignment.runs import prepare
+    from alignment.sweeps.executors import check_executor
 
     check_infer(cfg.infer)
     check_executor(cfg.executor)
@@ -231,7 +231,7 @@ def simulate_chunk(task: dict) -> dict:
     values = inf.to_values(z)[:, :len(inf.model_names)]
     base = inf.prepared.params
     params = [dataclasses.replace(base, **dict(zip(inf.model_names, map(float, row)))) for row in values]
-    from alignment.run import check_params, run_batch
+    from alignment.runs import check_params, run_batch
 
     for p in params:
         check_params(p)
@@ -276,7 +276,7 @@ def simulate(cfg: DictConfig, inf: Inference, stream: str, n: int, out: Path, th
     round: parameter sets (estimator coordinates) and summaries."""
     from tqdm.auto import tqdm
 
-    from alignment.sweep.executors import executor
+    from alignment.sweeps.executors import executor
 
     st = cfg.infer
     sim_dir = out / "simulations"

@@ -23,7 +23,7 @@ import pandas as pd
 from omegaconf import OmegaConf, open_dict
 
 from alignment.engine import simulate
-from alignment.run import prepare
+from alignment.runs import prepare
 
 WAR_YEARS = (2023, 2025)
 FORWARD_YEARS = (2031, 2035)
@@ -270,7 +270,7 @@ def arms_against_alliance_only(cfg, seeds=4, gains=(2.0, 3.0, 4.0, 5.0, 6.0)) ->
     """MAE of the 2015-2021 arms-import supplier shares with the weights in the arms equation, against the best
     alliance-tie-only equation (weight elasticity 0, the alliance gain refitted over ``gains``)."""
     from alignment.fit.targets import evaluate, load_targets
-    from alignment.run import run_replicates
+    from alignment.runs import run_replicates
 
     def mae(over):
         c = OmegaConf.merge(cfg, {"model": over, "horizon": {"start": "2015-01", "end": "2021-12", "drop_later_events": True}})

@@ -19,6 +19,7 @@ import pandas as pd
 
 from alignment.errors import ConfigError
 from alignment.mechanisms import observation as obs_m
+from alignment.world.source import world_data
 
 TERM_CAP = 25.0  # a target five tolerances off adds no more: one idiosyncratic flow (KGZ-GBR gold) cannot dominate
 KINDS = ("trade_by_pair", "china_share", "interactions", "remittances", "membership", "pattern", "unga_agreement", "arms_share",
@@ -175,8 +176,9 @@ def _need(spec, name, key):
 
 
 def _pair_gap(world_cfg, state, partner, years) -> float | None:
-    rep = world_cfg.trade_usd_bn["values"].get(state, {}).get(partner, {})
-    mir = world_cfg.trade_mirror_usd_bn["values"].get(state, {}).get(partner, {})
+    data = world_data(world_cfg)
+    rep = data["trade_usd_bn"]["values"].get(state, {}).get(partner, {})
+    mir = data["trade_mirror_usd_bn"]["values"].get(state, {}).get(partner, {})
     logs = [abs(np.log(rep[y] / mir[y])) for y in years if y in rep and y in mir and rep[y] > 0 and mir[y] > 0]
     return float(np.mean(logs)) if logs else None
 
@@ -261,7 +263,7 @@ def _load_targets(targets_cfg, world, world_cfg, until) -> list[Target]:
             for p in _need(spec, name, "partners"):
                 if p not in world.powers and p not in world.states:
                     raise ConfigError(f"targets.{name}.partners", p, "unknown partner; known: " + ", ".join(world.partners))
-            rec = world_cfg.trade_usd_bn["values"]
+            rec = world_data(world_cfg)["trade_usd_bn"]["values"]
             for s in world.states:
                 for p in spec["partners"]:
                     vals = [rec.get(s, {}).get(p, {}).get(y) for y in years]

@@ -25,7 +25,7 @@ from alignment.world.calendar import format_month  # noqa: E402
 from alignment.cli import console_entry  # noqa: E402
 from alignment.errors import ConfigError  # noqa: E402
 from alignment.outputs import staged  # noqa: E402
-from alignment.run import event_codes, prepare, run_replicates  # noqa: E402
+from alignment.runs import event_codes, prepare, run_replicates  # noqa: E402
 from alignment.world.scenario import load_events  # noqa: E402
 from alignment.fit.targets import evaluate, load_targets, loss  # noqa: E402
 
@@ -106,7 +106,7 @@ def prepare_validation(cfg: DictConfig):
 def _post_2021_events(cfg) -> list:
     """The scenario's events after 2021 (on the full default horizon), for the out-of-sample section."""
     p = prepare(cfg)
-    events = load_events(cfg.scenario, event_codes(p.world, cfg.world.catalogue), (p.start, 2100 * 12 + 11))
+    events = load_events(cfg.scenario, event_codes(p.world), (p.start, 2100 * 12 + 11))
     return [e for e in events if e.date >= 2022 * 12]
 
 

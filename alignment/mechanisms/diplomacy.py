@@ -47,9 +47,10 @@ def pair_rates(activity, cohesion, threat, base_rate_per_pair_month, cohesion_ga
         activity: (B, N) diplomatic activity of each state (1 = typical), >= 0.
         cohesion: (B,) regional cohesion in [0, 1].
         threat: (B,) shared external threat in [0, 1].
-        base_rate_per_pair_month: interactions per pair and month at activity 1, cohesion 0, threat 0.
-        cohesion_gain, threat_gain: dimensionless multipliers.
-        (Each of the three parameters a scalar or (B,).)
+        base_rate_per_pair_month: interactions per pair and month at activity 1, cohesion 0, threat 0; a scalar
+            or (B,).
+        cohesion_gain: dimensionless multiplier of cohesion; a scalar or (B,).
+        threat_gain: dimensionless multiplier of the threat; a scalar or (B,).
 
     Returns:
         (B, N(N-1)/2) interactions per month, pairs ordered as :func:`pair_index`.

@@ -1,7 +1,7 @@
 """The world as arrays: actors, economies, trade record, ties and corridors.
 
-``build_world`` reads the ``world`` (data), ``actors`` and ``corridors`` config
-groups once, checks them and returns a frozen :class:`World` of numpy arrays
+``build_world`` reads the ``world`` config (its states, powers and data file),
+the ``actors`` and ``corridors`` config groups once, checks them and returns a frozen :class:`World` of numpy arrays
 that the model and the mechanisms index by position. Partner order everywhere
 is powers first, then states.
 """
@@ -17,6 +17,7 @@ from alignment.checks import FRACTION, NEST_LAMBDA, check_fields, check_range
 from alignment.errors import ConfigError
 from alignment.schema import CorridorSpec, DirectTrade, MarketSpec, PowerSpec, StateSpec
 from alignment.world.observations import Observations, load_observations
+from alignment.world.source import world_data
 
 EARTH_RADIUS_KM = 6371.0
 REMITTANCE_YEAR = 2018  # year of the remittance shares in the world data
@@ -79,6 +80,7 @@ class World:
     fee_usd_per_feu: np.ndarray
     open: np.ndarray  # (K,) bool
     observations: Observations  # UN votes, arms imports, ideal points (alignment.world.observations)
+    catalogue: dict  # code -> {name, kind}: every actor the data knows, in the run or not
 
     @property
     def partners(self) -> tuple:
@@ -135,8 +137,9 @@ def haversine_km(a, b) -> float:
 
 
 def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> World:
-    """Check the three world config groups and turn them into arrays."""
-    catalogue = dict(world.catalogue)
+    """Check the three world config groups (and the world's data file) and turn them into arrays."""
+    data = world_data(world)
+    catalogue = dict(data["catalogue"])
     states = tuple(world.states)
     if len(set(states)) != len(states) or not states:
         raise ConfigError("world.states", list(states), "a non-empty list of distinct states")
@@ -157,7 +160,7 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
     N, P, Q = len(states), len(powers), len(partners)
 
     # economies
-    gdp = world.gdp_usd_bn["values"]
+    gdp = data["gdp_usd_bn"]["values"]
     years = sorted({int(y) for v in gdp.values() for y in v})
     table = np.full((len(years), Q), np.nan)
     for q, code in enumerate(partners):
@@ -174,7 +177,7 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
         known = np.flatnonzero(~np.isnan(col))
         table[:, q] = col[known[np.abs(np.arange(len(col))[:, None] - known[None, :]).argmin(axis=1)]]
 
-    caps = world.capitals["values"]
+    caps = data["capitals"]["values"]
     coords = {c: caps[c] for c in partners if c in caps}
     dist = np.ones((N, Q))
     for i, s in enumerate(states):
@@ -186,7 +189,7 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
             else:
                 dist[i, q] = 3000.0  # a partner without a capital in the data sits at a typical C5 distance
     # trade record
-    tvals = world.trade_usd_bn["values"]
+    tvals = data["trade_usd_bn"]["values"]
     tyears = sorted({int(y) for r in tvals.values() for p in r.values() for y in p})
     record = np.full((len(tyears), N, Q), np.nan)
     for i, s in enumerate(states):
@@ -202,7 +205,7 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
 
     # institutions and ties
     institutions = tuple(actors.institutions)
-    mem = world.memberships["values"]
+    mem = data["memberships"]["values"]
     changes = {inst: {s: sorted((int(y), float(v)) for y, v in mem.get(inst, {}).get(s, [])) for s in states} for inst in institutions}
     conv = np.zeros((len(institutions), P))
     for k, inst in enumerate(institutions):
@@ -218,11 +221,11 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
     union = np.array([k == "union" for k in kinds])
     military = np.zeros((N, P))
     if "RUS" in powers:
-        for s, troops in world.russian_military["values"].items():
+        for s, troops in data["russian_military"]["values"].items():
             if s in states:
                 military[states.index(s), powers.index("RUS")] = math.log1p(troops / 1000.0) / math.log1p(7.0)
-    neutral = np.array([s in world.neutrality.get("values", {}) for s in states])
-    remit_pct = world.remittances_pct_gdp["values"]
+    neutral = np.array([s in data.get("neutrality", {}).get("values", {}) for s in states])
+    remit_pct = data["remittances_pct_gdp"]["values"]
     y18 = table[min(max(REMITTANCE_YEAR - years[0], 0), len(years) - 1)]
     remit = np.array([remit_pct.get(s, 0.0) / 100.0 * y18[P + i] for i, s in enumerate(states)])
     remit_source = powers.index("RUS") if "RUS" in powers else -1
@@ -334,6 +337,7 @@ def build_world(world, actors, corridors, gdp_growth_pct_per_year: float) -> Wor
         demand_growth=np.array([corridors.markets[m].growth_pct_per_year / 100.0 for m in markets]),
         price=arr["price"], days=arr["days"], risk=arr["risk"], penalty=arr["penalty"], capacity_teu=arr["cap"],
         teu_per_usd_bn=arr["tpu"], growth_share=growth, throughput_record=tuple(records), days_saved_per_usd_bn=saved, min_days=min_days, crosses=crosses, sponsors=sponsors, fee_usd_per_feu=arr["fee"], open=is_open,
-        observations=load_observations(world.observations, states, powers,
+        observations=load_observations(data["observations"], states, powers,
                                        [c for c, v in catalogue.items() if v["kind"] == "state"], known_powers),
+        catalogue=catalogue,
     )

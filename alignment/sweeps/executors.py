@@ -96,7 +96,7 @@ def _local(workers: int):
     from joblib.externals.loky import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(max_workers=workers)
-    warm = [pool.submit(importlib.import_module, "alignment.sweep.runner") for _ in range(workers)]
+    warm = [pool.submit(importlib.import_module, "alignment.sweeps.runner") for _ in range(workers)]
 
     def run(fn, tasks):
         wait(warm)

@@ -97,11 +97,11 @@ def _apply_overrides(params: ModelParams, overrides) -> ModelParams:
     return OmegaConf.to_object(base)
 
 
-def event_codes(world: World, catalogue) -> dict:
+def event_codes(world: World) -> dict:
     """The codes scenario events may name: states, every catalogued power, corridors, markets, institutions."""
     return {
         "states": list(world.states),
-        "powers": [c for c, v in catalogue.items() if v["kind"] == "power"],
+        "powers": [c for c, v in world.catalogue.items() if v["kind"] == "power"],
         "corridors": list(world.corridors),
         "bounded_corridors": [c for c, cap in zip(world.corridors, world.capacity_teu) if np.isfinite(cap)],
         "markets": list(world.markets),
@@ -129,7 +129,7 @@ def prepare(cfg: DictConfig) -> Prepared:
     params = _apply_overrides(params, cfg.scenario.overrides)
     check_params(params, prefix="scenario.overrides")
     world = build_world(cfg.world, cfg.actors, cfg.corridors, params.gdp_growth_pct_per_year)
-    events = load_events(cfg.scenario, event_codes(world, cfg.world.catalogue), (start, end),
+    events = load_events(cfg.scenario, event_codes(world), (start, end),
                          drop_later=cfg.horizon.drop_later_events)
     return Prepared(world, params, events, start, end, int(cfg.seed))
 
@@ -215,8 +215,6 @@ def _versions() -> dict:
 
 def write_run(model, cfg: DictConfig, run_dir: Path, figures: bool = True) -> dict:
     """Write the run's outputs into ``run_dir`` atomically; returns the manifest."""
-    from alignment import figures as figs
-
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "run.json").unlink(missing_ok=True)  # the run is not finished until a new one is written
@@ -227,6 +225,8 @@ def write_run(model, cfg: DictConfig, run_dir: Path, figures: bool = True) -> di
         outputs.write_interactions(led, stage / "interactions.parquet")
         outputs.atomic_write_text(OmegaConf.to_yaml(cfg, resolve=True), stage / "config.yaml")
         if figures:
+            from alignment import figures as figs  # matplotlib and seaborn: about a second, only when drawing
+
             figs.draw_run(ts, led, stage / "figures")
         written = sorted(item.name for item in stage.iterdir())
     manifest = {

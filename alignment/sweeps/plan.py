@@ -27,12 +27,12 @@ from omegaconf import OmegaConf
 from alignment.checks import check_range
 from alignment.rng import replicate_seed
 from alignment.errors import ConfigError
-from alignment.run import Prepared, _apply_overrides, check_params, event_codes, prepare
+from alignment.runs import Prepared, _apply_overrides, check_params, event_codes, prepare
 from alignment.world import build_world
 from alignment.world.scenario import load_events
 from alignment.schema import ModelParams, model_field
-from alignment.sweep import design as design_m
-from alignment.sweep.summaries import UNITS
+from alignment.sweeps import design as design_m
+from alignment.sweeps.summaries import UNITS
 
 # parts of the run config a command line may change for every run of a sweep (kept for reproduction)
 RUN_ROOTS = ("horizon", "world", "actors", "corridors", "model")
@@ -202,7 +202,7 @@ def make_plan(cfg, scenario_cfgs: dict, base_overrides: list) -> Plan:
     world_keys = [k for k in keys if not k.startswith("model.")]
     base = prepare(cfg)  # the run config (horizon, world, model) checked once, the world built once
     model_params = OmegaConf.to_object(cfg.model)
-    codes = event_codes(base.world, cfg.world.catalogue)
+    codes = event_codes(base.world)
     worlds = {(): base.world}
     groups, runs, run_group, seen, repeated = {}, [], [], set(), 0
     for scenario, scen in scenario_cfgs.items():

@@ -14,8 +14,8 @@ import numpy as np
 import pyarrow as pa
 
 from alignment.engine import Prepared, simulate
-from alignment.sweep.store import shard_name, write_batch
-from alignment.sweep.summaries import records_needed, summary_columns, summary_schema
+from alignment.sweeps.store import shard_name, write_batch
+from alignment.sweeps.summaries import records_needed, summary_columns, summary_schema
 
 # a run's row in the design (``point``) is not stored: it is read from the folder's design.parquet, so it stays
 # right when a design is extended (a grid with one more value numbers its points anew)

@@ -1,6 +1,6 @@
 """Where a sweep lives, ``<results_dir>/sweeps/NAME/``, and how it is kept whole.
 
-    manifest.json             every design the folder has held, in order (alignment/sweep/identity.py), and the
+    manifest.json             every design the folder has held, in order (alignment/sweeps/identity.py), and the
                               last writer's resolved config, SALib problem, units, package versions and git commit
     design.parquet            the folder's design: one row per scenario x design point (scenario, point, point_id,
                               parameter values)
@@ -46,7 +46,7 @@ import pyarrow.parquet as pq
 from alignment.errors import ConfigError, DatasetError, StorageError, storage_error
 from alignment.outputs import replacing
 from alignment.rng import replicate_seed
-from alignment.sweep.identity import points_digest
+from alignment.sweeps.identity import points_digest
 
 SWEEP_SCHEMA_VERSION = "2.0"
 KEPT = "rerun the same command: finished batches are kept"

@@ -2,7 +2,7 @@
 
 The plan (every run, its seed and parameters) is built and checked before anything runs;
 batches go to the executor and their results are written as they finish; a rerun of the
-same command computes only what is missing (alignment/sweep/store.py).
+same command computes only what is missing (alignment/sweeps/store.py).
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ from omegaconf import DictConfig, OmegaConf
 from alignment.checks import check_writable_dir
 from alignment.cli import CONFIG_DIR, _explain, compose_config, console_entry
 from alignment.errors import ConfigError, DatasetError, StorageError
-from alignment.sweep import design as design_m
-from alignment.sweep import identity
-from alignment.sweep.executors import check_executor, default_workers, executor
-from alignment.sweep.plan import RUN_ROOTS, Plan, make_plan
-from alignment.sweep.runner import make_task, run_and_write, run_task
-from alignment.sweep.store import (SWEEP_SCHEMA_VERSION, ShardCheck, SweepStore, check_against, check_as_recorded, read_design,
+from alignment.sweeps import design as design_m
+from alignment.sweeps import identity
+from alignment.sweeps.executors import check_executor, default_workers, executor
+from alignment.sweeps.plan import RUN_ROOTS, Plan, make_plan
+from alignment.sweeps.runner import make_task, run_and_write, run_task
+from alignment.sweeps.store import (SWEEP_SCHEMA_VERSION, ShardCheck, SweepStore, check_against, check_as_recorded, read_design,
                                    read_manifest, sweep_dir)
-from alignment.sweep.summaries import UNITS, rows_per_run
+from alignment.sweeps.summaries import UNITS, rows_per_run
 
 PROG = "alignment-sweep"
 
@@ -102,7 +102,18 @@ def run_config(cfg, swept=()) -> dict:
     """The part of the config every run of a sweep shares (horizon, world, actors, corridors, model), without the
     swept keys: each run sets those itself, so their configured values change no run."""
     out = {k: OmegaConf.to_container(cfg[k], resolve=True) for k in RUN_ROOTS}
+    out["world"] = world_content(out["world"])
     return without(out, swept)
+
+
+def world_content(world: dict) -> dict:
+    """A world config node with its data file's content in place of its path: the world is its data, wherever the
+    file lies (what a sweep's identity and manifest record)."""
+    from alignment.world.source import world_data
+
+    out = {k: v for k, v in world.items() if k != "data"}
+    out.update(world_data({"data": world.get("data")}))
+    return out
 
 
 def without(config: dict, keys) -> dict:
@@ -122,7 +133,7 @@ def without(config: dict, keys) -> dict:
 
 def design_settings(cfg, plan: Plan, shared: dict) -> dict:
     """The settings that make the sweep's design and what its runs share (``shared``: :func:`run_config` without the
-    swept keys); alignment/sweep/identity.py."""
+    swept keys); alignment/sweeps/identity.py."""
     timelines = {g.scenario: [repr(e) for e in g.prepared.events] + [g.scenario_overrides] for g in plan.groups.values()}
     p = next(iter(plan.groups.values())).prepared
     years = sorted(set(plan.years)) if plan.years is not None else list(range(p.start // 12, p.end // 12 + 1))
@@ -188,17 +199,24 @@ def _git() -> dict:
     return {"commit": commit or None, "dirty": dirty if commit else None}
 
 
+def _recorded_config(cfg) -> dict:
+    """The resolved config a manifest records, the world's data included (as before it was read by path)."""
+    out = OmegaConf.to_container(cfg, resolve=True)
+    out["world"] = world_content(out["world"])
+    return out
+
+
 def manifest(cfg, plan: Plan, meeting: Meeting) -> dict:
     """The folder's manifest once the configuration's design is recorded: every design it has held, in order (each
     with the package version and git commit that recorded it), and this writer's resolved config and SALib problem."""
-    from alignment.run import _versions
+    from alignment.runs import _versions
 
     versions, git = _versions(), _git()
     record = {**meeting.record, "by": {"alignment": versions.get("alignment"), **git}}
     designs = (meeting.manifest or {}).get("designs", []) + [record]
     return {
         "schema": SWEEP_SCHEMA_VERSION, "name": plan.name, "description": cfg.sweep.description,
-        "designs": designs, "config": OmegaConf.to_container(cfg, resolve=True), "problem": plan.problem,
+        "designs": designs, "config": _recorded_config(cfg), "problem": plan.problem,
         "summaries": {"indicators": plan.indicators, "years": plan.years, "units": {k: UNITS[k] for k in plan.indicators}},
         "base_overrides": plan.base_overrides, "versions": versions, "git": git,
     }
@@ -219,8 +237,8 @@ def dry_run_report(cfg, plan: Plan, todo_ids: set) -> str:
     The engine steps a batch's runs together, so a run-month costs less in a big batch than in a small one: the
     probes run the first batch at its full size, for two short horizons, and the estimate is each batch's fixed
     cost plus its months at the probed cost per month, batch by batch, shared among the workers."""
-    from alignment.sweep.runner import Task
-    from alignment.sweep.store import parquet_bytes
+    from alignment.sweeps.runner import Task
+    from alignment.sweeps.store import parquet_bytes
 
     workers = cfg.executor.workers or default_workers()
     todo = len(todo_ids)
@@ -264,8 +282,8 @@ def run_sweep(cfg: DictConfig, overrides=None, plan: Plan | None = None) -> dict
     """Plan (unless given a plan made from ``cfg``), then run what is missing and write it; returns counts and
     the sweep's folder. ``sweep.verify=true`` checks the folder instead and runs nothing.
 
-    Local worker processes start first and import the model while the plan is made; a Ray cluster or a
-    SLURM array is only reached once the plan holds and the folder can take it."""
+    Workers (local processes, a Ray cluster, a SLURM array) are only started once the plan holds, the folder
+    can take it and something is left to run: a finished sweep's rerun starts none."""
     if cfg.sweep.verify:
         return verify(cfg)
     check_sweep(cfg)
@@ -273,11 +291,10 @@ def run_sweep(cfg: DictConfig, overrides=None, plan: Plan | None = None) -> dict
         return _dry_run(cfg, plan or _plan(cfg, overrides))
     root = sweep_dir(cfg.results_dir, cfg.sweep.name)
     folder = Path(cfg.executor.folder) if cfg.executor.folder else root / "slurm"
+    plan = plan or _plan(cfg, overrides)
     if cfg.executor.name != "local":
-        plan = plan or _plan(cfg, overrides)
         meet(cfg, plan, root, bool(cfg.sweep.extend))  # a design the folder cannot take stops before a cluster is reached
-    with executor(cfg.executor, folder) as run:
-        return _run(cfg, plan or _plan(cfg, overrides), run)
+    return _run(cfg, plan, lambda: executor(cfg.executor, folder))
 
 
 def status(cfg, plan: Plan, extend: bool | None = None) -> tuple[Meeting, ShardCheck, set]:
@@ -309,7 +326,10 @@ def _damage_line(damage, verb: str = "computed again") -> str:
     return f"{where} is damaged: {damage.why}; {runs}"
 
 
-def _run(cfg, plan: Plan, run) -> dict:
+def _run(cfg, plan: Plan, open_executor) -> dict:
+    """Run what the folder lacks; ``open_executor()`` gives the executor (a context manager), entered only when
+    there is something to run."""
+    from contextlib import ExitStack
     from functools import partial
 
     from tqdm.auto import tqdm
@@ -344,7 +364,10 @@ def _run(cfg, plan: Plan, run) -> dict:
         in_task = cfg.executor.name == "slurm"  # each task writes its own shards on the shared file system
         fn = partial(run_and_write, root=str(root.resolve())) if in_task else run_task
         t0 = time.perf_counter()
-        with tqdm(total=len(todo), unit="run", desc=plan.name, disable=not cfg.progress, file=sys.stderr) as bar:
+        with ExitStack() as stack:
+            run = stack.enter_context(open_executor()) if batches else (lambda fn, tasks: iter(()))
+            bar = stack.enter_context(tqdm(total=len(todo), unit="run", desc=plan.name, disable=not cfg.progress or not batches,
+                                           file=sys.stderr))
             for out in run(fn, tasks):
                 if in_task:
                     if out.error:
@@ -365,7 +388,7 @@ def _run(cfg, plan: Plan, run) -> dict:
 
 def _other_code(meeting: Meeting) -> str | None:
     """Which code recorded the folder's last design, if not this one (package version or git commit differ)."""
-    from alignment.run import _versions
+    from alignment.runs import _versions
 
     by = ((meeting.manifest or {}).get("designs") or [{}])[-1].get("by") or {}
     now = {"alignment": _versions().get("alignment"), **_git()}

@@ -18,7 +18,7 @@ configuration meets the folder's last design in one of five ways (:func:`decide`
     refused  anything else (another Latin hypercube, a varied parameter swapped, another range, seed,
              timeline, summaries or run config): its runs would be mixed with the folder's.
 
-Runs are compared by their ids (scenario, parameter values, replicate: alignment/sweep/plan.py), so the rule
+Runs are compared by their ids (scenario, parameter values, replicate: alignment/sweeps/plan.py), so the rule
 is the same for every sampler: a design extends another when it holds all of its points and replicates.
 """
 
@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 
 from alignment.errors import ConfigError
 
-# the design settings each sampler uses (alignment/sweep/design.py); the others do not change its points
+# the design settings each sampler uses (alignment/sweeps/design.py); the others do not change its points
 SAMPLER_SETTINGS = {"grid": ("levels",), "list": (), "latin": ("n",), "sobol": ("n", "second_order"), "morris": ("n", "levels"),
                     "posterior": ("n",)}
 # what every run shares: a change here changes finished runs, so no design with it extends the folder's
@@ -63,7 +63,7 @@ def settings(sweep, parameters: dict, timelines: dict, run_config: dict, years: 
     for name in SAMPLER_SETTINGS.get(design["sampler"], ()):
         design[name] = sweep.design[name]
     if design["sampler"] == "posterior":  # the draws are the file's: its content, not its path, makes the design
-        from alignment.sweep.design import file_digest
+        from alignment.sweeps.design import file_digest
 
         design["posterior_sha256"] = file_digest(sweep.design.posterior)
     return {
