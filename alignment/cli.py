@@ -34,7 +34,6 @@ _NO_RUN_FLAGS = {"--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", 
 _VALUE_FLAGS = {"--config-dir", "-cd", "--config-path", "-cp", "--config-name", "-cn", "--package", "-p", "--cfg", "-c", "--info", "-i",
                 "--experimental-rerun"}
 
-register_configs()
 log = logging.getLogger("alignment")
 
 
@@ -182,6 +181,7 @@ def compose_config(overrides, config_dir=None, with_hydra: bool = False, config_
     """
     from omegaconf import open_dict
 
+    register_configs(config_name)
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
@@ -435,6 +435,7 @@ def console_entry(prog: str, config_name: str, job, validate=None, direct: bool 
 
     def main(argv=None) -> None:
         argv = sys.argv[1:] if argv is None else list(argv)
+        register_configs(config_name)
         logging.getLogger("MESA").setLevel(logging.WARNING)
         composed: list = []
         _SIGNALLED.clear()

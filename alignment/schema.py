@@ -481,18 +481,20 @@ def model_field(name: str):
     return {f.name: f for f in fields(ModelParams)}[name]
 
 
-def register_configs() -> None:
-    """Register the schemas so that configs/run.yaml and configs/calibrate.yaml can name them in their defaults."""
+_REGISTERED: set = set()
+
+
+def register_configs(*names: str) -> None:
+    """Register the schemas (all, or those of the commands ``names``) so that configs/NAME.yaml can name NAME_schema
+    in its defaults. Each is registered once per process: storing a schema makes OmegaConf build its whole tree, a
+    few tenths of a second each, so a command registers only its own."""
     from hydra.core.config_store import ConfigStore
 
     cs = ConfigStore.instance()
-    cs.store(name="run_schema", node=RunConfig)
-    cs.store(name="calibrate_schema", node=CalibrateConfig)
-    cs.store(name="infer_schema", node=InferConfig)
-    cs.store(name="forecast_schema", node=ForecastConfig)
-    cs.store(name="validate_schema", node=ValidateConfig)
-    cs.store(name="sweep_schema", node=SweepConfig)
-    cs.store(name="experiment_schema", node=ExperimentConfig)
+    for name in names or tuple(COMMAND_SCHEMAS):
+        if name in COMMAND_SCHEMAS and name not in _REGISTERED:
+            cs.store(name=f"{name}_schema", node=COMMAND_SCHEMAS[name])
+            _REGISTERED.add(name)
 
 
 def parameter_table() -> list[dict]:

@@ -35,6 +35,9 @@ def _compose(config_name: str, overrides: list):
     from hydra.core.global_hydra import GlobalHydra
 
     if GlobalHydra.instance().is_initialized():
+        from alignment.schema import register_configs
+
+        register_configs(config_name)
         return compose(config_name, overrides=overrides)
     return compose_config(overrides, config_name=config_name)
 
