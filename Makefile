@@ -51,7 +51,7 @@ demo: setup          ## the demo sweep (240 runs) into results/sweeps/demo/ and 
 	$(VENV)/bin/alignment-experiment experiment=demo_sweep
 
 # Every experiment of configs/experiment/: sweeps found finished in results/sweeps/ are reused, missing ones run
-# (all of them from scratch: about 4 minutes on 2 cores). Each writes results/figures/NAME.png and NAME.csv.
+# (all of them from scratch, the posterior sweeps included: several minutes on 2 cores). Each writes results/figures/NAME.png and NAME.csv.
 EXPERIMENTS := $(sort $(basename $(notdir $(wildcard configs/experiment/*.yaml))))
 figures: setup-figures ## regenerate every figure of results/figures/ from its config
 	@set -e; for e in $(EXPERIMENTS); do $(VENV)/bin/alignment-experiment experiment=$$e; done

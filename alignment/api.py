@@ -157,7 +157,7 @@ def run(scenario: str = "historical", seed: int = 0, *, horizon: Mapping | None 
     _refuse_unknown(unknown, ["scenario", "seed", *RUN_GROUPS[:-1], "overrides", "config_dir"], "alignment.run")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ConfigError("seed", seed, "must be a non-negative integer")
-    ov = [_choice("scenario", scenario), f"seed={seed}"]
+    ov = [_choice("scenario", scenario)]  # the seed is set after composing: runs that differ by seed compose once
     for name, value in (("horizon", horizon), ("model", model), ("actors", actors), ("corridors", corridors), ("world", world)):
         if value is not None and not isinstance(value, Mapping):
             raise ConfigError(name, value, f"a mapping of {name} keys to values, e.g. {{'end': '2025-12'}}" if name == "horizon"
@@ -165,6 +165,7 @@ def run(scenario: str = "historical", seed: int = 0, *, horizon: Mapping | None 
         ov += overrides_of(name, value or {})
     ov += list(overrides)
     cfg = compose("run", ov, config_dir)
+    cfg.seed = seed
     p = prepare(cfg)
     m = AlignmentModel(p.world, p.params, p.events, p.start, p.end, seed=p.seed).run()
     return RunResult(cfg, m, outputs.as_stored(outputs.timeseries_frame(m), outputs.TIMESERIES_SCHEMA),

@@ -8,6 +8,7 @@ allowed, exit status 2, and nothing written.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import itertools
@@ -15,6 +16,7 @@ import logging
 import signal
 import sys
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import hydra
@@ -172,15 +174,45 @@ def _searchpath(config_dir) -> list[str]:
     return [f"hydra.searchpath=['file://{path}']"]
 
 
+_COMPOSED: "OrderedDict" = OrderedDict()  # composed configs (without Hydra's node) by their inputs, newest last
+
+
+def _config_files(config_dir) -> str:
+    """A digest of every config file a composition may read (paths and contents, about 200 KB: a millisecond or two):
+    a file written, changed or removed since is a new key, so a kept composition is never stale."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for root in (CONFIG_DIR, Path(config_dir) if config_dir else None):
+        if root is not None and root.is_dir():
+            for path in sorted(root.rglob("*.yaml")):
+                h.update(str(path).encode() + b"\0")
+                try:
+                    h.update(path.read_bytes())
+                except OSError:  # unreadable: composing reports it
+                    h.update(b"\0unreadable")
+    return h.hexdigest()
+
+
 def compose_config(overrides, config_dir=None, with_hydra: bool = False, config_name: str = "run",
                    with_hydra_node=None) -> DictConfig:
     """Compose the run config as the command line would (used by the pre-check, tests and benchmarks).
 
     With ``with_hydra`` the hydra.* overrides are composed and checked too, and the hydra node is dropped
     (``with_hydra_node(cfg)`` is called before, to read what needs it: composing again costs about a second).
+
+    Without it, a composition is kept (a copy is returned) and the same inputs (overrides, and the config files'
+    contents, whose digest is part of the key) are not composed again: a notebook calling
+    ``alignment.run`` in a loop, the app moving a slider back, a test suite, each compose once per configuration.
     """
     from omegaconf import open_dict
 
+    key = None if with_hydra else (config_name, tuple(overrides), str(config_dir), _config_files(config_dir))
+    if key is not None and key in _COMPOSED:
+        _COMPOSED.move_to_end(key)
+        cfg = copy.deepcopy(_COMPOSED[key])
+        _check_scenario_file(cfg, overrides)
+        return cfg
     register_configs(config_name)
     GlobalHydra.instance().clear()
     try:
@@ -188,6 +220,10 @@ def compose_config(overrides, config_dir=None, with_hydra: bool = False, config_
             cfg = compose(config_name, overrides=list(overrides) + _searchpath(config_dir), return_hydra_config=with_hydra)
     finally:
         GlobalHydra.instance().clear()
+    if key is not None:
+        _COMPOSED[key] = copy.deepcopy(cfg)
+        while len(_COMPOSED) > 64:
+            _COMPOSED.popitem(last=False)
     if with_hydra:
         if with_hydra_node is not None:
             with_hydra_node(cfg)

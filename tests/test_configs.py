@@ -136,3 +136,19 @@ def test_a_rule_for_a_state_the_world_does_not_have_is_one_line_error(compose):
         prepare(cfg)
     assert err.value.key == "actors.states.AFG" and "a rule for a state the world does not have" in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_a_kept_composition_is_a_copy_and_never_stale(tmp_path):
+    """compose_config keeps what it composed: the same inputs give an equal, independent config; a config file
+    changed since (here a scenario of an extra config folder, rewritten with the same length) is composed anew."""
+    from alignment.cli import compose_config
+
+    (tmp_path / "scenario").mkdir()
+    path = tmp_path / "scenario" / "mine.yaml"
+    path.write_text("# @package scenario\nname: mine\nevents: []\ndescription: aaaa\n")
+    a = compose_config(["scenario=mine"], config_dir=tmp_path)
+    a.scenario.description = "changed in place"
+    b = compose_config(["scenario=mine"], config_dir=tmp_path)
+    assert b.scenario.description == "aaaa" and a is not b
+    path.write_text("# @package scenario\nname: mine\nevents: []\ndescription: bbbb\n")
+    assert compose_config(["scenario=mine"], config_dir=tmp_path).scenario.description == "bbbb"
