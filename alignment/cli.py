@@ -11,6 +11,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
+import functools
+import inspect
 import itertools
 import logging
 import signal
@@ -246,9 +248,11 @@ def _check_scenario_file(cfg, overrides) -> None:
 
 
 def precheck(argv, full_product_limit: int = 200, config_name: str = "run", validate=None, prog: str = PROG,
-             composed: list | None = None, folders: dict | None = None, hydra_nodes: list | None = None) -> int:
+             composed: list | None = None, folders: dict | None = None, hydra_nodes: list | None = None,
+             checked: list | None = None) -> int:
     """Compose and check the configurations the command line asks for; returns how many were composed
-    (and appends them to ``composed`` if given, their ``hydra`` nodes to ``hydra_nodes``). With ``folders``, the
+    (and appends them to ``composed`` if given, their ``hydra`` nodes to ``hydra_nodes``, what ``validate`` returned
+    for each to ``checked``). With ``folders``, the
     first configuration's output folders are resolved into it on the way, for :func:`prepare_run_dir`.
 
     Seeds are checked on their own (a sweep over seeds changes nothing else). Up to
@@ -289,9 +293,11 @@ def precheck(argv, full_product_limit: int = 200, config_name: str = "run", vali
             cfg = compose_config(combo, config_dir, with_hydra=True, config_name=config_name, with_hydra_node=read)
         except Exception as exc:  # noqa: BLE001 - Hydra and OmegaConf raise many types
             raise _explain(exc, _find_culprit(combo, config_dir, config_name), config_name) from None
-        validate(cfg)
+        result = validate(cfg)
         if composed is not None:
             composed.append(cfg)
+        if checked is not None:
+            checked.append(result)
     return len(combos)
 
 
@@ -305,15 +311,16 @@ def _find_culprit(combo, config_dir, config_name="run"):
     return None
 
 
-def run_job(cfg: DictConfig) -> Path:
-    """Run one configured job into Hydra's output directory and report it."""
+def run_job(cfg: DictConfig, checked=None) -> Path:
+    """Run one configured job into Hydra's output directory and report it. ``checked``: what the pre-check's
+    :func:`~alignment.runs.prepare` made of this configuration (not made again)."""
     from alignment.runs import simulate, summary_table, write_run
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     (run_dir / "run.json").unlink(missing_ok=True)  # a rerun: the old run's mark goes before anything else (see prepare_run_dir)
     t0 = time.perf_counter()
     stop_if_signalled()
-    model = simulate(cfg)
+    model = simulate(cfg, prepared=checked)
     t_sim = time.perf_counter() - t0
     stop_if_signalled()
     result = write_run(model, cfg, run_dir, figures=cfg.outputs.figures)
@@ -457,9 +464,11 @@ def console_entry(prog: str, config_name: str, job, validate=None, direct: bool 
     configuration the pre-check composed, instead of composing it a second time.
     """
 
-    def task(cfg: DictConfig) -> None:
+    takes_checked = "checked" in inspect.signature(job).parameters
+
+    def task(cfg: DictConfig, checked=None) -> None:
         try:
-            job(cfg)
+            job(cfg, checked=checked) if takes_checked and checked is not None else job(cfg)
         except (ConfigError, StorageError) as exc:
             stop_if_signalled()  # a signal that landed in a library and came out as a config error is the signal
             print(f"{prog}: error: {exc}", file=sys.stderr)
@@ -482,15 +491,16 @@ def console_entry(prog: str, config_name: str, job, validate=None, direct: bool 
         try:
             folders: dict = {}
             hydra_nodes: list = []
+            checked: list = []
             precheck(argv, config_name=config_name, validate=validate, prog=prog, composed=composed, folders=folders,
-                     hydra_nodes=hydra_nodes)
+                     hydra_nodes=hydra_nodes, checked=checked)
             prepare_run_dir(argv, config_name, folders)
             stop_if_signalled()
             if len(composed) == 1 and not any(a.startswith("-") for a in argv):  # one configuration, no Hydra flag
                 if direct:
                     job(composed[0], overrides=_split_args(argv)[0])
                 else:
-                    run_one_job(composed[0], hydra_nodes[0], task, config_name)
+                    run_one_job(composed[0], hydra_nodes[0], functools.partial(task, checked=checked[0]), config_name)
                 return
             sys.argv = [prog] + argv
             app()

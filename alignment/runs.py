@@ -134,11 +134,11 @@ def prepare(cfg: DictConfig) -> Prepared:
     return Prepared(world, params, events, start, end, int(cfg.seed))
 
 
-def build_model(cfg: DictConfig) -> "AlignmentModel":
-    """A ready-to-step model from a composed config."""
+def build_model(cfg: DictConfig, prepared: Prepared | None = None) -> "AlignmentModel":
+    """A ready-to-step model from a composed config (``prepared``: :func:`prepare`'s result for it, if made already)."""
     from alignment.model import AlignmentModel  # Mesa is imported by the runs that use it, not by sweeps
 
-    p = prepare(cfg)
+    p = prepared if prepared is not None else prepare(cfg)
     return AlignmentModel(p.world, p.params, p.events, p.start, p.end, seed=p.seed)
 
 
@@ -163,9 +163,9 @@ def run_replicates(p: Prepared, replicates: int, params: ModelParams | None = No
     return run_param_sets(p, [p.params if params is None else params], replicates)[0]
 
 
-def simulate(cfg: DictConfig) -> "AlignmentModel":
+def simulate(cfg: DictConfig, prepared: Prepared | None = None) -> "AlignmentModel":
     """Build and run the model to the end of the horizon."""
-    return build_model(cfg).run()
+    return build_model(cfg, prepared).run()
 
 
 def summary_table(ts, led):

@@ -38,7 +38,7 @@ def test_a_rerun_that_fails_leaves_no_completion_mark_beside_its_config(tmp_path
     assert call(*QUICK, "seed=1", f"hydra.run.dir={out}") == 0 and (out / "run.json").exists()
     capsys.readouterr()
 
-    def dies(cfg):
+    def dies(cfg, prepared=None):
         assert not (out / "run.json").exists()  # already gone when the new run starts
         raise KeyboardInterrupt
 
