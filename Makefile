@@ -72,7 +72,7 @@ browser:             ## Debian's chromium for the browser test (apt-get; sudo wh
 	    echo "make browser: apt-get could not install chromium; the browser test will be skipped"; fi; }
 
 test: setup-test browser ## the whole test suite (what CI runs), the browser test included
-	$(PY) -m pytest -q -n 2 --dist loadfile
+	$(PY) -m pytest -q -n 2 --dist worksteal
 
 # The suite again on Python 3.12 with the newest Mesa 3.x and NumPy (CI runs both; 3.11 above keeps the lower pins).
 PY312 ?= $(shell for p in $$(command -v python3.12) $$(ls -d $(HOME)/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | sort -V -r); do \
@@ -81,7 +81,7 @@ VENV312 ?= .venv312
 
 # On 3.12 the model's own tests run: mechanisms, engine, Mesa model and agents, observation model, outputs, configs,
 # scenarios, properties (where a new Mesa or NumPy could change a number or break a call). The commands, sweeps,
-# calibration, experiments, the app and the fuzz tests run on 3.11 above: together both legs stay under 20 minutes.
+# calibration, experiments, the app and the fuzz tests run on 3.11 above (both legs: about 7 + 2 minutes on 2 cores).
 PY312_TESTS := $(addprefix tests/,test_engine.py test_model.py test_properties.py test_model_properties.py \
 	test_observation.py test_outputs.py test_scenario.py test_configs.py test_forward_scenarios.py test_targets.py \
 	test_checks.py test_bad_input.py) $(wildcard tests/test_mechanism_*.py)
@@ -91,7 +91,7 @@ test-py312:          ## the model's tests on Python 3.12, newest Mesa 3.x and Nu
 	$(VENV312)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV312)/bin/python -m pip install --quiet --upgrade -e ".[test-core]" "mesa>=3,<4" numpy
 	$(VENV312)/bin/python -c "import sys, mesa, numpy; print('python', sys.version.split()[0], 'mesa', mesa.__version__, 'numpy', numpy.__version__)"
-	$(VENV312)/bin/python -m pytest -q -n 2 --dist loadfile -m "not slow and not browser" $(PY312_TESTS)
+	$(VENV312)/bin/python -m pytest -q -n 2 --dist worksteal -m "not slow and not browser" $(PY312_TESTS)
 
 test-fast: setup-test ## without the end-to-end command-line tests
 	$(PY) -m pytest -q -m "not slow"
