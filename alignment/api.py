@@ -6,7 +6,7 @@ take (``model={"temperature": 2}`` is ``model.temperature=2``), composed and che
 :class:`~alignment.errors.ConfigError` (raised, not printed) and the same result comes out.
 
     >>> import alignment
-    >>> r = alignment.run(scenario="no_war_2022", seed=3, horizon={"end": "2025-12"})
+    >>> r = alignment.run(scenario="no_war_2022", seed=3, horizon={"end": "2025-12", "drop_later_events": True})
     >>> r.timeseries.query("indicator == 'alignment_weight' and entity == 'KAZ'").head()
 """
 
