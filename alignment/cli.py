@@ -446,12 +446,22 @@ def run_one_job(cfg: DictConfig, hydra_node, task, config_name: str) -> None:
         cfg["hydra"] = hydra_node
     with read_write(cfg.hydra):
         cfg.hydra.mode = RunMode.RUN
+    failed: list = []
+
+    def guarded(job_cfg):  # what the job raised, raised again below (Hydra's return_value would first print a line)
+        try:
+            return task(job_cfg)
+        except Exception as exc:
+            failed.append(exc)
+            raise
+
     callbacks = Callbacks(cfg)
     callbacks.on_run_start(config=cfg, config_name=config_name)
-    ret = hydra_run_job(hydra_context=HydraContext(config_loader=None, callbacks=callbacks), task_function=task,
+    ret = hydra_run_job(hydra_context=HydraContext(config_loader=None, callbacks=callbacks), task_function=guarded,
                         config=cfg, job_dir_key="hydra.run.dir", job_subdir_key=None)
     callbacks.on_run_end(config=cfg, config_name=config_name, job_return=ret)
-    _ = ret.return_value  # raises what the job raised
+    if failed:
+        raise failed[0]
 
 
 def console_entry(prog: str, config_name: str, job, validate=None, direct: bool = False):
