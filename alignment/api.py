@@ -150,9 +150,8 @@ def run(scenario: str = "historical", seed: int = 0, *, horizon: Mapping | None 
     Raises:
         ConfigError: a bad value, with the key, the value and what is allowed (as the command's message).
     """
-    from alignment.runs import prepare
-    from alignment.model import AlignmentModel
     from alignment import outputs
+    from alignment.runs import simulate
 
     _refuse_unknown(unknown, ["scenario", "seed", *RUN_GROUPS[:-1], "overrides", "config_dir"], "alignment.run")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -166,8 +165,7 @@ def run(scenario: str = "historical", seed: int = 0, *, horizon: Mapping | None 
     ov += list(overrides)
     cfg = compose("run", ov, config_dir)
     cfg.seed = seed
-    p = prepare(cfg)
-    m = AlignmentModel(p.world, p.params, p.events, p.start, p.end, seed=p.seed).run()
+    m = simulate(cfg)
     return RunResult(cfg, m, outputs.as_stored(outputs.timeseries_frame(m), outputs.TIMESERIES_SCHEMA),
                      outputs.as_stored(outputs.interactions_frame(m), outputs.INTERACTIONS_SCHEMA))
 

@@ -79,14 +79,12 @@ class Simulator:
     The config is composed, checked and the world built once, at construction; a call changes only the model's
     parameters, checked against their schema ranges as every other entry point checks them."""
 
-    def __init__(self, outcomes: list[Outcome], scenario: str, horizon_end: str, overrides: Iterable[str] = (),
+    def __init__(self, outcomes: list[Outcome], scenario: str, horizon_end: str | None, overrides: Iterable[str] = (),
                  config_dir: str | Path | None = None):
         from alignment.api import _choice, compose
         from alignment.runs import prepare
 
-        last = max(o.year for o in outcomes)
-        if not horizon_end:
-            horizon_end = f"{last}-12"
+        horizon_end = horizon_end or f"{max(o.year for o in outcomes)}-12"
         cfg = compose("run", [_choice("scenario", scenario), f"horizon.end={horizon_end}", "horizon.drop_later_events=true",
                               *overrides], config_dir)
         self.prepared = prepare(cfg)
@@ -168,14 +166,14 @@ def model(outcomes: Iterable[str] = DEFAULT_OUTCOMES, uncertainties: Mapping[str
     from ema_workbench import ArrayOutcome, Model, RealParameter, ReplicatorModel, ScalarOutcome
 
     from alignment.checks import check_range
-    from alignment.schema import ModelParams, model_field
+    from alignment.schema import model_field
+    from alignment.sweeps.plan import _numeric_model_fields
 
     parsed = [Outcome.parse(o) for o in outcomes]
     if not parsed:
         raise ConfigError("outcomes", list(outcomes), "name at least one outcome")
     space = default_uncertainties() if uncertainties is None else dict(uncertainties)
-    numeric = {f.name for f in dataclasses.fields(ModelParams) if isinstance(getattr(ModelParams(), f.name), (int, float))
-               and not isinstance(getattr(ModelParams(), f.name), bool)}
+    numeric = _numeric_model_fields()  # the model parameters a sweep may vary, the same here
     for key, bounds in space.items():
         leaf = key.removeprefix("model.")
         if leaf not in numeric:
@@ -190,7 +188,7 @@ def model(outcomes: Iterable[str] = DEFAULT_OUTCOMES, uncertainties: Mapping[str
             check_range(f"uncertainties.{key}.{end}", v, meta["range"], meta["unit"])
     if replications is not None and (isinstance(replications, bool) or not isinstance(replications, int) or replications < 1):
         raise ConfigError("replications", replications, "None (one run per experiment) or a positive integer")
-    sim = Simulator(parsed, scenario, horizon_end or "", overrides, config_dir)
+    sim = Simulator(parsed, scenario, horizon_end, overrides, config_dir)
     cls = Model if replications is None else ReplicatorModel
     m = cls(name, function=sim)
     m.uncertainties = [RealParameter(k.removeprefix("model."), float(lo), float(hi)) for k, (lo, hi) in space.items()]

@@ -4,7 +4,7 @@ The world config (``configs/world/NAME.yaml``) is small: a name, the states and 
 ``data``, the path of the generated data file (GDP, trade, memberships, the UN record...; about 50 KB). That
 file is not composed into the Hydra tree, where OmegaConf would wrap and copy every number on each compose
 (most of a command's start-up before); it is parsed once per process and content, checked once, and shared.
-The sweeps' identity records its SHA-256, so a changed data file is a changed world.
+The sweeps' identity records its content, so a changed data file is a changed world.
 
 A relative ``data`` path is looked up in the current directory first, then in the project's ``configs/``.
 """
@@ -39,10 +39,6 @@ def data_path(value) -> Path:
     raise ConfigError("world.data", str(value), f"no such file ({where}); build one with python -m alignment.world.build")
 
 
-def file_digest(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def load_data(value) -> dict:
     """The parsed content of the world data file ``value`` names (see :func:`data_path`).
 
@@ -75,11 +71,5 @@ def load_data(value) -> dict:
 
 
 def world_data(world_cfg) -> dict:
-    """The data of a composed ``world`` config node (its ``data`` file's content)."""
-    return load_data(world_cfg.get("data") if hasattr(world_cfg, "get") else getattr(world_cfg, "data", None))
-
-
-def world_digest(world_cfg) -> str:
-    """SHA-256 of the data file a ``world`` config node names (part of a sweep's identity)."""
-    return file_digest(data_path(world_cfg.get("data") if hasattr(world_cfg, "get") else getattr(world_cfg, "data", None)))
-
+    """The data of a ``world`` config node (a composed config or a plain dict): its ``data`` file's content."""
+    return load_data(world_cfg.get("data"))
