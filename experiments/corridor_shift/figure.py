@@ -37,7 +37,7 @@ def draw(table, options, data):
     theme()
     marks = data.marks(SWEEP, options["scenarios"][0], options.get("marks"))
     first, last = options["window"]
-    fig, axes = plt.subplots(2, 2, figsize=(12, 7.5), sharex=True)
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True, layout="constrained")
     for ax, corridor in zip(axes.flat, options["corridors"]):
         d = table[table.corridor == corridor]
         for scenario in options["scenarios"]:
@@ -46,14 +46,18 @@ def draw(table, options, data):
         base = window[options["scenarios"][1]]
         note = (f"{first}-{last} mean x{window[options['scenarios'][0]] / base:.2f} of {options['scenarios'][1]}" if base > 0
                 else f"not open in {first}-{last}")
-        ax.set(title=f"{corridor}: {note}", ylabel="million tonnes per year")
+        ax.set_ylabel("million tonnes per year")
         ax.set_ylim(bottom=0)
-        mark_events(ax, marks, label=ax is axes.flat[0])
-    axes.flat[1].legend(loc="upper left", fontsize=9)
+        pad = mark_events(ax, marks, label=ax in axes[0])  # labelled once, above the top row
+        ax.set_title(f"{corridor}: {note}", pad=pad + 4)
     for ax in axes[-1]:
         ax.set_xlabel("year (yearly means, drawn mid-year)")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), frameon=False)
     runs = int(table["runs"].max())
-    fig.suptitle(f"Corridor volumes with and without the 2022 war: mean and {int(round(100 * options['band']))} % band over "
-                 f"{runs} replicates", y=1.0)
-    fig.tight_layout()
+    width = float((table["hi"] - table["lo"]).max())
+    pct = int(round(100 * options["band"]))
+    spread = (f"the {pct} % band over them has zero width (route choice and capacity are deterministic given the config), "
+              "so each band is its line" if width < 1e-9 else f"and their {pct} % band")
+    fig.suptitle(f"Corridor volumes with and without the 2022 war: mean over {runs} replicates;\n{spread}")
     return fig
