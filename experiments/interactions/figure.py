@@ -12,7 +12,7 @@ import pandas as pd
 
 from alignment.errors import ConfigError
 from alignment.experiment.data import bands
-from alignment.experiment.plotting import band, mark_events, theme
+from alignment.experiment.plotting import KIND_COLOURS, MAX_WIDTH_IN, band, mark_events, theme
 
 SWEEP = "history"
 IN_PERSON = ("visit", "meeting", "summit")
@@ -55,8 +55,8 @@ def draw(table, options, data):
     marks = data.marks(SWEEP, options["scenario"], options.get("marks"))
     model, recorded = table[table.source == "model"], table[table.source == "recorded"]
     kinds = [k for k in dict.fromkeys(model.series) if k not in SERIES]
-    colours = dict(zip(["total", "in_person", *kinds], ["k", "C5", "C0", "C1", "C2", "C3", "C4"]))
-    fig, axes = plt.subplots(1, 3, figsize=(17, 4.8))
+    colours = {"total": "k", "in_person": "#937860", **{k: KIND_COLOURS.get(k, f"C{n}") for n, k in enumerate(kinds)}}
+    fig, axes = plt.subplots(1, 3, figsize=(MAX_WIDTH_IN, 5.4), sharex=True, layout="constrained")
     panels = [(axes[0], "intraregional", ["total", "in_person"], "intraregional: total and in person"),
               (axes[1], "intraregional", kinds, "intraregional, by kind"),
               (axes[2], "external", ["total", *kinds], "with the external powers, by kind")]
@@ -69,12 +69,12 @@ def draw(table, options, data):
                         color=colours[r.series], mec="white", zorder=5)
         if len(rec):
             ax.plot([], [], "D", color="0.3", label="recorded (tolerance)")
-        ax.set(title=title, xlabel="year", ylabel="interactions per year")
+        ax.set(xlabel="year", ylabel="interactions per year")
         ax.set_ylim(bottom=0)
-        mark_events(ax, marks, label=ax is axes[0])
-        ax.legend(fontsize=8, loc="upper right" if ax is not axes[0] else "lower right")
+        ax.set_title(title, pad=mark_events(ax, marks) + 4)  # each panel's events labelled above it
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False, handlelength=1.5,
+                  columnspacing=1.0)  # below the panel: no data under it
     runs = int(model["runs"].max())
     fig.suptitle(f"Interactions per year, historical timeline: mean and {int(round(100 * options['band']))} % band over {runs} "
-                 "replicates; recorded counts of 2015 and 2019 (2022-23 held back as a test set)", y=1.02)
-    fig.tight_layout()
+                 "replicates;\nrecorded counts of 2015 and 2019 (2022-23 held back as a test set)")
     return fig
