@@ -10,6 +10,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+# the gallery's colours: one per power and one per kind of interaction in every figure (the module imports only
+# matplotlib and seaborn)
+from alignment.experiment.plotting import KIND_COLOURS, POWER_COLOURS  # noqa: E402
+
 _PNG = {"Software": None}  # no tool version in the file: same data, same bytes
 
 
@@ -22,7 +26,10 @@ def _save(fig, path: Path) -> None:
 def draw_alignment(ts, path: Path) -> None:
     """Alignment weights over time (yearly means), one panel per state."""
     d = ts[ts["indicator"] == "alignment_weight"].groupby(["year", "entity", "partner"], as_index=False)["value"].mean()
-    g = sns.FacetGrid(d, col="entity", col_wrap=3, height=2.6, aspect=1.4, hue="partner", palette="tab10")
+    powers = sorted(d["partner"].unique())
+    others = iter(sns.color_palette("dark", len(powers)))  # a power the gallery has no colour for (added by a user)
+    palette = {p: POWER_COLOURS[p] if p in POWER_COLOURS else next(others) for p in powers}
+    g = sns.FacetGrid(d, col="entity", col_wrap=3, height=2.6, aspect=1.4, hue="partner", palette=palette)
     g.map_dataframe(sns.lineplot, x="year", y="value", estimator=None, errorbar=None, linewidth=1.4)
     g.add_legend(title="power")
     g.set_titles("{col_name}")
@@ -37,7 +44,7 @@ def draw_corridors(ts, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(8, 4))
     sns.lineplot(data=d, x="date", y="value", hue="entity", ax=ax, estimator=None, errorbar=None)
     ax.set(xlabel="", ylabel="million tonnes per year", title="Overland corridor volumes")
-    ax.legend(title="corridor")
+    sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), title="corridor", frameon=False)  # outside: no data under it
     _save(fig, path)
 
 
@@ -46,8 +53,10 @@ def draw_interactions(led, path: Path) -> None:
     d = led[led["intraregional"]].assign(year=lambda x: x["year"].astype(int))
     fig, ax = plt.subplots(figsize=(9, 4))
     order = [k for k in ("telegram", "call", "visit", "meeting", "summit") if k in set(d["kind"])]
-    sns.histplot(data=d, x="year", hue="kind", hue_order=order, multiple="stack", discrete=True, shrink=0.8, ax=ax)
+    sns.histplot(data=d, x="year", hue="kind", hue_order=order, multiple="stack", discrete=True, shrink=0.8, ax=ax,
+                 palette={k: KIND_COLOURS[k] for k in order})
     ax.set(xlabel="", ylabel="interactions", title="Intraregional high-level interactions per year (C5 among themselves)")
+    sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), title="kind", frameon=False)  # outside: no bar under it
     _save(fig, path)
 
 
