@@ -13,7 +13,7 @@ import pandas as pd
 
 from alignment.errors import ConfigError
 from alignment.experiment.data import bands
-from alignment.experiment.plotting import POWER_COLOURS, theme
+from alignment.experiment.plotting import MAX_WIDTH_IN, POWER_COLOURS, theme
 
 SWEEP = "history"
 MARKERS = dict(zip(["KAZ", "UZB", "KGZ", "TJK", "TKM"], "osD^v"))
@@ -62,8 +62,8 @@ def draw(table, options, data):
     window = table[table.year.isna() & table.recorded.notna()]
     yearly = table[table.year.notna()]
     states = list(dict.fromkeys(table.state))
-    fig = plt.figure(figsize=(20, 8))
-    grid = fig.add_gridspec(2, 5)
+    fig = plt.figure(figsize=(MAX_WIDTH_IN, 7.6), layout="constrained")
+    grid = fig.add_gridspec(2, 5, width_ratios=[1, 1, 0.85, 0.85, 0.85])
     ax = fig.add_subplot(grid[:, :2])
     for r in window.itertuples():
         ax.errorbar(r.recorded, r.mean, yerr=[[r.mean - r.lo], [r.hi - r.mean]], fmt=MARKERS.get(r.state, "o"), ms=7,
@@ -79,32 +79,39 @@ def draw(table, options, data):
     dev = window.assign(p=window["mean"] - window.groupby("power")["mean"].transform("mean"),
                         r=window.recorded - window.groupby("power").recorded.transform("mean"))
     r2_within = 1 - ((dev.p - dev.r) ** 2).sum() / (dev.r ** 2).sum()
-    ax.set_title(f"{len(window)} state-power pairs: R² {r2:.2f}, RMSE {rmse:.3f}; among the states around each power's "
-                 f"mean: R² {r2_within:.2f}\n(in sample: the calibration fits these means)")
+    ax.set_title(f"{len(window)} state-power pairs: R² {r2:.3f}, RMSE {rmse:.3f};\namong the states around each power's "
+                 f"mean: R² {r2_within:.3f}\n(in sample: the calibration fits these means)", loc="left")
     for s in states:
         ax.plot([], [], MARKERS.get(s, "o"), color="0.3", label=s)
-    ax.legend(fontsize=8, loc="lower right", title="state")
+    ax.legend(loc="lower right", title="state")
     slots = [(0, 2), (0, 3), (0, 4), (1, 2), (1, 3)]
+    panels = []
     for state, (row, col) in zip(states, slots):
-        _state_panel(fig.add_subplot(grid[row, col]), yearly[yearly.state == state], state)
+        panels.append(fig.add_subplot(grid[row, col], sharey=panels[0] if panels else None))
+        _state_panel(panels[-1], yearly[yearly.state == state], state, first, last)
+        if col > 2:  # the row shares the first panel's y axis
+            panels[-1].set_ylabel("")
+            panels[-1].tick_params(labelleft=False)
     key = fig.add_subplot(grid[1, 4])
     for p in dict.fromkeys(window.power):
         key.plot([], [], "s", color=POWER_COLOURS.get(p), label=p)
     key.legend(loc="center", title="power (colour)", ncol=2, frameon=False)
-    key.text(0.5, 0.02, "lines and bands: predicted; dots: recorded", ha="center", fontsize=9, transform=key.transAxes)
+    key.text(0.5, 0.0, "lines and shading: predicted\n(mean and band); dots: recorded", ha="center", va="bottom",
+             transform=key.transAxes)
     key.axis("off")
     band = int(round(100 * options["band"]))
     runs = int(table["runs"].max())
-    fig.suptitle(f"UN voting agreement, predicted by the observation model against recorded, {first}-{last} "
-                 f"(bars: {band} % band over {runs} replicates)", y=1.0)
-    fig.tight_layout()
+    widest = float((window.hi - window.lo).max())
+    fig.suptitle(f"UN voting agreement, predicted by the observation model against recorded, {first}-{last}: predicted mean "
+                 f"over {runs} replicates;\nleft, error bars: their {band} % band, at most {widest:.3f} wide, so most lie inside "
+                 f"the markers; right, shading: the same band each year")
     return fig
 
 
-def _state_panel(ax, d, state) -> None:
+def _state_panel(ax, d, state, first, last) -> None:
     for power, g in d[d.recorded.notna() | d.power.isin(d[d.recorded.notna()].power)].groupby("power", sort=False):
         colour = POWER_COLOURS.get(power)
         ax.fill_between(g.year.astype(float), g.lo, g.hi, color=colour, alpha=0.15, lw=0)
         ax.plot(g.year.astype(float), g["mean"], color=colour, lw=1.4)
         ax.plot(g.year.astype(float), g.recorded, "o", color=colour, ms=4)
-    ax.set(title=state, xlabel="year", ylabel="agreement (0-1)")
+    ax.set(title=state, xlabel="year", ylabel="agreement (0-1)", xticks=range(first, last + 1, 3))
