@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from alignment.errors import ConfigError
-from alignment.experiment.plotting import theme
+from alignment.experiment.plotting import MAX_WIDTH_IN, theme
 
 SWEEP = "sensitivity"
 
@@ -81,35 +81,42 @@ def table(data, options):
 
 
 def draw(table, options, data):
+    """One row per state (its multi-alignment index, then its weight on each power of ``weights_on``), then the
+    corridor share and cohesion; tick labels at the theme's size (9.7 pt), 13.5 inches wide."""
     theme()
     names = list(dict.fromkeys(table.output))
-    cols = 6
+    cols = 1 + len(options["weights_on"])
     rows = -(-len(names) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.7 * rows), sharex=True, sharey=True)
+    fig, axes = plt.subplots(rows, cols, figsize=(MAX_WIDTH_IN, 2.25 * rows + 1.2), sharex=True, sharey=True,
+                             layout="constrained", squeeze=False)
     params = list(dict.fromkeys(table.parameter))
     y = np.arange(len(params))[::-1]
     for ax, name in zip(axes.flat, names):
         d = table[table.output == name].set_index("parameter").loc[params]
         if d["variance"].iloc[0] < 1e-12:
-            ax.text(0.5, 0.5, "no variance:\nthe output does not move", ha="center", va="center", transform=ax.transAxes, fontsize=8)
+            ax.text(0.5, 0.5, "no variance:\nthe output does not move", ha="center", va="center", transform=ax.transAxes)
         ax.barh(y + 0.2, d.ST, height=0.38, xerr=d.ST_conf, color="C0", error_kw={"lw": 0.8}, label="total order (ST)")
         ax.barh(y - 0.2, d.S1, height=0.38, xerr=d.S1_conf, color="C1", error_kw={"lw": 0.8}, label="first order (S1)")
-        ax.set_yticks(y, params, fontsize=7)
-        ax.set_title(name, fontsize=9)
+        ax.set_yticks(y, params)
+        ax.set_title(name)
         ax.axvline(0, color="0.4", lw=0.6)
         ax.set_xlim(-0.1, 1.05)
-        ax.tick_params(axis="x", labelsize=7)
     for ax in axes.flat[len(names):]:
         ax.axis("off")
-    axes.flat[len(names) - 1].legend(fontsize=7, loc="lower right")
-    for ax in axes[-1]:
-        ax.set_xlabel("Sobol index (share of variance)", fontsize=8)
+    for k, ax in enumerate(axes.flat[: len(names)]):
+        if k + cols >= len(names):  # no panel below it: its own x axis, labelled
+            ax.set_xlabel("Sobol index (share of variance)")
+            ax.tick_params(labelbottom=True)
     live = table[table.variance > 1e-12]
     conf = max(live.S1_conf.max(), live.ST_conf.max())
     drift = max((live.S1 - live.S1_half).abs().max(), (live.ST - live.ST_half).abs().max())
     level = int(round(100 * float(options["conf_level"])))
     n = int(table.n_base.iloc[0])
-    fig.suptitle(f"Sobol indices in {options['year']} (N = {n}, {n * (len(params) + 2):,} runs; whiskers: {level} % bootstrap intervals). "
-                 f"Largest interval half-width {conf:.3f}; largest change from N = {n // 2}: {drift:.3f}", y=1.0)
-    fig.tight_layout()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    if len(names) < rows * cols:  # the legend in the empty slot, else below the panels
+        axes.flat[-1].legend(handles, labels, loc="center", title=f"whiskers: {level} % bootstrap intervals", frameon=False)
+    else:
+        fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False)
+    fig.suptitle(f"Sobol indices in {options['year']} (N = {n}, {n * (len(params) + 2):,} runs; whiskers: {level} % bootstrap "
+                 f"intervals).\nLargest interval half-width {conf:.3f}; largest change from N = {n // 2}: {drift:.3f}")
     return fig
