@@ -16,7 +16,7 @@ import pandas as pd
 
 from alignment.errors import ConfigError
 from alignment.experiment.data import bands
-from alignment.experiment.plotting import theme
+from alignment.experiment.plotting import MAX_WIDTH_IN, theme
 
 SWEEP = "forward"
 POSTERIOR = "forward_posterior"
@@ -79,35 +79,77 @@ def table(data, options):
     return out[columns + [c for c in ("post_diff_mean", "post_diff_lo", "post_diff_hi", "post_runs") if c in out]]
 
 
+def _groups(options) -> list:
+    """The panels in groups that share an x axis: the corridor shares, then everything else (weights and indices)."""
+    freight = [n for n, p in options["panels"].items() if p["indicator"] == "corridor_share"]
+    rest = [n for n in options["panels"] if n not in freight]
+    return [g for g in (freight, rest) if g]
+
+
 def draw(table, options, data):
+    """One panel per indicator, differences in percentage points (every quantity is on a 0-1 scale, drawn x100) on
+    an x axis shared by a group of panels (the freight shares; the weights and indices), each panel's mean
+    differences written at its right. The key and the units in the top row's free slot."""
     theme()
-    panels = list(options["panels"])
-    cols = 4
-    rows = -(-len(panels) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.9 * rows), sharey=True)
-    for ax, name in zip(axes.flat, panels):
-        d = table[(table.panel == name) & (table.scenario != options["reference"])].reset_index(drop=True)
-        ref = table[(table.panel == name) & (table.scenario == options["reference"])].iloc[0]
-        y = list(range(len(d)))[::-1]
-        ax.axvline(0, color="0.3", ls="--", lw=1, zorder=1)
-        colours = ["C3" if v < 0 else "C0" for v in d.diff_mean]
-        if "post_diff_lo" in d:  # parameter uncertainty too: a wider, paler band behind
-            ax.hlines(y, d.post_diff_lo, d.post_diff_hi, colors=colours, lw=7, alpha=0.2)
-        ax.hlines(y, d.diff_lo, d.diff_hi, colors=colours, lw=2.2)
-        ax.scatter(d.diff_mean, y, color=colours, s=28, zorder=3)
-        ax.set_yticks(y, d.scenario)
-        ax.set_title(f"{d.label.iloc[0]}\n{options['reference']}: {ref['mean']:.3g} ({ref.lo:.3g}-{ref.hi:.3g})", fontsize=9)
-        ax.set_xlabel(f"difference from {options['reference']}", fontsize=8)
-        ax.tick_params(axis="x", labelsize=8)
-    for ax in axes.flat[len(panels):]:
-        ax.axis("off")
+    reference = options["reference"]
+    cols = 3
+    groups = _groups(options)
+    rows = sum(-(-(len(g) + (k == 0)) // cols) for k, g in enumerate(groups))  # the first group keeps a slot for the key
+    fig, axes = plt.subplots(rows, cols, figsize=(MAX_WIDTH_IN, 2.75 * rows + 1.0), sharey=True, layout="constrained",
+                             squeeze=False)
+    slots = iter(axes.flat)
+    posterior = "post_diff_lo" in table
+    key = None
+    for k, group in enumerate(groups):
+        d = table[table.panel.isin(group) & (table.scenario != reference)]
+        edges = d[["diff_lo", "diff_hi"] + (["post_diff_lo", "post_diff_hi"] if posterior else [])].to_numpy() * PP
+        lo, hi = min(edges.min(), 0.0), max(edges.max(), 0.0)
+        pad = 0.06 * (hi - lo)
+        group_axes = []
+        for name in group:
+            ax = next(slots)
+            group_axes.append(ax)
+            _panel_axes(ax, table[table.panel == name], reference, posterior)
+            ax.set_xlim(lo - pad, hi + pad)
+        if k == 0:
+            key = next(slots)
+        used = len(group) + (k == 0)
+        for _ in range(-used % cols):
+            next(slots).axis("off")
+        for ax in group_axes[-cols:]:
+            ax.set_xlabel(f"difference from {reference}, percentage points")
     band = int(round(100 * options["band"]))
     runs = int(table["runs"].max())
-    title = (f"Forward scenarios in {options['year']}, each against {options['reference']}: mean difference and {band} % band "
-             f"over {runs} paired replicates (same random numbers; blue above, red below)")
-    if "post_runs" in table:
-        title += (f";\npale: {band} % band over {int(table['post_runs'].max())} paired runs with parameters drawn from the "
-                  "posterior (parameter uncertainty and random numbers)")
-    fig.suptitle(title, y=1.0)
-    fig.tight_layout()
+    key.axis("off")
+    lines = ["dot: the mean of the paired differences;", f"dark bar: their {band} % band over {runs} paired",
+             "replicates (the same random numbers)"]
+    if posterior:
+        lines[-1] += ";"
+        lines += [f"pale bar: the {band} % band over {int(table['post_runs'].max())} paired", "runs with parameters drawn from the posterior"]
+    lines += [f"(blue: above {reference}, red: below).", "", "Every quantity lies in 0-1: differences are",
+              "drawn x100, in percentage points, on one x axis", "for the freight shares, another for the weights",
+              "and indices. At a panel's right: its mean", "differences, percentage points."]
+    key.text(0.0, 1.0, "\n".join(lines), transform=key.transAxes, va="top", ha="left")
+    fig.suptitle(f"Forward scenarios in {options['year']}, each against {reference}: paired differences, "
+                 f"percentage points (x100 of a 0-1 quantity)")
     return fig
+
+
+PP = 100.0  # a 0-1 quantity's difference in percentage points
+
+
+def _panel_axes(ax, t, reference, posterior) -> None:
+    d = t[t.scenario != reference].reset_index(drop=True)
+    ref = t[t.scenario == reference].iloc[0]
+    y = list(range(len(d)))[::-1]
+    ax.axvline(0, color="0.3", ls="--", lw=1, zorder=1)
+    colours = ["C3" if v < 0 else "C0" if v > 0 else "0.4" for v in d.diff_mean]
+    if posterior:  # parameter uncertainty too: a wider, paler band behind
+        ax.hlines(y, d.post_diff_lo * PP, d.post_diff_hi * PP, colors=colours, lw=7, alpha=0.2)
+    ax.hlines(y, d.diff_lo * PP, d.diff_hi * PP, colors=colours, lw=2.2)
+    ax.scatter(d.diff_mean * PP, y, color=colours, s=28, zorder=3)
+    for yy, v, c in zip(y, d.diff_mean * PP, colours):  # the mean difference, written: it may be too small to see
+        ax.annotate(f"{v:+.2f}" if round(v, 2) else "0.00", xy=(1.02, yy), xycoords=("axes fraction", "data"), va="center", ha="left", color=c,
+                    annotation_clip=False)
+    ax.set_yticks(y, d.scenario)
+    ax.set_title(f"{d.label.iloc[0]}\n{reference}: {ref['mean']:.3g} ({ref.lo:.3g}-{ref.hi:.3g})")
