@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from alignment.errors import ConfigError
-from alignment.experiment.plotting import theme
+from alignment.experiment.plotting import MAX_WIDTH_IN, theme
 
 SWEEP = "sensitivity"
 
@@ -85,7 +85,7 @@ def table(data, options):
 def draw(table, options, data):
     theme()
     cases = list(dict.fromkeys(table.case))
-    fig, axes = plt.subplots(len(cases), 2, figsize=(14, 4.6 * len(cases)), gridspec_kw={"width_ratios": [1, 1.2]}, squeeze=False)
+    fig, axes = plt.subplots(len(cases), 2, figsize=(MAX_WIDTH_IN, 4.8 * len(cases)), gridspec_kw={"width_ratios": [1, 1.2]}, squeeze=False)
     for (left, right), case in zip(axes, cases):
         d = table[table.case == case]
         traj, box = d[d.part == "trajectory"], d[d.part == "box"]
@@ -100,7 +100,7 @@ def draw(table, options, data):
                        f"({base:.0%})", loc="left", fontsize=10)
         left.set_xlim(0, 1.02)
         left.set_ylim(0, 1.02)
-        left.legend(fontsize=8, loc="lower left")
+        left.legend(loc="lower left")
         if box.empty:  # the chosen box restricts nothing: no region of these ranges concentrates the cases
             right.axis("off")
             right.text(0.5, 0.5, "no box restricts any parameter:\nthe cases are spread over the whole sample",
@@ -113,9 +113,9 @@ def draw(table, options, data):
         right.barh(y, np.ones(len(box)), color="0.9", height=0.6)
         right.barh(y, hi - lo, left=lo, color="C0", height=0.6)
         for k, r in enumerate(box.itertuples()):
-            right.text(lo[k], y[k] + 0.36, f"{r.low:.3g}", ha="center", fontsize=8)
-            right.text(hi[k], y[k] + 0.36, f"{r.high:.3g}", ha="center", fontsize=8)
-        right.set_yticks(y, [f"{p}\n[{a:.3g}, {b:.3g}]" for p, a, b in zip(box.parameter, box.range_low, box.range_high)], fontsize=8)
+            right.text(lo[k], y[k] + 0.36, f"{r.low:.3g}", ha="center", fontsize=9)
+            right.text(hi[k], y[k] + 0.36, f"{r.high:.3g}", ha="center", fontsize=9)
+        right.set_yticks(y, [f"{p}\n[{a:.3g}, {b:.3g}]" for p, a, b in zip(box.parameter, box.range_low, box.range_high)])
         right.set(xlim=(-0.05, 1.05), xlabel="position in the sampled range (0 = low end, 1 = high end)",
                   title=f"chosen box: coverage {box.coverage.iloc[0]:.2f}, density {box.density.iloc[0]:.2f}, "
                         f"{len(box)} parameters restricted")
