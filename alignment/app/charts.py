@@ -40,7 +40,8 @@ ROUTES = {  # each corridor as a schematic polyline across the region, from Chin
     "INSTC": [(50.0, 55.0), (50.5, 47.0), (53.0, 43.0), (55.0, 39.5), (56.5, 36.0)],
 }
 POWERS_AROUND = {"RUS": (60.0, 56.0), "CHN": (85.0, 42.0), "IRN": (56.5, 35.3), "EU": (45.5, 43.0), "TUR": (45.5, 38.5)}
-DPI = 72  # what a projector shows well, and a quarter fewer pixels to draw each month than 90
+DPI = 90  # the page scales each picture to its column (about 770 px wide on a 1920 projector): 90 keeps it sharp
+# there and costs about 1.6 times the pixels of 72; fonts are sized for that width (9 pt legends: 14 px on a projector)
 FADED = "0.72"  # the powers a question does not ask about
 
 
@@ -76,6 +77,12 @@ def _title(session, text: str, lang: str) -> str:
     return text + ("\n(" + "; ".join(extra) + ")" if extra else "")
 
 
+def _legend_below(ax, ncol: int) -> None:
+    """The key under the axes, where no line of the run can pass beneath it."""
+    ax.legend(fontsize=9, ncol=ncol, loc="upper center", bbox_to_anchor=(0.5, -0.09), frameon=False, handlelength=1.6,
+              columnspacing=1.2)
+
+
 def _year_axis(ax, session) -> None:
     m = session.model
     ax.set_xlim(m.start / 12, (m.end + 1) / 12)
@@ -89,7 +96,7 @@ def build_map(session, lang: str, ax) -> Frame:
     w = session.model.world
     corridors, powers = list(w.corridors), list(w.powers)
     for code, (x, y) in POWERS_AROUND.items():
-        ax.text(x, y, name(code, lang), ha="center", va="center", fontsize=9, color=POWER_COLOURS.get(code), weight="bold")
+        ax.text(x, y, name(code, lang), ha="center", va="center", fontsize=11, color=POWER_COLOURS.get(code), weight="bold")
     routes = {}
     for corridor in CORRIDORS:
         xs, ys = zip(*ROUTES[corridor])
@@ -97,21 +104,22 @@ def build_map(session, lang: str, ax) -> Frame:
     bars = {}
     for code in w.states:
         x, y = PLACES[code]
-        ax.text(x, y + 0.75, name(code, lang), ha="center", va="bottom", fontsize=9, weight="bold")
+        ax.text(x, y + 0.75, name(code, lang), ha="center", va="bottom", fontsize=11, weight="bold")
         for p in powers:
             bars[code, p] = ax.add_patch(Rectangle((x - 2.5, y - 0.35), 0.0, 0.9, color=POWER_COLOURS.get(p), lw=0))
-    ax.legend(handles=[Patch(color=POWER_COLOURS.get(p), label=name(p, lang)) for p in powers], loc="lower right",
-              fontsize=7, ncol=2, title=t("weight_axis", lang), title_fontsize=7)
+    # the powers' key under the map, where no state lies beneath it
+    ax.legend(handles=[Patch(color=POWER_COLOURS.get(p), label=name(p, lang)) for p in powers], loc="upper center",
+              bbox_to_anchor=(0.5, -0.01), fontsize=9, ncol=4, title=t("weight_axis", lang), title_fontsize=9, frameon=False)
     # the corridors' key, upper right, its numbers redrawn every month
-    x0, y0, dy = 0.655, 0.955, 0.052
-    ax.add_patch(Rectangle((x0 - 0.015, y0 - 4.55 * dy), 0.355, 5.0 * dy, transform=ax.transAxes, facecolor="white", alpha=0.85,
+    x0, y0, dy = 0.545, 0.955, 0.058
+    ax.add_patch(Rectangle((x0 - 0.015, y0 - 4.55 * dy), 0.465, 5.0 * dy, transform=ax.transAxes, facecolor="white", alpha=0.85,
                            edgecolor="0.8", lw=0.8))
-    ax.text(x0 + 0.16, y0, t("volume_axis", lang), transform=ax.transAxes, fontsize=7, ha="center", va="center")
+    ax.text(x0 + 0.22, y0, t("volume_axis", lang), transform=ax.transAxes, fontsize=9, ha="center", va="center")
     labels = {}
     for k, corridor in enumerate(CORRIDORS, start=1):
         ax.add_line(Line2D([x0, x0 + 0.04], [y0 - k * dy] * 2, transform=ax.transAxes, color=CORRIDOR_COLOURS[corridor], lw=4,
                            alpha=0.7))
-        labels[corridor] = ax.text(x0 + 0.055, y0 - k * dy, "", transform=ax.transAxes, fontsize=7, va="center")
+        labels[corridor] = ax.text(x0 + 0.055, y0 - k * dy, "", transform=ax.transAxes, fontsize=9, va="center")
     ax.set(xlim=(44, 87), ylim=(34.5, 57))
     ax.set_xticks([])
     ax.set_yticks([])
@@ -165,9 +173,9 @@ def build_weights(session, state: str, lang: str, ax, smooth: bool = True, highl
             ax.plot(session.baseline["series"].years, base[:, j], color=colour, ls="--", lw=0.9 if shown else 0.6, alpha=0.8)
         lines.append(ax.plot([], [], color=colour, lw=1.8 if shown else 1.0, label=name(p, lang), zorder=3 if shown else 2)[0])
     heading = t("weights_12m" if smooth else "weights", lang, state=name(state, lang))
-    ax.set(title=_title(session, heading, lang), ylabel=t("weight_axis", lang), xlabel=t("year", lang), ylim=(0, top))
+    ax.set(title=_title(session, heading, lang), ylabel=t("weight_axis", lang), ylim=(0, top))
     _year_axis(ax, session)
-    ax.legend(fontsize=7, ncol=4, loc="upper left")
+    _legend_below(ax, 4)
 
     def update(session) -> bool:
         years, values = session.series().years, current(session)
@@ -193,9 +201,9 @@ def build_corridors(session, lang: str, ax) -> Frame:
         if base is not None:
             ax.plot(session.baseline["series"].years, base[:, n], color=colour, ls="--", lw=0.9)
         lines.append(ax.plot([], [], color=colour, lw=1.8, label=name(c, lang))[0])
-    ax.set(title=_title(session, t("corridors", lang), lang), ylabel=t("volume_axis", lang), xlabel=t("year", lang), ylim=(0, top))
+    ax.set(title=_title(session, t("corridors", lang), lang), ylabel=t("volume_axis", lang), ylim=(0, top))
     _year_axis(ax, session)
-    ax.legend(fontsize=7, loc="upper left")
+    _legend_below(ax, 2)
 
     def update(session) -> bool:
         s = session.series()
@@ -230,9 +238,9 @@ def build_interactions(session, lang: str, ax) -> Frame:
         bars[scope] = list(ax.bar(years + 0.5 + offset, np.zeros(len(years)), width=0.4, color=colour, label=t(scope, lang)))
     (recorded,) = ax.plot([y + 0.3 for y in rec], list(rec.values()), "D", color="k", ms=6, label=t("recorded_counts", lang),
                           zorder=4)
-    ax.set(title=t("interactions", lang), ylabel=t("interactions_axis", lang), xlabel=t("year", lang), ylim=(0, top))
+    ax.set(title=t("interactions", lang), ylabel=t("interactions_axis", lang), ylim=(0, top))
     _year_axis(ax, session)
-    ax.legend(fontsize=7, loc="upper left")
+    _legend_below(ax, 3)
 
     def update(session) -> bool:
         d = session.interactions_per_year()
@@ -254,9 +262,9 @@ def build_unga(session, lang: str, ax) -> Frame:
     if len(d):
         for p, g in d.groupby("power", sort=False):
             ax.scatter(g.recorded, g.predicted, s=12, color=POWER_COLOURS.get(p), label=name(p, lang))
-        ax.legend(fontsize=7, loc="lower right", ncol=2)
+        ax.legend(fontsize=9, loc="lower right", ncol=2)
     else:
-        ax.text(0.5, 0.5, t("unga_wait", lang), ha="center", va="center", fontsize=8, transform=ax.transAxes)
+        ax.text(0.5, 0.5, t("unga_wait", lang), ha="center", va="center", fontsize=10, transform=ax.transAxes)
     ax.set(title=t("unga", lang), xlabel=t("unga_x", lang), ylabel=t("unga_y", lang), xlim=(0, 1), ylim=(0, 1))
     reached = _unga_year(session)
     return Frame([], lambda session: _unga_year(session) == reached)  # a new year of votes: the frame anew
@@ -269,14 +277,14 @@ def _unga_year(session) -> int:
 
 # ---------------------------------------------------------------------------------------------------- figures
 def _map_figure():
-    fig = Figure(figsize=(7.6, 5.0), dpi=DPI)
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.93)  # fixed: the layout never changes with the month
+    fig = Figure(figsize=(7.6, 5.8), dpi=DPI)
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.16, top=0.94)  # fixed: the layout never changes with the month
     return fig, fig.add_subplot()
 
 
 def _chart_figure():
-    fig = Figure(figsize=(6.4, 3.6), dpi=DPI)
-    fig.subplots_adjust(left=0.11, right=0.98, bottom=0.14, top=0.85)  # room for a two-line title
+    fig = Figure(figsize=(6.4, 4.2), dpi=DPI)
+    fig.subplots_adjust(left=0.11, right=0.98, bottom=0.25, top=0.87)  # room for a two-line title, the key below
     return fig, fig.add_subplot()
 
 
@@ -326,14 +334,13 @@ def draw_unga(session, lang: str, ax=None) -> Figure | None:
 
 def draw_all(session, state: str, lang: str, **keywords) -> Figure:
     """The four charts in one figure (the PNG export)."""
-    fig = Figure(figsize=(13, 8), dpi=DPI)
+    fig = Figure(figsize=(13, 9), dpi=DPI, layout="constrained")  # the keys below the axes kept inside the picture
     axes = fig.subplots(2, 2)
     draw_weights(session, state, lang, axes[0, 0], **keywords)
     draw_corridors(session, lang, axes[0, 1])
     draw_interactions(session, lang, axes[1, 0])
     draw_unga(session, lang, axes[1, 1])
     fig.suptitle(f"{session.settings.scenario}, seed {session.settings.seed}: {session.date}")
-    fig.tight_layout()
     return fig
 
 

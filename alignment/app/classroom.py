@@ -43,6 +43,10 @@ class Question:
     look_for: dict
     state: str | None = None  # whose weights the chart shows (default: the first state)
     powers: tuple = ()  # the powers drawn in colour on that chart (default: all)
+    chart: str = "weights"  # the chart the question asks about, shown beside its card
+
+
+CHARTS = ("map", "weights", "corridors", "interactions", "unga")  # the page's pictures, by name
 
 
 @dataclass(frozen=True)
@@ -149,11 +153,13 @@ def _check(path: Path, raw: dict) -> Classroom:
     for name, spec in (raw.get("questions") or {}).items():
         where = f"questions.{name}"
         if not isinstance(spec, dict):
-            raise ConfigError(where, spec, "a mapping: title, scenario, baseline, values, look_for, state, powers")
+            raise ConfigError(where, spec, "a mapping: title, scenario, baseline, values, look_for, state, powers, chart")
         for k in spec:
-            if k not in ("title", "scenario", "baseline", "values", "look_for", "state", "powers"):
+            if k not in ("title", "scenario", "baseline", "values", "look_for", "state", "powers", "chart"):
                 raise ConfigError(f"{where}.{k}", spec[k], "unknown key; known: title, scenario, baseline, values, look_for, "
-                                                            "state, powers")
+                                                            "state, powers, chart")
+        if spec.get("chart", "weights") not in CHARTS:
+            raise ConfigError(f"{where}.chart", spec["chart"], "one of the page's charts: " + ", ".join(CHARTS))
         if spec.get("state") is not None and spec["state"] not in states:
             raise ConfigError(f"{where}.state", spec["state"], "not a state of the model: " + ", ".join(states))
         shown = spec.get("powers", [])
@@ -174,5 +180,5 @@ def _check(path: Path, raw: dict) -> Classroom:
                 raise ConfigError(f"{where}.values.{control}", v, f"outside the control's locked range [{c.min:g}, {c.max:g}]")
         questions[name] = Question(name, _texts(f"{where}.title", spec.get("title")), spec["scenario"], spec.get("baseline"),
                                    {k: float(v) for k, v in values.items()}, _texts(f"{where}.look_for", spec.get("look_for")),
-                                   spec.get("state"), tuple(shown))
+                                   spec.get("state"), tuple(shown), spec.get("chart", "weights"))
     return Classroom(path, scenarios, horizon_end, band, controls, questions)

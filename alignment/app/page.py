@@ -1,25 +1,40 @@
-"""The classroom page (Solara): controls in the sidebar; the map, the charts, the event feed, the guided questions
-and the Info panel in the main area. Every number comes from the page's :class:`~alignment.app.session.Session`;
-this module only lays it out and passes the clicks on.
+"""The classroom page (Solara): controls in the sidebar; the question being worked on beside the chart it asks
+about; the map with its weights as a table, the charts, the event feed, the guided questions and the Info panel in
+the main area. Every number comes from the page's :class:`~alignment.app.session.Session`; this module only lays
+it out, keeps the address in step with it (alignment/app/link.py) and passes the clicks on.
 
-Served by ``alignment-app`` (alignment/app/cli.py), which sets ALIGNMENT_CLASSROOM to the classroom file.
+Served by ``alignment-app`` (alignment/app/cli.py), which sets ALIGNMENT_CLASSROOM to the classroom file,
+ALIGNMENT_PUBLIC_URL to the address students open, and ALIGNMENT_MAX_SESSIONS to the cap on sessions.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import time
+from dataclasses import replace
 
 import markdown
 import solara
 import solara.lab
 
-from alignment.app import charts
+from alignment.app import charts, link
 from alignment.app.classroom import load_classroom
-from alignment.app.session import Session
+from alignment.app.seats import seats, take_for_this_session
+from alignment.app.session import Session, trailing_mean
 from alignment.app.text import INFO, event_note, name, t
+from alignment.app.widgets import Address, ChartImage, CopyLink
+from alignment.world.calendar import parse_month
 
 _CLASSROOM = None
+# the page's own rules: the sidebar a fixed width, the charts share the rest; the table's numbers line up
+CSS = """
+.alignment-table { border-collapse: collapse; font-size: 0.9em; }
+.alignment-table th, .alignment-table td { padding: 1px 8px; text-align: right; border-bottom: 1px solid #ddd; }
+.alignment-table th:first-child, .alignment-table td:first-child { text-align: left; }
+.alignment-link { font-family: monospace; font-size: 0.85em; word-break: break-all; }
+"""
+PROJECTOR_CSS = "html { font-size: 20px !important; } .v-application { font-size: 1.25rem; }"
 
 
 def Md(text: str, style=None):
@@ -35,21 +50,26 @@ def classroom():
     return _CLASSROOM
 
 
-@solara.component
-def Chart(live: charts.LiveChart, session: Session, options: tuple, dependencies: list, keywords: dict | None = None):
-    """One of the page's pictures, drawn again only when its dependencies change, and then mostly only the run's
-    own lines (charts.LiveChart)."""
-    png = solara.use_memo(lambda: live.png(session, *options, **(keywords or {})), dependencies)
-    solara.Image(png, format="png")
+def public_url() -> str:
+    return os.environ.get("ALIGNMENT_PUBLIC_URL", "http://127.0.0.1:8765").rstrip("/")
 
 
 @solara.component
-def Controls(session: Session, version: int, finished: bool, lang: str, refresh, playing: bool, set_playing, speed: int, set_speed, message,
-             set_message, spreading: bool, spread):
+def Chart(live: charts.LiveChart, session: Session, options: tuple, dependencies: list, alt: str, keywords: dict | None = None):
+    """One of the page's pictures, as wide as its column, drawn again only when its dependencies change, and then
+    mostly only the run's own lines (charts.LiveChart)."""
+    src = solara.use_memo(lambda: ChartImage.data_url(live.png(session, *options, **(keywords or {}))), dependencies)
+    ChartImage.element(src=src, alt=alt)
+
+
+@solara.component
+def Controls(session: Session, version: int, finished: bool, lang: str, refresh, playing: bool, set_playing, view, set_view,
+             message, set_message, spreading: bool, spread):
     """The sidebar. ``version`` (the session's generation) changes with the settings, ``finished`` at the horizon:
     reacton redraws a component when a value it is given changes, and does not count a new callback as a change,
     so the sidebar is not redrawn on every Step."""
     c = session.classroom
+    end_year = parse_month(c.horizon_end, "horizon_end") // 12
 
     def act(why):
         set_message(t("refused", lang, why=why) if why else "")
@@ -64,8 +84,13 @@ def Controls(session: Session, version: int, finished: bool, lang: str, refresh,
         solara.Button(t("pause", lang) if playing else t("play", lang), on_click=lambda: set_playing(not playing),
                       disabled=session.finished and not playing)
         solara.Button(t("reset", lang), on_click=lambda: (set_playing(False), session.reset(), act(None)))
-    Md(f"**{t('speed', lang)}**", style={"margin-bottom": "-18px"})
-    solara.SliderInt(label="", value=speed, min=1, max=12, on_value=set_speed, thumb_label=True)
+    years = {t("to_end", lang, year=c.horizon_end): None}
+    years.update({str(y): y for y in range(2016, end_year + 1)})
+    label = next(k for k, v in years.items() if v == view.to)
+    solara.Select(label=t("play_to", lang), values=list(years), value=label, on_value=lambda v: set_view(replace(view, to=years[v])))
+    Md(f"**{t('speed', lang, n=view.speed)}**", style={"margin-bottom": "-18px"})
+    speeds = list(link.SPEEDS)
+    solara.SliderValue(label="", value=view.speed, values=speeds, on_value=lambda v: set_view(replace(view, speed=int(v))))
     for control in c.controls.values():
         value = session.settings.values[control.name]
         Md(f"**{control.label[lang]}** ({control.unit[lang]})", style={"margin-bottom": "-18px"})
@@ -91,6 +116,7 @@ def Exports(session: Session, version: int, state: str, lang: str, weights: dict
     Md(f"**{t('export', lang)}**")
     with solara.Row(style={"flex-wrap": "wrap"}):  # three buttons side by side are wider than the sidebar
         solara.FileDownload(lambda: session.export_csv().encode(), filename="alignment_run.csv", label=t("export_csv", lang))
+
         def charts_png():  # on a worker thread (FileDownload): the run must not move on while it is drawn
             with session.lock:
                 return session.export_png(charts.draw_all(session, state, lang, **weights))
@@ -99,92 +125,188 @@ def Exports(session: Session, version: int, state: str, lang: str, weights: dict
         solara.FileDownload(lambda: session.export_config().encode(), filename="reproduce.txt", label=t("export_config", lang))
 
 
+def weights_table(session: Session, lang: str) -> str:
+    """The map's stacked bars as numbers: each state by name, its weight on each power (12-month means, percent)."""
+    s = session.series()
+    w = session.model.world
+    now = trailing_mean(s.weights)[-1] if len(s.years) else session.model.weights
+    head = "".join(f"<th>{name(p, lang)}</th>" for p in w.powers)
+    rows = "".join(f"<tr><td>{name(code, lang)}</td>" + "".join(f"<td>{100 * now[i, j]:.0f} %</td>" for j in range(len(w.powers)))
+                   + "</tr>" for i, code in enumerate(w.states))
+    return (f"<table class='alignment-table'><caption style='caption-side: top; text-align: left'>"
+            f"{t('table', lang, date=session.date)}</caption><thead><tr><th></th>{head}</tr></thead><tbody>{rows}</tbody></table>")
+
+
 @solara.component
-def Questions(session: Session, version: int, lang: str, refresh, set_playing, set_message, set_state, set_highlight):
+def Questions(session: Session, version: int, lang: str, start_question):
     Md(f"### {t('questions', lang)}")
-    for q in session.classroom.questions.values():
+    for number, q in enumerate(session.classroom.questions.values(), start=1):
         with solara.Card(q.title[lang]):
             Md(f"*{t('look_for', lang)}:* {q.look_for[lang]}")
+            with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+                solara.Button(t("load", lang), on_click=lambda q=q: start_question(q.name), outlined=True)
+                url = f"{public_url()}/?question={number}"
+                CopyLink.element(url=url, label=t("question_link", lang), copied=t("copied", lang))
+                solara.HTML(tag="span", unsafe_innerHTML=url, classes=["alignment-link"])
 
-            def load(q=q):
-                set_playing(False)
-                session.load_question(q.name)
-                set_state(q.state or session.model.world.states[0])
-                set_highlight(list(q.powers))
-                set_message("")
-                refresh()
 
-            solara.Button(t("load", lang), on_click=load, outlined=True)
+@solara.component
+def Full():
+    """What a tab over the server's cap on sessions sees, instead of an error."""
+    retry = solara.use_reactive(0)
+    if take_for_this_session():
+        return Classroom()
+    with solara.Column(style={"max-width": "640px", "margin": "48px auto"}):
+        for lang in ("en", "ru"):
+            solara.HTML(tag="h2", unsafe_innerHTML=t("full_title", lang))
+            solara.Text(t("full_body", lang, n=seats().limit))
+        solara.Button(t("try_again", "en") + " / " + t("try_again", "ru"), on_click=lambda: retry.set(retry.value + 1),
+                      color="primary")
 
 
 @solara.component
 def Page():
-    lang, set_lang = solara.use_state("en")
+    seated = solara.use_memo(take_for_this_session, [])
+    return Classroom() if seated else Full()
+
+
+@solara.component
+def Classroom():
+    router = solara.use_router()
+    c = classroom()
+    session = solara.use_memo(lambda: Session(c), [])
+    world = session.model.world
+    end_year = parse_month(c.horizon_end, "horizon_end") // 12
+    states, powers = list(world.states), list(world.powers)
+
+    def opened() -> link.Link:
+        """The page as its address says (once, when the tab opens)."""
+        got = link.parse(router.search, c, states, powers, end_year)
+        if got != link.defaults(c, states):
+            session.apply(got.scenario, got.seed, got.values, got.question)
+        return got
+
+    first = solara.use_memo(opened, [])
+    view, set_view = solara.use_state(replace(first, ignored=()))  # what the page shows; settings live in session
+    lang, state = view.lang, view.state
     tick = solara.use_reactive(0)  # counts the redraws the session asks for
     playing, set_playing = solara.use_state(False)
-    speed, set_speed = solara.use_state(1)
-    state, set_state = solara.use_state("KAZ")
-    message, set_message = solara.use_state("")
-    smooth, set_smooth = solara.use_state(True)
-    highlight, set_highlight = solara.use_state([])
-    session = solara.use_memo(lambda: Session(classroom()), [])
-    live = solara.use_memo(lambda: {name: charts.LiveChart(name) for name in charts.CHARTS}, [])
+    message, set_message = solara.use_state(t("ignored", first.lang, what="; ".join(first.ignored)) if first.ignored else "")
+    live = solara.use_memo(lambda: {n: charts.LiveChart(n) for n in charts.CHARTS}, [])
     spread = solara.lab.use_task(session.run_band, dependencies=None)  # started by "Show the spread", on a thread
-    weights = {"smooth": smooth, "highlight": tuple(highlight)}
+    weights = {"smooth": view.smooth, "highlight": tuple(view.powers)}
 
     def refresh():
         tick.set(tick.value + 1)
 
+    # the address follows the page (widgets.Address): settings from the session, the rest from the view
+    s = session.settings
+    now = replace(view, scenario=s.scenario, seed=s.seed, values=dict(s.values))
+    query = link.encode(now, c, states)
+
+
     async def play():
-        while playing and not session.finished:
-            await asyncio.sleep(0.25)
-            session.step(speed)
-            refresh()
-        if session.finished:
+        """Months at ``view.speed`` a second by the clock, however long a redraw takes, to January of ``view.to``."""
+        stop = (view.to * 12 if view.to and view.to * 12 > session.month else None)
+        last, owed = time.perf_counter(), 0.0
+        while playing and not session.finished and (stop is None or session.month < stop):
+            await asyncio.sleep(0.1)
+            moment = time.perf_counter()
+            owed, last = owed + (moment - last) * view.speed, moment
+            months = int(owed)
+            if months:
+                owed -= months
+                session.step(months if stop is None else min(months, stop - session.month))
+                refresh()
+        if playing:
             set_playing(False)
 
-    solara.lab.use_task(play, dependencies=[playing, speed], prefer_threaded=False)
+    solara.lab.use_task(play, dependencies=[playing, view.speed, view.to], prefer_threaded=False)
+
+    def start_question(question: str):
+        set_playing(False)
+        q = c.questions[question]
+        session.load_question(question)
+        set_view(replace(view, question=question, state=q.state or states[0], powers=tuple(q.powers)))
+        set_message("")
+        refresh()
+
+    def chart(which: str):
+        """A picture of the page by name, with what it depends on and its alt text."""
+        if which == "map":
+            return Chart(live["map"], session, (lang,), [tick.value, session.generation, lang], t("alt_map", lang, date=session.date))
+        if which == "weights":
+            w = session.series().weights
+            top = name(powers[int(w[-1, states.index(state)].argmax())], lang) if len(w) else "-"
+            return Chart(live["weights"], session, (state, lang), [tick.value, session.generation, lang, state, view.smooth,
+                                                                   tuple(view.powers)],
+                         t("alt_weights", lang, state=name(state, lang), date=session.date, top=top), weights)
+        if which == "corridors":
+            v = session.series().volume_mt
+            corridors = list(world.corridors)
+            now_ = ", ".join(f"{name(k, lang)} {v[-1, corridors.index(k)]:.1f} Mt" for k in ("NORTHERN", "MIDDLE")) if len(v) else "-"
+            return Chart(live["corridors"], session, (lang,), [tick.value, session.generation, lang],
+                         t("alt_corridors", lang, date=session.date, now=now_))
+        if which == "interactions":
+            # the current year's count grows month by month
+            return Chart(live["interactions"], session, (lang,), [tick.value, session.generation, lang], t("alt_interactions", lang))
+        # the UN votes change once a year, and only to 2021
+        return Chart(live["unga"], session, (lang,), [charts._unga_year(session), session.generation, lang], t("alt_unga", lang))
 
     solara.Title(t("title", lang))
-    with solara.Row(style={"align-items": "center", "background": "#1f4e79", "color": "white", "padding": "6px 16px"}):
+    Address.element(query=query)
+    solara.Style(CSS + (PROJECTOR_CSS if view.projector else ""))
+    with solara.Row(style={"align-items": "center", "background": "#1f4e79", "color": "white", "padding": "6px 16px",
+                           "flex-wrap": "wrap"}):
         solara.HTML(tag="h2", unsafe_innerHTML=t("title", lang), style={"margin": "0", "flex-grow": "1", "color": "white"})
-        solara.Button(t("language", lang), on_click=lambda: set_lang("ru" if lang == "en" else "en"), outlined=True,
-                      style={"color": "white"})
-    with solara.Columns([1, 3], style={"padding": "8px"}):
-        with solara.Column():
-            Controls(session, session.generation, session.finished, lang, refresh, playing, set_playing, speed, set_speed, message, set_message,
-                     spread.pending, spread)
+        CopyLink.element(url=f"{public_url()}/" + (f"?{query}" if query else ""), label=t("copy_link", lang), copied=t("copied", lang))
+        with solara.Div(style={"background": "white", "border-radius": "4px", "padding": "0 8px", "margin": "0 12px"}):
+            solara.Checkbox(label=t("projector", lang), value=view.projector, on_value=lambda v: set_view(replace(view, projector=v)))
+        solara.Button(t("language", lang), on_click=lambda: set_view(replace(view, lang="ru" if lang == "en" else "en")),
+                      outlined=True, style={"color": "white"})
+    with solara.Row(style={"padding": "8px", "align-items": "flex-start", "flex-wrap": "nowrap"}):
+        with solara.Column(style={"width": "330px", "flex": "none"}):
+            Controls(session, session.generation, session.finished, lang, refresh, playing, set_playing, view, set_view, message,
+                     set_message, spread.pending, spread)
             Exports(session, session.generation, state, lang, weights)
-        with solara.Column():
+        with solara.Column(style={"flex": "1 1 0", "min-width": "0"}):
             Md(f"**{t('date', lang)}: {session.date}**" + (f" — {t('finished', lang)}" if session.finished else ""))
-            with solara.Columns([3, 2]):
-                Chart(live["map"], session, (lang,), [tick.value, session.generation, lang])
+            focus = None
+            if view.question is not None:
+                q = c.questions[view.question]
+                focus = q.chart
+                with solara.Columns([2, 3]):
+                    with solara.Card(f"{t('question_now', lang)} {link.question_number(c, q.name)}: {q.title[lang]}"):
+                        Md(f"*{t('look_for', lang)}:* {q.look_for[lang]}")
+                        solara.Button(t("close_question", lang), on_click=lambda: set_view(replace(view, question=None)), text=True)
+                    chart(focus)
+            with solara.Columns([1, 1]):
+                with solara.Column():
+                    if focus != "map":
+                        chart("map")
+                    solara.HTML(tag="div", unsafe_innerHTML=weights_table(session, lang))
                 with solara.Column():
                     Md(f"**{t('events', lang)}**")
                     feed = session.events_reached()
                     if not feed:
                         solara.Text(t("no_events", lang))
                     for date, event_id, note in feed[:8]:
-                        Md(f"`{date}` **{event_id}**: {event_note(event_id, note, lang)}")
-            with solara.Columns([1, 1]):
-                with solara.Column():
-                    with solara.Row():
-                        # by name in the page's language; the charts and the question presets key on the codes
-                        states = {name(code, lang): code for code in session.model.world.states}
-                        powers = {name(code, lang): code for code in session.model.world.powers}
-                        solara.Select(label=t("state", lang), values=list(states), value=name(state, lang),
-                                      on_value=lambda v: set_state(states[v]))
-                        solara.SelectMultiple(t("highlight", lang), values=[name(p, lang) for p in highlight], all_values=list(powers),
-                                              on_value=lambda vs: set_highlight([powers[v] for v in vs]))
-                        solara.Checkbox(label=t("smooth", lang), value=smooth, on_value=set_smooth)
-                    Chart(live["weights"], session, (state, lang), [tick.value, session.generation, lang, state, smooth, tuple(highlight)],
-                          weights)
-                Chart(live["corridors"], session, (lang,), [tick.value, session.generation, lang])
-            with solara.Columns([1, 1]):
-                # the current year's count grows month by month; the UN votes change once a year, and only to 2021
-                Chart(live["interactions"], session, (lang,), [tick.value, session.generation, lang])
-                Chart(live["unga"], session, (lang,), [charts._unga_year(session), session.generation, lang])
-            Questions(session, session.generation, lang, refresh, set_playing, set_message, set_state, set_highlight)
+                        Md(f"`{date}` {event_note(event_id, note, lang)}")
+            with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+                # by name in the page's language; the charts and the question presets key on the codes
+                by_state = {name(code, lang): code for code in states}
+                by_power = {name(code, lang): code for code in powers}
+                solara.Select(label=t("state", lang), values=list(by_state), value=name(state, lang),
+                              on_value=lambda v: set_view(replace(view, state=by_state[v])))
+                solara.SelectMultiple(t("highlight", lang), values=[name(p, lang) for p in view.powers], all_values=list(by_power),
+                                      on_value=lambda vs: set_view(replace(view, powers=tuple(by_power[v] for v in vs))))
+                solara.Checkbox(label=t("smooth", lang), value=view.smooth, on_value=lambda v: set_view(replace(view, smooth=v)))
+            rest = [n for n in ("weights", "corridors", "interactions", "unga") if n != focus]
+            for pair in (rest[:2], rest[2:]):
+                with solara.Columns([1] * len(pair)):
+                    for n in pair:
+                        chart(n)
+            Questions(session, session.generation, lang, start_question)
             with solara.Details(t("info", lang), expand=False):
                 for head, body in INFO[lang]:
                     Md(f"**{head}** {body}")

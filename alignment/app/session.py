@@ -130,6 +130,17 @@ class Session:
         if q.baseline:
             self.pin_baseline(q.baseline, defaults=True)
 
+    @_locked
+    def apply(self, scenario: str, seed: int, values: dict, question: str | None = None) -> None:
+        """Settings all at once (a shared link): the run starts again, with the question's baseline pinned when it
+        names one. The caller has checked each value (alignment.app.link.parse)."""
+        self.settings = Settings(scenario, int(seed), dict(values))
+        self.band = self.baseline = None
+        self.reset()
+        q = self.classroom.questions.get(question) if question else None
+        if q is not None and q.baseline:
+            self.pin_baseline(q.baseline, defaults=True)
+
     # ------------------------------------------------------------------ running
     def _prepared(self, scenario: str | None = None, defaults: bool = False):
         overrides = self.overrides(scenario)

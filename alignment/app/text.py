@@ -15,7 +15,26 @@ TEXT = {
     "play": {"en": "Play", "ru": "Пуск"},
     "pause": {"en": "Pause", "ru": "Пауза"},
     "reset": {"en": "Reset", "ru": "Сброс"},
-    "speed": {"en": "Speed (months per tick)", "ru": "Скорость (месяцев за такт)"},
+    "speed": {"en": "Speed: {n} months a second", "ru": "Скорость: {n} мес. в секунду"},
+    "play_to": {"en": "Play to", "ru": "Пуск до"},
+    "to_end": {"en": "the end ({year})", "ru": "конца ({year})"},
+    "copy_link": {"en": "Copy link", "ru": "Копировать ссылку"},
+    "copied": {"en": "Copied", "ru": "Скопировано"},
+    "link": {"en": "Link to this page", "ru": "Ссылка на эту страницу"},
+    "question_link": {"en": "Link to this question", "ru": "Ссылка на этот вопрос"},
+    "projector": {"en": "Large type (projector)", "ru": "Крупный шрифт (проектор)"},
+    "ignored": {"en": "Ignored from the link: {what}. The page opened with the defaults for these.",
+                "ru": "Из ссылки не применено: {what}. Для этого взяты значения по умолчанию."},
+    "full_title": {"en": "The class is full", "ru": "Класс заполнен"},
+    "full_body": {"en": "This server takes {n} sessions at once, and all of them are in use. Ask your teacher, or try "
+                        "again when someone closes their tab.",
+                  "ru": "Сервер принимает не более {n} сеансов одновременно, и все они заняты. Спросите учителя или "
+                        "попробуйте снова, когда кто-нибудь закроет вкладку."},
+    "try_again": {"en": "Try again", "ru": "Попробовать снова"},
+    "table": {"en": "Alignment weights now ({date}), share of each state's portfolio",
+              "ru": "Веса ориентации сейчас ({date}), доля в портфеле каждого государства"},
+    "question_now": {"en": "Question", "ru": "Вопрос"},
+    "close_question": {"en": "Close the question", "ru": "Закрыть вопрос"},
     "spread": {"en": "Show the spread ({n} seeds)", "ru": "Показать разброс ({n} зёрен)"},
     "spreading": {"en": "Running {n} seeds…", "ru": "Идут прогоны: {n} зёрен…"},
     "pin": {"en": "Pin this run as the baseline", "ru": "Закрепить этот прогон как базовый"},
@@ -58,6 +77,23 @@ TEXT = {
                 "ru": "Отклонено: {why}. Прогон продолжается с прежним значением."},
     "finished": {"en": "The run has reached its horizon.", "ru": "Прогон дошёл до конца горизонта."},
     "info": {"en": "About this model", "ru": "О модели"},
+    # alt text of the pictures
+    "alt_map": {"en": "Schematic map of Central Asia at {date}: each state's alignment weights as a stacked bar (the "
+                      "table below gives the numbers) and the corridors as lines as thick as their volume.",
+                "ru": "Схема Центральной Азии на {date}: веса ориентации каждого государства столбиком (числа в "
+                      "таблице ниже), коридоры линиями, толщина которых отвечает объёму."},
+    "alt_weights": {"en": "Line chart: {state}'s alignment weight on each power, 2015 to {date}; largest now: {top}.",
+                    "ru": "График: вес ориентации {state} для каждой державы, с 2015 по {date}; больше всего сейчас: {top}."},
+    "alt_corridors": {"en": "Line chart: overland corridor volumes in million tonnes a year, 2015 to {date}; now: {now}.",
+                      "ru": "График: объёмы по сухопутным коридорам, млн тонн в год, с 2015 по {date}; сейчас: {now}."},
+    "alt_interactions": {"en": "Bar chart: high-level interactions per year among the five states and with the powers, "
+                               "with the recorded counts of 2015 and 2019.",
+                         "ru": "Столбчатая диаграмма: контакты высокого уровня в год между пятью государствами и с "
+                               "державами, с фактическими числами 2015 и 2019 годов."},
+    "alt_unga": {"en": "Scatter chart: the model's UN voting agreement of each state with each power against the "
+                       "recorded agreement, for the whole years of 2015-2021 the run has passed.",
+                 "ru": "Точечная диаграмма: совпадение голосований в ООН каждого государства с каждой державой по "
+                       "модели и по факту, за пройденные годы 2015-2021."},
 }
 
 INFO = {
