@@ -101,8 +101,15 @@ def test_a_class_can_step_move_a_slider_load_a_question_and_switch_to_russian(se
         unga = page.get_by_alt_text(re.compile("^Scatter chart"))  # predicted against recorded UN votes: empty until a year is through
         unga_before = unga.screenshot()
         # on a projector the charts use the screen's width; every picture says what it shows
-        for alt in (WEIGHTS, CORRIDORS):
-            assert page.get_by_alt_text(alt).bounding_box()["width"] >= 700
+        from alignment.app.charts import DPI, LEGEND_PT
+
+        for alt in (WEIGHTS, CORRIDORS, re.compile("^Schematic map")):
+            img = page.get_by_alt_text(alt)
+            shown = img.bounding_box()["width"]
+            assert shown >= 700
+            # the smallest type in a picture (its key), as the projector shows it: points at the picture's dpi, scaled
+            # by the page from the picture's own width to its column's
+            assert LEGEND_PT * DPI / 72 * shown / img.evaluate("i => i.naturalWidth") >= 14
         assert page.locator("img").count() == 5 and all(img.get_attribute("alt") for img in page.locator("img").all())
         # the map's weights are in the page's text too, each state by name
         for state in ("Kazakhstan", "Uzbekistan", "Kyrgyzstan", "Tajikistan", "Turkmenistan"):
@@ -234,7 +241,7 @@ def test_a_teachers_copied_link_opens_the_same_page_in_another_browser(server):
         student = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
         student.set_default_timeout(60_000)
         student.goto(copied)
-        expect(student.get_by_role("button", name="Шаг", exact=True)).to_be_visible()
+        expect(student.get_by_role("button", name="Шаг", exact=True)).to_be_visible(timeout=60_000)
         expect(student.get_by_label("Зерно (случайные числа)")).to_have_value("5")
         expect(student.locator('[role=slider][aria-valuemax="8"]')).to_have_attribute("aria-valuenow", "3")
         expect(student.get_by_alt_text(re.compile("^График: вес ориентации Таджикистан"))).to_be_visible()
@@ -251,7 +258,7 @@ def test_a_questions_link_shows_its_card_beside_its_chart_on_a_laptop_and_names_
         page.set_default_timeout(60_000)
         page.goto(server + "?question=2&colour=red")
         card = page.locator(".v-card", has_text="Question 2: What makes Kazakhstan tilt?")
-        expect(card).to_be_visible()
+        expect(card).to_be_visible(timeout=60_000)
         expect(page.get_by_text("Ignored from the link: colour=red (unknown parameter)")).to_be_visible()
         chart = page.get_by_alt_text(WEIGHTS)
         expect(chart).to_be_visible()
@@ -275,7 +282,7 @@ def test_a_student_over_the_servers_cap_sees_that_the_class_is_full(tmp_path):
         second = browser.new_context().new_page()
         second.set_default_timeout(60_000)
         second.goto(url)
-        expect(second.get_by_text("The class is full").first).to_be_visible()
+        expect(second.get_by_text("The class is full").first).to_be_visible(timeout=60_000)
         expect(second.get_by_text("This server takes 1 sessions at once")).to_be_visible()
         assert second.get_by_role("button", name="Step", exact=True).count() == 0
         browser.close()

@@ -43,6 +43,7 @@ POWERS_AROUND = {"RUS": (60.0, 56.0), "CHN": (85.0, 42.0), "IRN": (56.5, 35.3), 
 DPI = 90  # the page scales each picture to its column (about 770 px wide on a 1920 projector): 90 keeps it sharp
 # there and costs about 1.6 times the pixels of 72; fonts are sized for that width (9 pt legends: 14 px on a projector)
 FADED = "0.72"  # the powers a question does not ask about
+LEGEND_PT = 9  # the smallest type in a picture (keys); ticks are 10 pt
 
 
 @dataclass
@@ -79,7 +80,7 @@ def _title(session, text: str, lang: str) -> str:
 
 def _legend_below(ax, ncol: int) -> None:
     """The key under the axes, where no line of the run can pass beneath it."""
-    ax.legend(fontsize=9, ncol=ncol, loc="upper center", bbox_to_anchor=(0.5, -0.09), frameon=False, handlelength=1.6,
+    ax.legend(fontsize=LEGEND_PT, ncol=ncol, loc="upper center", bbox_to_anchor=(0.5, -0.09), frameon=False, handlelength=1.6,
               columnspacing=1.2)
 
 
@@ -109,17 +110,17 @@ def build_map(session, lang: str, ax) -> Frame:
             bars[code, p] = ax.add_patch(Rectangle((x - 2.5, y - 0.35), 0.0, 0.9, color=POWER_COLOURS.get(p), lw=0))
     # the powers' key under the map, where no state lies beneath it
     ax.legend(handles=[Patch(color=POWER_COLOURS.get(p), label=name(p, lang)) for p in powers], loc="upper center",
-              bbox_to_anchor=(0.5, -0.01), fontsize=9, ncol=4, title=t("weight_axis", lang), title_fontsize=9, frameon=False)
+              bbox_to_anchor=(0.5, -0.01), fontsize=LEGEND_PT, ncol=4, title=t("weight_axis", lang), title_fontsize=LEGEND_PT, frameon=False)
     # the corridors' key, upper right, its numbers redrawn every month
-    x0, y0, dy = 0.545, 0.955, 0.058
-    ax.add_patch(Rectangle((x0 - 0.015, y0 - 4.55 * dy), 0.465, 5.0 * dy, transform=ax.transAxes, facecolor="white", alpha=0.85,
+    x0, y0, dy = 0.515, 0.955, 0.058
+    ax.add_patch(Rectangle((x0 - 0.015, y0 - 4.55 * dy), 0.495, 5.0 * dy, transform=ax.transAxes, facecolor="white", alpha=0.85,
                            edgecolor="0.8", lw=0.8))
-    ax.text(x0 + 0.22, y0, t("volume_axis", lang), transform=ax.transAxes, fontsize=9, ha="center", va="center")
+    ax.text(x0 + 0.22, y0, t("volume_axis", lang), transform=ax.transAxes, fontsize=LEGEND_PT, ha="center", va="center")
     labels = {}
     for k, corridor in enumerate(CORRIDORS, start=1):
         ax.add_line(Line2D([x0, x0 + 0.04], [y0 - k * dy] * 2, transform=ax.transAxes, color=CORRIDOR_COLOURS[corridor], lw=4,
                            alpha=0.7))
-        labels[corridor] = ax.text(x0 + 0.055, y0 - k * dy, "", transform=ax.transAxes, fontsize=9, va="center")
+        labels[corridor] = ax.text(x0 + 0.055, y0 - k * dy, "", transform=ax.transAxes, fontsize=LEGEND_PT, va="center")
     ax.set(xlim=(44, 87), ylim=(34.5, 57))
     ax.set_xticks([])
     ax.set_yticks([])
@@ -255,19 +256,25 @@ def build_interactions(session, lang: str, ax) -> Frame:
 
 def build_unga(session, lang: str, ax) -> Frame:
     """Predicted against recorded UN voting agreement for the whole years of 2015-2021 the run has been through
-    (a year's prediction is that year's mean: drawn whole once a year)."""
-    d = session.unga_fit()
-    d = d[d.year < session.month // 12]
+    (a year's prediction is that year's mean). The frame holds the axes and every power's key; each new year of
+    votes only moves the points (a scatter per power), so the year's redraw is a blit like the other charts'."""
+    powers = list(session.model.world.powers)
     ax.plot([0, 1], [0, 1], color="0.5", ls="--", lw=0.8)
-    if len(d):
-        for p, g in d.groupby("power", sort=False):
-            ax.scatter(g.recorded, g.predicted, s=12, color=POWER_COLOURS.get(p), label=name(p, lang))
-        ax.legend(fontsize=9, loc="lower right", ncol=2)
-    else:
-        ax.text(0.5, 0.5, t("unga_wait", lang), ha="center", va="center", fontsize=10, transform=ax.transAxes)
+    dots = {p: ax.scatter([], [], s=12, color=POWER_COLOURS.get(p), label=name(p, lang)) for p in powers}
+    ax.legend(fontsize=LEGEND_PT, loc="lower right", ncol=2)
+    wait = ax.text(0.5, 0.5, t("unga_wait", lang), ha="center", va="center", fontsize=10, transform=ax.transAxes)
     ax.set(title=t("unga", lang), xlabel=t("unga_x", lang), ylabel=t("unga_y", lang), xlim=(0, 1), ylim=(0, 1))
-    reached = _unga_year(session)
-    return Frame([], lambda session: _unga_year(session) == reached)  # a new year of votes: the frame anew
+
+    def update(session) -> bool:
+        d = session.unga_fit()
+        d = d[d.year < session.month // 12]
+        for p, dot in dots.items():
+            g = d[d.power == p]
+            dot.set_offsets(np.column_stack([g.recorded.to_numpy(), g.predicted.to_numpy()]) if len(g) else np.empty((0, 2)))
+        wait.set_visible(not len(d))
+        return True
+
+    return Frame([*dots.values(), wait], update)
 
 
 def _unga_year(session) -> int:
@@ -277,7 +284,7 @@ def _unga_year(session) -> int:
 
 # ---------------------------------------------------------------------------------------------------- figures
 def _map_figure():
-    fig = Figure(figsize=(7.6, 5.8), dpi=DPI)
+    fig = Figure(figsize=(6.4, 4.9), dpi=DPI)  # as wide as the charts: the same type size on the page
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.16, top=0.94)  # fixed: the layout never changes with the month
     return fig, fig.add_subplot()
 

@@ -20,6 +20,7 @@ import solara.lab
 
 from alignment.app import charts, link
 from alignment.app.classroom import load_classroom
+from alignment.app.pace import PACE
 from alignment.app.seats import seats, take_for_this_session
 from alignment.app.session import Session, trailing_mean
 from alignment.app.text import INFO, event_note, name, t
@@ -55,11 +56,39 @@ def public_url() -> str:
 
 
 @solara.component
-def Chart(live: charts.LiveChart, session: Session, options: tuple, dependencies: list, alt: str, keywords: dict | None = None):
-    """One of the page's pictures, as wide as its column, drawn again only when its dependencies change, and then
-    mostly only the run's own lines (charts.LiveChart)."""
+def Chart(live: charts.LiveChart, session: Session, tick: solara.Reactive, generation: int, options: tuple, keys: list, alt,
+          keywords: dict | None = None, yearly: bool = False):
+    """One of the page's pictures, as wide as its column, drawn again only when the month (``tick``, read here so
+    that a new month redraws the pictures and the month's text, not the whole page; or the year, ``yearly``), the
+    session's ``generation`` (given, so that a new spread or baseline redraws it) or its ``keys`` change, and then
+    mostly only the run's own lines (charts.LiveChart). ``alt(session)`` says what it shows."""
+    month = tick.value
+    dependencies = [charts._unga_year(session) if yearly else month, generation, *keys]
     src = solara.use_memo(lambda: ChartImage.data_url(live.png(session, *options, **(keywords or {}))), dependencies)
-    ChartImage.element(src=src, alt=alt)
+    ChartImage.element(src=src, alt=alt(session))
+
+
+@solara.component
+def Month(session: Session, tick: solara.Reactive, generation: int, lang: str):
+    tick.value  # noqa: B018 - read, to be drawn again each month
+    Md(f"**{t('date', lang)}: {session.date}**" + (f" — {t('finished', lang)}" if session.finished else ""))
+
+
+@solara.component
+def Table(session: Session, tick: solara.Reactive, generation: int, lang: str):
+    tick.value  # noqa: B018
+    solara.HTML(tag="div", unsafe_innerHTML=weights_table(session, lang))
+
+
+@solara.component
+def Feed(session: Session, tick: solara.Reactive, generation: int, lang: str):
+    tick.value  # noqa: B018
+    Md(f"**{t('events', lang)}**")
+    feed = session.events_reached()
+    if not feed:
+        solara.Text(t("no_events", lang))
+    for date, event_id, note in feed[:8]:
+        Md(f"`{date}` {event_note(event_id, note, lang)}")
 
 
 @solara.component
@@ -72,15 +101,21 @@ def Controls(session: Session, version: int, finished: bool, lang: str, refresh,
     end_year = parse_month(c.horizon_end, "horizon_end") // 12
 
     def act(why):
-        set_message(t("refused", lang, why=why) if why else "")
-        refresh()
+        with PACE.answering():
+            set_message(t("refused", lang, why=why) if why else "")
+            refresh()
+
+    def step():
+        with PACE.answering():
+            session.step(1)
+            refresh()
 
     solara.Select(label=t("scenario", lang), values=c.scenarios, value=session.settings.scenario,
                   on_value=lambda v: act(session.set_scenario(v)))
     solara.InputInt(label=t("seed", lang), value=session.settings.seed, on_value=lambda v: act(session.set_seed(v)),
                     continuous_update=False)
     with solara.Row():
-        solara.Button(t("step", lang), on_click=lambda: (session.step(1), refresh()), disabled=session.finished, color="primary")
+        solara.Button(t("step", lang), on_click=step, disabled=session.finished, color="primary")
         solara.Button(t("pause", lang) if playing else t("play", lang), on_click=lambda: set_playing(not playing),
                       disabled=session.finished and not playing)
         solara.Button(t("reset", lang), on_click=lambda: (set_playing(False), session.reset(), act(None)))
@@ -189,7 +224,11 @@ def Classroom():
     first = solara.use_memo(opened, [])
     view, set_view = solara.use_state(replace(first, ignored=()))  # what the page shows; settings live in session
     lang, state = view.lang, view.state
-    tick = solara.use_reactive(0)  # counts the redraws the session asks for
+    # a new month redraws what reads ``tick`` (the pictures, the month, the table, the feed), not the whole page;
+    # the page itself is drawn again when the run starts again or reaches its end
+    tick = solara.use_reactive(0)
+    generation, set_generation = solara.use_state(session.generation)
+    finished, set_finished = solara.use_state(session.finished)
     playing, set_playing = solara.use_state(False)
     message, set_message = solara.use_state(t("ignored", first.lang, what="; ".join(first.ignored)) if first.ignored else "")
     live = solara.use_memo(lambda: {n: charts.LiveChart(n) for n in charts.CHARTS}, [])
@@ -198,28 +237,45 @@ def Classroom():
 
     def refresh():
         tick.set(tick.value + 1)
+        set_generation(session.generation)
+        set_finished(session.finished)
+
+    if spread.finished:  # the spread's band arrived on its thread: its generation is new
+        set_generation(session.generation)
 
     # the address follows the page (widgets.Address): settings from the session, the rest from the view
     s = session.settings
     now = replace(view, scenario=s.scenario, seed=s.seed, values=dict(s.values))
     query = link.encode(now, c, states)
 
-
     async def play():
-        """Months at ``view.speed`` a second by the clock, however long a redraw takes, to January of ``view.to``."""
-        stop = (view.to * 12 if view.to and view.to * 12 > session.month else None)
-        last, owed = time.perf_counter(), 0.0
-        while playing and not session.finished and (stop is None or session.month < stop):
-            await asyncio.sleep(0.1)
-            moment = time.perf_counter()
-            owed, last = owed + (moment - last) * view.speed, moment
-            months = int(owed)
-            if months:
-                owed -= months
-                session.step(months if stop is None else min(months, stop - session.month))
-                refresh()
-        if playing:
-            set_playing(False)
+        """Months at ``view.speed`` a second by the clock to January of ``view.to``; redrawn as often as
+        :data:`~alignment.app.pace.PACE` allows while other sessions play too."""
+        if not playing:
+            return
+        me = object()
+        PACE.start(me)
+        try:
+            stop = view.to * 12 if view.to and view.to * 12 > session.month else None
+            last = drawn = time.perf_counter()
+            owed = 0.0
+            while not session.finished and (stop is None or session.month < stop):
+                await asyncio.sleep(max(0.05, PACE.interval() - (time.perf_counter() - drawn)))
+                moment = time.perf_counter()
+                owed, last = owed + (moment - last) * view.speed, moment
+                months = int(owed)
+                if months and PACE.claim():  # else the frame is skipped: the months wait for the next one
+                    try:
+                        owed -= months
+                        session.step(months if stop is None else min(months, stop - session.month))
+                        drawn = time.perf_counter()
+                        refresh()
+                        PACE.record(me, time.perf_counter() - drawn)
+                    finally:
+                        PACE.release()
+        finally:
+            PACE.stop(me)
+        set_playing(False)
 
     solara.lab.use_task(play, dependencies=[playing, view.speed, view.to], prefer_threaded=False)
 
@@ -231,27 +287,29 @@ def Classroom():
         set_message("")
         refresh()
 
+    def weights_alt(session):
+        w = session.series().weights
+        top = name(powers[int(w[-1, states.index(state)].argmax())], lang) if len(w) else "-"
+        return t("alt_weights", lang, state=name(state, lang), date=session.date, top=top)
+
+    def corridors_alt(session):
+        v, corridors = session.series().volume_mt, list(world.corridors)
+        now_ = ", ".join(f"{name(k, lang)} {v[-1, corridors.index(k)]:.1f} Mt" for k in ("NORTHERN", "MIDDLE")) if len(v) else "-"
+        return t("alt_corridors", lang, date=session.date, now=now_)
+
     def chart(which: str):
         """A picture of the page by name, with what it depends on and its alt text."""
         if which == "map":
-            return Chart(live["map"], session, (lang,), [tick.value, session.generation, lang], t("alt_map", lang, date=session.date))
+            return Chart(live["map"], session, tick, generation, (lang,), [lang], lambda s: t("alt_map", lang, date=s.date))
         if which == "weights":
-            w = session.series().weights
-            top = name(powers[int(w[-1, states.index(state)].argmax())], lang) if len(w) else "-"
-            return Chart(live["weights"], session, (state, lang), [tick.value, session.generation, lang, state, view.smooth,
-                                                                   tuple(view.powers)],
-                         t("alt_weights", lang, state=name(state, lang), date=session.date, top=top), weights)
+            return Chart(live["weights"], session, tick, generation, (state, lang), [lang, state, view.smooth, tuple(view.powers)], weights_alt,
+                         weights)
         if which == "corridors":
-            v = session.series().volume_mt
-            corridors = list(world.corridors)
-            now_ = ", ".join(f"{name(k, lang)} {v[-1, corridors.index(k)]:.1f} Mt" for k in ("NORTHERN", "MIDDLE")) if len(v) else "-"
-            return Chart(live["corridors"], session, (lang,), [tick.value, session.generation, lang],
-                         t("alt_corridors", lang, date=session.date, now=now_))
-        if which == "interactions":
-            # the current year's count grows month by month
-            return Chart(live["interactions"], session, (lang,), [tick.value, session.generation, lang], t("alt_interactions", lang))
-        # the UN votes change once a year, and only to 2021
-        return Chart(live["unga"], session, (lang,), [charts._unga_year(session), session.generation, lang], t("alt_unga", lang))
+            return Chart(live["corridors"], session, tick, generation, (lang,), [lang], corridors_alt)
+        if which == "interactions":  # the current year's count grows month by month
+            return Chart(live["interactions"], session, tick, generation, (lang,), [lang], lambda s: t("alt_interactions", lang))
+        # the UN votes change once a year, and only to 2021: a month without a new year of votes draws nothing
+        return Chart(live["unga"], session, tick, generation, (lang,), [lang], lambda s: t("alt_unga", lang), yearly=True)
 
     solara.Title(t("title", lang))
     Address.element(query=query)
@@ -266,11 +324,11 @@ def Classroom():
                       outlined=True, style={"color": "white"})
     with solara.Row(style={"padding": "8px", "align-items": "flex-start", "flex-wrap": "nowrap"}):
         with solara.Column(style={"width": "330px", "flex": "none"}):
-            Controls(session, session.generation, session.finished, lang, refresh, playing, set_playing, view, set_view, message,
+            Controls(session, generation, finished, lang, refresh, playing, set_playing, view, set_view, message,
                      set_message, spread.pending, spread)
-            Exports(session, session.generation, state, lang, weights)
+            Exports(session, generation, state, lang, weights)
         with solara.Column(style={"flex": "1 1 0", "min-width": "0"}):
-            Md(f"**{t('date', lang)}: {session.date}**" + (f" — {t('finished', lang)}" if session.finished else ""))
+            Month(session, tick, generation, lang)
             focus = None
             if view.question is not None:
                 q = c.questions[view.question]
@@ -284,14 +342,9 @@ def Classroom():
                 with solara.Column():
                     if focus != "map":
                         chart("map")
-                    solara.HTML(tag="div", unsafe_innerHTML=weights_table(session, lang))
+                    Table(session, tick, generation, lang)
                 with solara.Column():
-                    Md(f"**{t('events', lang)}**")
-                    feed = session.events_reached()
-                    if not feed:
-                        solara.Text(t("no_events", lang))
-                    for date, event_id, note in feed[:8]:
-                        Md(f"`{date}` {event_note(event_id, note, lang)}")
+                    Feed(session, tick, generation, lang)
             with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
                 # by name in the page's language; the charts and the question presets key on the codes
                 by_state = {name(code, lang): code for code in states}
@@ -306,7 +359,7 @@ def Classroom():
                 with solara.Columns([1] * len(pair)):
                     for n in pair:
                         chart(n)
-            Questions(session, session.generation, lang, start_question)
+            Questions(session, generation, lang, start_question)
             with solara.Details(t("info", lang), expand=False):
                 for head, body in INFO[lang]:
                     Md(f"**{head}** {body}")
