@@ -1,5 +1,6 @@
-"""The classroom page's address (alignment/app/link.py), its cap on sessions (seats.py) and alignment-app's
---host, --max-sessions and --idle-minutes, without a browser (tests/test_app_browser.py drives the page)."""
+"""The classroom page's address (alignment/app/link.py), its cap on sessions (seats.py), Play's pacing under a
+class's load (pace.py) and alignment-app's --host, --max-sessions and --idle-minutes, without a browser
+(tests/test_app_browser.py drives the page)."""
 
 from __future__ import annotations
 
@@ -98,6 +99,28 @@ def test_seats_refuse_a_session_over_the_cap_until_one_is_freed():
     seats.free("a")
     assert seats.take("c") and not seats.take("a")
     assert all(Seats(None).take(k) for k in range(500))  # no cap
+
+
+def test_playing_sessions_redraw_in_turn_within_their_share_and_hold_while_a_click_is_answered():
+    from alignment.app.pace import Pace
+
+    pace = Pace(share=0.5, floor=0.1, first=0.2)
+    assert pace.interval() == 0.1  # no one playing: the floor
+    pace.start("a")
+    assert pace.interval() == pytest.approx(0.4)  # 0.2 s a redraw, half the time: one every 0.4 s
+    pace.start("b")
+    pace.record("b", 0.1)  # a moving average: 0.7 * 0.2 + 0.3 * 0.1
+    assert pace.costs["b"] == pytest.approx(0.17) and pace.interval() == pytest.approx((0.2 + 0.17) / 0.5)
+    assert pace.claim() and not pace.claim()  # one at a time
+    pace.release()
+    with pace.answering():
+        assert not pace.claim()  # a click elsewhere goes first
+    assert pace.claim()
+    pace.release()
+    pace.stop("a")
+    pace.stop("b")
+    pace.record("a", 5.0)  # a stopped session's late record is dropped
+    assert pace.playing == 0 and pace.interval() == 0.1
 
 
 def test_host_checks_name_the_flag_the_value_and_what_is_allowed():
