@@ -44,7 +44,7 @@ $(VENV)/.docs: $(VENV)/.figures
 	$(PIP) -e ".[docs]"
 	touch $@
 
-run: setup           ## the main job: historical and no_war_2022, seed 0, 2015-01..2035-12
+run: setup           ## the main job: historical and no_war_2022, seed 42 (a typical run), 2015-01..2035-12
 	$(VENV)/bin/alignment-run -m scenario=historical,no_war_2022 hydra.sweep.dir=outputs/main
 
 demo: setup          ## the demo sweep (240 runs) into results/sweeps/demo/ and its figure into results/figures/demo_sweep.png

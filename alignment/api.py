@@ -126,14 +126,15 @@ class RunResult:
 RUN_GROUPS = ("horizon", "model", "actors", "corridors", "world", "outputs")
 
 
-def run(scenario: str = "historical", seed: int = 0, *, horizon: Mapping | None = None, model: Mapping | None = None,
+def run(scenario: str = "historical", seed: int | None = None, *, horizon: Mapping | None = None, model: Mapping | None = None,
         actors: Mapping | None = None, corridors: Mapping | None = None, world: Mapping | None = None,
         overrides: Iterable[str] = (), config_dir: str | Path | None = None, **unknown) -> RunResult:
     """One run of the model, as ``alignment-run`` makes it (without writing anything).
 
     Args:
         scenario: a scenario of configs/scenario/ (or of ``config_dir``/scenario/).
-        seed: the run's seed (all randomness flows from it).
+        seed: the run's seed (all randomness flows from it); None: the configured default, 42, a typical run
+            (``alignment.analysis.typical``).
         horizon: e.g. ``{"start": "2015-01", "end": "2025-12"}``; ``drop_later_events: True`` leaves out events
             after the end.
         model: values of the ``model`` group, nested as in the config (``{"temperature": 2.0}``); every parameter is
@@ -154,7 +155,7 @@ def run(scenario: str = "historical", seed: int = 0, *, horizon: Mapping | None 
     from alignment.runs import simulate
 
     _refuse_unknown(unknown, ["scenario", "seed", *RUN_GROUPS[:-1], "overrides", "config_dir"], "alignment.run")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
         raise ConfigError("seed", seed, "must be a non-negative integer")
     ov = [_choice("scenario", scenario)]  # the seed is set after composing: runs that differ by seed compose once
     for name, value in (("horizon", horizon), ("model", model), ("actors", actors), ("corridors", corridors), ("world", world)):
@@ -164,7 +165,8 @@ def run(scenario: str = "historical", seed: int = 0, *, horizon: Mapping | None 
         ov += overrides_of(name, value or {})
     ov += list(overrides)
     cfg = compose("run", ov, config_dir)
-    cfg.seed = seed
+    if seed is not None:
+        cfg.seed = seed
     m = simulate(cfg)
     return RunResult(cfg, m, outputs.as_stored(outputs.timeseries_frame(m), outputs.TIMESERIES_SCHEMA),
                      outputs.as_stored(outputs.interactions_frame(m), outputs.INTERACTIONS_SCHEMA))

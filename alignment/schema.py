@@ -255,7 +255,7 @@ class OutputsConfig:
 
 @dataclass
 class RunConfig:
-    seed: int = 0
+    seed: int = 42  # configs/run.yaml: a typical run (alignment/analysis/typical.py)
     horizon: Horizon = field(default_factory=Horizon)
     world: WorldConfig = field(default_factory=WorldConfig)
     actors: ActorsConfig = field(default_factory=ActorsConfig)

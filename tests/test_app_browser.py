@@ -190,7 +190,7 @@ def test_a_class_can_step_move_a_slider_load_a_question_and_switch_to_russian(se
         csv_lines = files["Data (CSV)"].decode().splitlines()
         assert csv_lines[0] == "date,indicator,entity,partner,value,unit" and csv_lines[-1].startswith("2016-09,")
         assert files["Charts (PNG)"][:4] == b"\x89PNG"
-        assert "alignment-run scenario=no_war_2022 seed=0 horizon.end=2035-12" in files["Reproduce (alignment-run)"].decode()
+        assert "alignment-run scenario=no_war_2022 seed=42 horizon.end=2035-12" in files["Reproduce (alignment-run)"].decode()
 
         # Russian
         page.get_by_role("button", name="Язык: русский").click()

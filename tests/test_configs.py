@@ -16,7 +16,7 @@ CONFIGS = Path(__file__).parent.parent / "configs"
 
 def test_default_config_is_the_documented_default(compose):
     cfg = compose()
-    assert cfg.seed == 0 and cfg.horizon.start == "2015-01" and cfg.horizon.end == "2035-12"
+    assert cfg.seed == 42 and cfg.horizon.start == "2015-01" and cfg.horizon.end == "2035-12"
     assert cfg.scenario.name == "historical"
     assert list(cfg.world.powers) == ["RUS", "CHN", "USA", "EU", "GBR", "TUR", "IRN"]
     assert OmegaConf.get_type(cfg) is RunConfig and OmegaConf.get_type(cfg.model) is ModelParams

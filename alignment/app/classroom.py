@@ -55,6 +55,7 @@ class Classroom:
     scenarios: list
     horizon_end: str
     band_seeds: int
+    seed: int = 42  # the run config's default seed: a typical run (alignment/analysis/typical.py)
     controls: dict = field(default_factory=dict)
     questions: dict = field(default_factory=dict)
 
@@ -181,4 +182,4 @@ def _check(path: Path, raw: dict) -> Classroom:
         questions[name] = Question(name, _texts(f"{where}.title", spec.get("title")), spec["scenario"], spec.get("baseline"),
                                    {k: float(v) for k, v in values.items()}, _texts(f"{where}.look_for", spec.get("look_for")),
                                    spec.get("state"), tuple(shown), spec.get("chart", "weights"))
-    return Classroom(path, scenarios, horizon_end, band, controls, questions)
+    return Classroom(path, scenarios, horizon_end, band, int(base.seed), controls, questions)

@@ -44,7 +44,7 @@ class Link:
 
 
 def defaults(classroom: Classroom, states: list) -> Link:
-    return Link(classroom.scenarios[0], 0, {n: c.default for n, c in classroom.controls.items()}, state=states[0])
+    return Link(classroom.scenarios[0], classroom.seed, {n: c.default for n, c in classroom.controls.items()}, state=states[0])
 
 
 def preset(classroom: Classroom, states: list, question: str | None) -> Link:

@@ -68,7 +68,7 @@ class Session:
 
     def __post_init__(self):
         if self.settings is None:
-            self.settings = Settings(self.classroom.scenarios[0], 0, {n: c.default for n, c in self.classroom.controls.items()})
+            self.settings = Settings(self.classroom.scenarios[0], self.classroom.seed, {n: c.default for n, c in self.classroom.controls.items()})
         self.reset()
 
     # ------------------------------------------------------------------ settings

@@ -82,7 +82,9 @@ def check_results_dir(results_dir: str) -> None:
 
 def check_sweep(cfg: DictConfig) -> None:
     """The checks that need no plan: seed, executor (a Ray address must answer), results folder."""
-    if cfg.seed != 0:
+    from alignment.schema import RunConfig
+
+    if cfg.seed != RunConfig.seed:  # a seed given on the command line: it would seed nothing
         raise ConfigError("seed", cfg.seed, "a sweep seeds each run from sweep.seed and its replicate; set sweep.seed instead")
     check_executor(cfg.executor)
     check_results_dir(cfg.results_dir)
