@@ -12,7 +12,7 @@ import seaborn as sns  # noqa: E402
 
 # the gallery's colours: one per power and one per kind of interaction in every figure (the module imports only
 # matplotlib and seaborn)
-from alignment.experiment.plotting import KIND_COLOURS, POWER_COLOURS  # noqa: E402
+from alignment.colours import KIND_COLOURS, POWER_COLOURS  # noqa: E402
 
 _PNG = {"Software": None}  # no tool version in the file: same data, same bytes
 

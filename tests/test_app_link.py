@@ -155,3 +155,14 @@ def test_the_app_refuses_a_bad_host_or_limit_in_one_line_before_serving(argv, wo
         main([*argv, "--port", str(port)])
     err = capsys.readouterr().err.strip().splitlines()
     assert exit_.value.code == 2 and len(err) == 1 and err[0].startswith("alignment-app: error: ") and words in err[0], err
+
+
+def test_the_page_loads_without_seaborn_or_scipy():
+    """Solara runs the page's module before the server listens: seaborn (with SciPy's statistics) cost the page
+    about 1.5 s of its start, for two dictionaries of colours (now alignment.colours)."""
+    import subprocess
+    import sys
+
+    code = "import sys, alignment.app.page; print(sorted(m for m in ('seaborn', 'scipy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"

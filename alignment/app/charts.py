@@ -28,7 +28,7 @@ from matplotlib.ticker import MaxNLocator, MultipleLocator
 
 from alignment.app.session import CORRIDORS, trailing_mean
 from alignment.app.text import name, t
-from alignment.experiment.plotting import POWER_COLOURS
+from alignment.colours import POWER_COLOURS
 
 CORRIDOR_COLOURS = {"NORTHERN": "#d62728", "MIDDLE": "#1f77b4", "CKU": "#2ca02c", "INSTC": "#8c564b"}
 # schematic positions (degrees east, degrees north), roughly where each capital region lies

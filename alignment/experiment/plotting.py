@@ -16,11 +16,8 @@ from matplotlib.ticker import MultipleLocator  # noqa: E402
 
 PNG_METADATA = {"Software": None}  # no tool version in the file: the same data, the same bytes
 
-# one colour per power in every figure (colour-blind-safe tab10 hues); the default run's figures use it too
-POWER_COLOURS = {"RUS": "#d62728", "CHN": "#ff7f0e", "USA": "#1f77b4", "EU": "#17becf", "GBR": "#9467bd", "TUR": "#2ca02c",
-                 "IRN": "#8c564b", "JPN": "#e377c2", "KOR": "#7f7f7f", "IND": "#bcbd22"}
-# one colour per kind of interaction, in the gallery's figure and the default run's
-KIND_COLOURS = {"telegram": "#4c72b0", "call": "#dd8452", "visit": "#55a868", "meeting": "#c44e52", "summit": "#8172b3"}
+# one colour per power and per kind of interaction in every figure, the default run's and the page's too
+from alignment.colours import KIND_COLOURS, POWER_COLOURS  # noqa: E402,F401
 MAX_WIDTH_IN = 13.5  # the widest figure, inches (see the module's docstring)
 EVENT_FONTSIZE = 9
 
