@@ -220,15 +220,20 @@ def test_a_teachers_copied_link_opens_the_same_page_in_another_browser(server):
         page.set_default_timeout(60_000)
         page.goto(server)
         page.get_by_role("button", name="Step", exact=True).wait_for()
+        # each change waits for the address to show it: the page has then been drawn again with it, and the next
+        # field typed into is not redrawn under the typing
         seed = page.get_by_label("Seed (random numbers)")
         seed.fill("5")
         seed.press("Enter")
+        page.wait_for_url(re.compile(r"seed=5"))
         field = page.get_by_label("Push of Russian coercion: type a value [0, 8]")
         field.fill("3")
         field.press("Enter")
+        page.wait_for_url(re.compile(r"model\.coercion_weight=3"))
         expect(page.locator('[role=slider][aria-valuemax="8"]')).to_have_attribute("aria-valuenow", "3")
         page.get_by_label("State", exact=True).click(force=True)  # the menu opens on its field; its text lies over it
         page.get_by_role("option", name="Tajikistan").click()
+        page.wait_for_url(re.compile(r"state=TJK"))
         page.get_by_role("button", name="Язык: русский").click()
         expect(page.get_by_role("button", name="Шаг", exact=True)).to_be_visible()
         page.get_by_role("button", name="Копировать ссылку").click()
