@@ -22,11 +22,11 @@ The numbers are wall-clock and depend on the machine; the machine is printed wit
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -79,6 +79,22 @@ def server_side(steps: int) -> None:
           f"(prepared configs cached: {_prepare.cache_info().currsize})")
 
 
+@contextlib.contextmanager
+def serving(*args: str):
+    """alignment-app on a free port, as a user starts it (with ``args``); yields (process, address) once it listens."""
+    from alignment.app.cli import free_port, wait_until_listening
+
+    port = free_port()
+    exe = shutil.which("alignment-app") or str(Path(sys.executable).parent / "alignment-app")
+    proc = subprocess.Popen([exe, "--port", str(port), *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_listening(port, alive=lambda: proc.poll() is None)
+        yield proc, f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def in_browser(clicks: int = 10) -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
@@ -86,25 +102,13 @@ def in_browser(clicks: int = 10) -> None:
         return
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    exe = shutil.which("alignment-app") or str(Path(sys.executable).parent / "alignment-app")
-    proc = subprocess.Popen([exe, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        t0 = time.time()
-        while time.time() - t0 < 120:
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.5).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with serving() as (proc, url):
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1500, "height": 1800})
             page.set_default_timeout(60_000)
             t = time.perf_counter()
-            page.goto(f"http://127.0.0.1:{port}/")
+            page.goto(url)
             step = page.get_by_role("button", name="Step", exact=True)
             step.wait_for()
             first = time.perf_counter() - t
@@ -123,9 +127,6 @@ def in_browser(clicks: int = 10) -> None:
             browser.close()
         print(f"in a browser: page ready {first:.1f} s after opening; a click on Step until the new month and map are shown: "
               f"median {statistics.median(times):.2f} s, max {max(times):.2f} s")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def _rss_mb(pid: int) -> float:
@@ -155,20 +156,7 @@ def a_class(players: int, clicks: int) -> None:
         return
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    exe = shutil.which("alignment-app") or str(Path(sys.executable).parent / "alignment-app")
-    proc = subprocess.Popen([exe, "--port", str(port), "--idle-minutes", "0.05"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        t0 = time.time()
-        while time.time() - t0 < 120:
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.5).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with serving("--idle-minutes", "0.05") as (proc, url):
         time.sleep(3)  # the warm-up's first page
         rss0 = _rss_mb(proc.pid)
         with sync_playwright() as p:
@@ -241,9 +229,6 @@ def a_class(players: int, clicks: int) -> None:
         print(f"  server memory (RSS): {rss0:.0f} MB before, {rss_open:.0f} MB with {players + 1} sessions open "
               f"({(rss_open - rss0) / (players + 1):.0f} MB a session), {rss_closed:.0f} MB after they closed "
               f"({kernels} sessions left on the server), {rss_second:.0f} MB after a second class of {players + 1} came and went")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def main() -> None:

@@ -21,7 +21,6 @@ import argparse
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,23 +47,18 @@ def page_ready(repeats: int) -> float | None:
         return None
     from playwright.sync_api import sync_playwright
 
+    from alignment.app.cli import free_port, wait_until_listening
+
     times = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         for _ in range(repeats):
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                port = s.getsockname()[1]
+            port = free_port()
             t0 = time.perf_counter()
             proc = subprocess.Popen([str(BIN / "alignment-app"), "--port", str(port)], stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
             try:
-                while time.perf_counter() - t0 < 120:
-                    try:
-                        socket.create_connection(("127.0.0.1", port), 0.1).close()
-                        break
-                    except OSError:
-                        time.sleep(0.05)
+                wait_until_listening(port, alive=lambda: proc.poll() is None)
                 page = browser.new_page(viewport={"width": 1500, "height": 1000})
                 page.set_default_timeout(120_000)
                 page.goto(f"http://127.0.0.1:{port}/")

@@ -11,7 +11,6 @@ import contextlib
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,30 +24,18 @@ EXE = shutil.which("alignment-app") or str(Path(sys.executable).parent / "alignm
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def _serve(folder: Path, *args: str):
     """alignment-app on a free port, as a user starts it; yields its address once it listens."""
-    port = _free_port()
+    from alignment.app.cli import free_port, wait_until_listening
+
+    port = free_port()
     log = folder / "server.log"
     with open(log, "w") as out:
         proc = subprocess.Popen([EXE, "--port", str(port), *args], stdout=out, stderr=subprocess.STDOUT)
     try:
-        t0 = time.time()
-        while time.time() - t0 < 120:
-            assert proc.poll() is None, log.read_text()
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.5).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("alignment-app did not start in 120 s: " + log.read_text())
+        if not wait_until_listening(port, alive=lambda: proc.poll() is None):
+            pytest.fail("alignment-app did not start (it exited, or 120 s passed): " + log.read_text())
         yield f"http://127.0.0.1:{port}/"
     finally:
         proc.terminate()

@@ -4,7 +4,6 @@ class's load (pace.py) and alignment-app's --host, --max-sessions and --idle-min
 
 from __future__ import annotations
 
-import socket
 from dataclasses import replace
 
 import pytest
@@ -146,13 +145,10 @@ def test_host_checks_name_the_flag_the_value_and_what_is_allowed():
     (["--idle-minutes", "0"], "--idle-minutes=0"),
 ])
 def test_the_app_refuses_a_bad_host_or_limit_in_one_line_before_serving(argv, words, capsys):
-    from alignment.app.cli import main
+    from alignment.app.cli import free_port, main
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     with pytest.raises(SystemExit) as exit_:
-        main([*argv, "--port", str(port)])
+        main([*argv, "--port", str(free_port())])
     err = capsys.readouterr().err.strip().splitlines()
     assert exit_.value.code == 2 and len(err) == 1 and err[0].startswith("alignment-app: error: ") and words in err[0], err
 

@@ -103,20 +103,39 @@ def parse(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def free_port(host: str = HOST) -> int:
+    """A TCP port nothing listens on now (for tests and benchmarks that start a server of their own)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def wait_until_listening(port: int, host: str = HOST, timeout: float = 120.0, alive=None) -> bool:
+    """Wait until a server listens on ``host``:``port`` (0.0.0.0 is reached at 127.0.0.1). False after ``timeout``
+    seconds, or as soon as ``alive()`` (a started server process still running) says False."""
+    import time
+
+    address = ("127.0.0.1" if host == "0.0.0.0" else host, port)
+    end = time.perf_counter() + timeout
+    while time.perf_counter() < end:
+        if alive is not None and not alive():
+            return False
+        try:
+            socket.create_connection(address, 0.1).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
 def _warm(host: str, port: int) -> None:
     """What the first page needs, done in the background once the server listens (imports, the default run's config
     composed and checked, matplotlib's first drawing), while the browser loads the page's scripts: the first page is
     ready sooner. Every picture here is its own Figure (no pyplot state is shared); any error is left for the page
     itself to meet and report."""
     import io
-    import time
 
-    for _ in range(600):  # the server's own start-up first (both would compete for the interpreter)
-        try:
-            socket.create_connection(("127.0.0.1" if host == "0.0.0.0" else host, port), 0.1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    wait_until_listening(port, host, timeout=60.0)  # the server's own start-up first (both would compete for the interpreter)
     try:
         from alignment.app import charts, page
         from alignment.app.session import Session
