@@ -265,7 +265,7 @@ def test_a_questions_link_shows_its_card_beside_its_chart_on_a_laptop_and_names_
 def test_a_student_over_the_servers_cap_sees_that_the_class_is_full(tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
-    with _serve(tmp_path, "--max-sessions", "1") as url, sync_playwright() as p:
+    with _serve(tmp_path, "--max-sessions", "1", "--idle-minutes", "0.05") as url, sync_playwright() as p:
         browser = _browser(p)
         first = browser.new_context().new_page()
         first.set_default_timeout(60_000)
@@ -277,4 +277,9 @@ def test_a_student_over_the_servers_cap_sees_that_the_class_is_full(tmp_path):
         expect(second.get_by_text("The class is full").first).to_be_visible(timeout=60_000)
         expect(second.get_by_text("This server takes 1 sessions at once")).to_be_visible()
         assert second.get_by_role("button", name="Step", exact=True).count() == 0
+        # the first student leaves: 3 s later (--idle-minutes 0.05) the seat is free, and Try again takes it
+        first.context.close()
+        second.wait_for_timeout(6000)
+        second.get_by_role("button", name=re.compile("^Try again")).click()
+        expect(second.get_by_role("button", name="Step", exact=True)).to_be_visible(timeout=60_000)
         browser.close()

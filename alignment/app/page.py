@@ -175,20 +175,23 @@ def weights_table(session: Session, lang: str) -> str:
 @solara.component
 def Questions(session: Session, version: int, lang: str, start_question):
     Md(f"### {t('questions', lang)}")
-    for number, q in enumerate(session.classroom.questions.values(), start=1):
+    c, states = session.classroom, list(session.model.world.states)
+    for q in c.questions.values():
         with solara.Card(q.title[lang]):
             Md(f"*{t('look_for', lang)}:* {q.look_for[lang]}")
             with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
                 solara.Button(t("load", lang), on_click=lambda q=q: start_question(q.name), outlined=True)
-                url = f"{public_url()}/?question={number}"
+                url = f"{public_url()}/?{link.encode(link.preset(c, states, q.name), c, states)}"  # ?question=N
                 CopyLink.element(url=url, label=t("question_link", lang), copied=t("copied", lang))
                 solara.HTML(tag="span", unsafe_innerHTML=url, classes=["alignment-link"])
 
 
 @solara.component
-def Full():
-    """What a tab over the server's cap on sessions sees, instead of an error."""
+def Page():
+    """The classroom, in a seat of the server's (alignment-app --max-sessions); a tab over the cap sees a page that
+    says the class is full, and takes a seat when one is free and Try again is pressed."""
     retry = solara.use_reactive(0)
+    retry.value  # noqa: B018 - read, so that Try again draws the page again
     if take_for_this_session():
         return Classroom()
     with solara.Column(style={"max-width": "640px", "margin": "48px auto"}):
@@ -197,12 +200,6 @@ def Full():
             solara.Text(t("full_body", lang, n=seats().limit))
         solara.Button(t("try_again", "en") + " / " + t("try_again", "ru"), on_click=lambda: retry.set(retry.value + 1),
                       color="primary")
-
-
-@solara.component
-def Page():
-    seated = solara.use_memo(take_for_this_session, [])
-    return Classroom() if seated else Full()
 
 
 @solara.component

@@ -20,7 +20,6 @@ TEXT = {
     "to_end": {"en": "the end ({year})", "ru": "конца ({year})"},
     "copy_link": {"en": "Copy link", "ru": "Копировать ссылку"},
     "copied": {"en": "Copied", "ru": "Скопировано"},
-    "link": {"en": "Link to this page", "ru": "Ссылка на эту страницу"},
     "question_link": {"en": "Link to this question", "ru": "Ссылка на этот вопрос"},
     "projector": {"en": "Large type (projector)", "ru": "Крупный шрифт (проектор)"},
     "ignored": {"en": "Ignored from the link: {what}. The page opened with the defaults for these.",
