@@ -54,6 +54,11 @@ def _browser(p):
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+    from playwright.sync_api import expect
+
+    # what a page shows after a click waits as long as the click itself may (page.set_default_timeout): a question
+    # loaded with the other test worker busy took over expect()'s own 5 s to show its baseline
+    expect.set_options(timeout=60_000)
     return p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
 
 
